@@ -1,0 +1,26 @@
+import type { ApiVersion, Session, SessionRequest } from './session.js'
+
+/** A request as it would go over the wire, for dry runs. */
+export interface WireRequest {
+  method: 'POST'
+  url: string
+  body: Record<string, unknown>
+}
+
+/**
+ * The operations the action needs, implemented once per API version. Everything outside the adapters
+ * works with this interface and the Session model, never with a version's own shapes.
+ */
+export interface DevinApi {
+  readonly version: ApiVersion
+  /** The create request for a SessionRequest, without sending it. */
+  describeCreate(request: SessionRequest): WireRequest
+  /** Creates a session. Not retried once it may have reached Devin: the caller reconciles by tag. */
+  create(request: SessionRequest, deadline: number): Promise<Session>
+  get(sessionId: string, deadline: number): Promise<Session>
+  /** Every session carrying the tag, read across pages (bounded). */
+  listByTag(tag: string, deadline: number): Promise<Session[]>
+  /** Sends a message; returns the session as Devin answered it, when it did. */
+  sendMessage(sessionId: string, message: string, deadline: number): Promise<Session | undefined>
+  terminate(sessionId: string, deadline: number): Promise<void>
+}

@@ -1,0 +1,152 @@
+import { RECONCILE_DELAYS_MS } from '../constants.js'
+import type { DevinApi } from './api.js'
+import { DevinApiError } from './errors.js'
+import { type Clock, backoffDelay } from './http.js'
+import { type Session, type SessionRequest, isLiveSession } from './session.js'
+
+/** What to open: create (exactly once per tag) or continue a known session. */
+export type OpenRequest =
+  | {
+      kind: 'create'
+      request: SessionRequest
+      /** The tag that identifies this logical request's session. */
+      tag: string
+      /** Look for a live session with the tag first, and reuse it. */
+      reuse: boolean
+      message?: string
+    }
+  | { kind: 'continue'; sessionId: string; message?: string }
+
+export interface OpenDeps {
+  clock: Clock
+  random(): number
+  info(message: string): void
+  warning(message: string): void
+  /** Called as soon as the session is known, before anything else can fail, so it is always reported. */
+  onSession(session: Session, isNew: boolean): void
+}
+
+export interface Opened {
+  session: Session
+  isNew: boolean
+  messageSent: boolean
+}
+
+/** Bound on create attempts, whatever the deadline. */
+const MAX_CREATE_ATTEMPTS = 5
+
+/**
+ * Opens the session for a request exactly once. A create that may have reached Devin (timeout,
+ * dropped connection, 5xx, 429) is never simply repeated: the session is first looked up by its tag,
+ * a few times, since the list can lag behind a create. Only when it has not appeared is the create
+ * sent again. When neither is possible before the deadline, the error names the tag to look for.
+ */
+export async function openSession(api: DevinApi, open: OpenRequest, deadline: number, deps: OpenDeps): Promise<Opened> {
+  if (open.kind === 'continue') {
+    const session = await api.get(open.sessionId, deadline)
+    deps.onSession(session, false)
+    deps.info(`Continuing Devin session ${session.id}: ${session.url}`)
+    return deliverMessage(api, session, false, open.message, deadline, deps)
+  }
+
+  let known = new Set<string>()
+  if (open.reuse) {
+    const existing = await api.listByTag(open.tag, deadline)
+    const live = newest(existing.filter(isLiveSession))
+    if (live !== undefined) {
+      deps.onSession(live, false)
+      deps.info(`Reusing live Devin session ${live.id} (idempotency tag ${open.tag}): ${live.url}`)
+      return deliverMessage(api, live, false, open.message, deadline, deps)
+    }
+    // Ended sessions with this tag are not ours to adopt after an ambiguous create.
+    known = new Set(existing.map((session) => session.id))
+  }
+
+  let lastFailure: DevinApiError | undefined
+  for (let attempt = 1; attempt <= MAX_CREATE_ATTEMPTS; attempt++) {
+    let failure: DevinApiError
+    try {
+      const session = await api.create(open.request, deadline)
+      deps.onSession(session, true)
+      deps.info(`Opened Devin session ${session.id}: ${session.url}`)
+      return { session, isNew: true, messageSent: false }
+    } catch (error) {
+      // A refusal, or a request that never got through after its own retries: nothing to reconcile.
+      if (!(error instanceof DevinApiError) || error.reached === 'no') throw error
+      failure = error
+    }
+    lastFailure = failure
+
+    deps.warning(`The request to create the session may have reached Devin (${failure.message.replace(/\.$/, '')}). Looking for a session tagged ${open.tag} before trying again.`)
+    let found: Session | undefined
+    try {
+      found = await findCreated(api, open.tag, known, deadline, deps)
+    } catch (error) {
+      throw unconfirmed(open.tag, failure, error)
+    }
+    if (found !== undefined) {
+      deps.onSession(found, true)
+      deps.info(`Found the session the interrupted request created: ${found.id}: ${found.url}`)
+      return { session: found, isNew: true, messageSent: false }
+    }
+
+    const pause = Math.max(backoffDelay(attempt, deps.random), failure.retryAfterMs ?? 0)
+    if (deps.clock.now() + pause >= deadline) break
+    await deps.clock.sleep(pause)
+  }
+  throw unconfirmed(open.tag, lastFailure)
+}
+
+/** Looks the tag up a few times, pausing between looks, for a session that was not there before. */
+async function findCreated(api: DevinApi, tag: string, known: ReadonlySet<string>, deadline: number, deps: OpenDeps): Promise<Session | undefined> {
+  for (const delay of RECONCILE_DELAYS_MS) {
+    if (delay > 0) {
+      if (deps.clock.now() + delay >= deadline) return undefined
+      await deps.clock.sleep(delay)
+    }
+    const candidates = (await api.listByTag(tag, deadline)).filter((session) => !known.has(session.id))
+    // Were there ever two, the oldest is the one every later look-up agrees on.
+    const found = oldest(candidates)
+    if (found !== undefined) return found
+  }
+  return undefined
+}
+
+async function deliverMessage(
+  api: DevinApi,
+  session: Session,
+  isNew: boolean,
+  message: string | undefined,
+  deadline: number,
+  deps: OpenDeps
+): Promise<Opened> {
+  if (message === undefined) return { session, isNew, messageSent: false }
+  const answered = await api.sendMessage(session.id, message, deadline)
+  deps.info(`Sent the message to session ${session.id}.`)
+  const updated = answered ?? session
+  if (answered !== undefined) deps.onSession(updated, isNew)
+  return { session: updated, isNew, messageSent: true }
+}
+
+function unconfirmed(tag: string, cause: DevinApiError | undefined, lookupError?: unknown): Error {
+  const lookup =
+    lookupError === undefined
+      ? 'and it did not appear when looked up by its tag'
+      : `and looking it up by its tag failed too (${lookupError instanceof Error ? lookupError.message : String(lookupError)})`
+  return new Error(
+    `Could not confirm whether Devin created the session: the create request failed (${cause?.message.replace(/\.$/, '') ?? 'no answer'}) ${lookup}. ` +
+      `Before re-running, look in Devin for a session tagged "${tag}"; re-running with the same idempotency-key reuses it if it exists.`
+  )
+}
+
+function byCreated(a: Session, b: Session): number {
+  return (a.createdAt ?? 0) - (b.createdAt ?? 0)
+}
+
+function newest(sessions: Session[]): Session | undefined {
+  return [...sessions].sort(byCreated).at(-1)
+}
+
+function oldest(sessions: Session[]): Session | undefined {
+  return [...sessions].sort(byCreated).at(0)
+}

@@ -1,0 +1,167 @@
+import type { DevinApi, WireRequest } from './api.js'
+import type { DevinHttp } from './http.js'
+import type { Session, SessionRequest } from './session.js'
+
+/** Pages read at most when listing by tag: a tag names one logical request, so a few pages is plenty. */
+const MAX_LIST_PAGES = 10
+const PAGE_SIZE = 100
+
+const MANAGE = 'ManageOrgSessions'
+const VIEW = 'ViewOrgSessions'
+
+/** The create-session body of v3 (and, with advanced_mode, of v3beta1): only the fields that are set. */
+export function v3CreateBody(request: SessionRequest): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    prompt: request.prompt,
+    title: request.title,
+    tags: request.tags,
+    repos: request.repos,
+    playbook_id: request.playbookId,
+    child_playbook_id: request.childPlaybookId,
+    knowledge_ids: request.knowledgeIds,
+    secret_ids: request.secretIds,
+    session_secrets: request.sessionSecrets?.map(({ key, value }) => ({ key, value, sensitive: true })),
+    session_links: request.sessionLinks,
+    attachment_urls: request.attachmentUrls,
+    max_acu_limit: request.maxAcuLimit,
+    structured_output_schema: request.structuredOutputSchema,
+    structured_output_required: request.structuredOutputRequired,
+    devin_mode: request.devinMode,
+    platform: request.platform,
+    resumable: request.resumable,
+    bypass_approval: request.bypassApproval,
+    create_as_user_id: request.createAsUserId
+  }
+  return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined))
+}
+
+/** Maps a v3 SessionResponse to the Session model, refusing answers that lack what the action relies on. */
+export function v3Session(raw: unknown): Session {
+  const record = (raw ?? {}) as Record<string, unknown>
+  if (typeof record.session_id !== 'string' || typeof record.status !== 'string') {
+    throw new Error(`Devin answered with an unexpected body (no session_id or status): ${JSON.stringify(raw)?.slice(0, 200)}`)
+  }
+  const pullRequests = Array.isArray(record.pull_requests) ? record.pull_requests : []
+  return {
+    id: record.session_id,
+    url: typeof record.url === 'string' ? record.url : '',
+    status: record.status,
+    statusDetail: typeof record.status_detail === 'string' ? record.status_detail : undefined,
+    tags: Array.isArray(record.tags) ? record.tags.filter((tag): tag is string => typeof tag === 'string') : [],
+    createdAt: typeof record.created_at === 'number' ? record.created_at : undefined,
+    acusConsumed: typeof record.acus_consumed === 'number' ? record.acus_consumed : undefined,
+    pullRequests: pullRequests
+      .filter((pr): pr is Record<string, unknown> => pr !== null && typeof pr === 'object' && typeof (pr as { pr_url?: unknown }).pr_url === 'string')
+      .map((pr) => ({ url: pr.pr_url as string, state: typeof pr.pr_state === 'string' ? pr.pr_state : null })),
+    structuredOutput: record.structured_output ?? undefined,
+    isArchived: record.is_archived === true
+  }
+}
+
+/** Finds the organization of a v3 key with GET /v3/self. */
+export async function discoverOrgId(http: DevinHttp, deadline: number): Promise<string> {
+  const self = await http.request<Record<string, unknown> | null>({
+    method: 'GET',
+    path: '/v3/self',
+    operation: { description: 'find the organization of the API key (GET /v3/self)' },
+    retry: 'safe',
+    deadline
+  })
+  const orgId = self?.org_id
+  if (typeof orgId !== 'string' || orgId === '') {
+    throw new Error(
+      'The api-key belongs to no single organization (GET /v3/self returned no org_id, as for an enterprise service user). Set the org-id input to the organization (org-…) the sessions belong in.'
+    )
+  }
+  return orgId
+}
+
+/** The v3 API: /v3/organizations/{org_id}/sessions. */
+export function createV3Api(http: DevinHttp, orgId: string): DevinApi {
+  const sessions = `/v3/organizations/${encodeURIComponent(orgId)}/sessions`
+  const sessionPath = (id: string) => `${sessions}/${encodeURIComponent(id)}`
+  const orgNotFound = `Check org-id ("${orgId}") and that the key belongs to that organization.`
+  const sessionNotFound = (id: string) => `Check session-id ("${id}"), org-id ("${orgId}") and that the session belongs to that organization.`
+
+  return {
+    version: 'v3',
+
+    describeCreate(request: SessionRequest): WireRequest {
+      return { method: 'POST', url: http.url(sessions), body: v3CreateBody(request) }
+    },
+
+    async create(request, deadline) {
+      const raw = await http.request({
+        method: 'POST',
+        path: sessions,
+        body: v3CreateBody(request),
+        operation: {
+          description: 'create a session',
+          permission: request.createAsUserId !== undefined ? `${MANAGE} and ImpersonateOrgSessions` : MANAGE,
+          notFound: orgNotFound
+        },
+        retry: 'unsafe',
+        deadline
+      })
+      return v3Session(raw)
+    },
+
+    async get(sessionId, deadline) {
+      const raw = await http.request({
+        method: 'GET',
+        path: sessionPath(sessionId),
+        operation: { description: `read session ${sessionId}`, permission: VIEW, notFound: sessionNotFound(sessionId) },
+        retry: 'safe',
+        deadline
+      })
+      return v3Session(raw)
+    },
+
+    async listByTag(tag, deadline) {
+      const found: Session[] = []
+      let after: string | undefined
+      for (let page = 0; page < MAX_LIST_PAGES; page++) {
+        const raw = await http.request<Record<string, unknown> | null>({
+          method: 'GET',
+          path: sessions,
+          query: { tags: [tag], first: PAGE_SIZE, after },
+          operation: { description: `list the sessions tagged "${tag}"`, permission: VIEW, notFound: orgNotFound },
+          retry: 'safe',
+          deadline
+        })
+        const items = Array.isArray(raw?.items) ? raw.items : []
+        // The filter's exact semantics are not documented, so the tag is checked here again.
+        for (const item of items) {
+          const session = v3Session(item)
+          if (session.tags.includes(tag)) found.push(session)
+        }
+        const cursor = raw?.end_cursor
+        if (raw?.has_next_page !== true || typeof cursor !== 'string' || cursor === '') break
+        after = cursor
+      }
+      return found
+    },
+
+    async sendMessage(sessionId, message, deadline) {
+      const raw = await http.request({
+        method: 'POST',
+        path: `${sessionPath(sessionId)}/messages`,
+        body: { message },
+        operation: { description: `send a message to session ${sessionId}`, permission: MANAGE, notFound: sessionNotFound(sessionId) },
+        retry: 'unsafe',
+        deadline
+      })
+      return raw === null || raw === undefined ? undefined : v3Session(raw)
+    },
+
+    async terminate(sessionId, deadline) {
+      await http.request({
+        method: 'DELETE',
+        path: sessionPath(sessionId),
+        operation: { description: `end session ${sessionId}`, permission: MANAGE, notFound: sessionNotFound(sessionId) },
+        retry: 'safe',
+        deadline
+      })
+    }
+  }
+}

@@ -1,0 +1,475 @@
+import { z } from 'zod'
+import { Input, type InputName, MAX_TAGS } from './constants.js'
+import { FIELD_VERSIONS } from './devin/fields.js'
+import {
+  ADVANCED_MODES,
+  type AdvancedMode,
+  type ApiVersion,
+  DEVIN_MODES,
+  type DevinMode,
+  type OptionalRequestField,
+  type SessionSecret,
+  normalizeSessionId
+} from './devin/session.js'
+import { type ReadWorkspaceFile, loadStructuredOutputSchema } from './structured-schema.js'
+
+/** How many tags the action adds to every session it creates (the idempotency tag and the repository tag). */
+export const ACTION_TAG_COUNT = 2
+
+export const WAIT_MODES = ['none', 'stopped', 'pull-request', 'structured-output'] as const
+export type WaitMode = (typeof WAIT_MODES)[number]
+export const FAIL_ON_OUTCOMES = ['blocked', 'error', 'suspended', 'exited', 'timeout'] as const
+export type FailOnOutcome = (typeof FAIL_ON_OUTCOMES)[number]
+export const ON_TIMEOUT = ['fail', 'leave', 'terminate'] as const
+export const PERMISSIONS = ['read', 'triage', 'write', 'maintain', 'admin'] as const
+
+/** The optional fields of the create-session request, as the user set them (the prompt is resolved later). */
+export interface RequestFields {
+  title?: string
+  tags: string[]
+  repos?: string[]
+  playbookId?: string
+  childPlaybookId?: string
+  knowledgeIds?: string[]
+  secretIds?: string[]
+  sessionSecrets?: SessionSecret[]
+  sessionLinks?: string[]
+  attachmentUrls?: string[]
+  maxAcuLimit?: number
+  structuredOutputSchema?: Record<string, unknown>
+  structuredOutputRequired?: boolean
+  devinMode?: DevinMode
+  platform?: string
+  resumable?: boolean
+  bypassApproval?: boolean
+  createAsUserId?: string
+  advancedMode?: AdvancedMode
+  snapshotId?: string
+  unlisted?: boolean
+}
+
+/** Every input of the action, validated and typed. */
+export interface Settings {
+  apiKey: string
+  orgId?: string
+  apiVersion: ApiVersion
+  apiUrl: string
+  /** The prompt as written (a template), from `prompt` or the text of `prompt-file`; undefined when neither is set. */
+  prompt?: string
+  request: RequestFields
+  idempotencyKey?: string
+  message?: string
+  sessionId?: string
+  wait: {
+    mode: WaitMode
+    timeoutMs: number
+    pollIntervalMs: number
+    onTimeout: (typeof ON_TIMEOUT)[number]
+    failOn: FailOnOutcome[]
+    terminateOnCancel: boolean
+  }
+  github: {
+    token?: string
+    comment: 'auto' | 'true' | 'false'
+    triggerPhrase: string
+    requiredPermission: (typeof PERMISSIONS)[number]
+    allowedBots: string[]
+    allowForks: boolean
+  }
+  dryRun: boolean
+  /** Things worth telling the user that do not stop the run. */
+  warnings: string[]
+}
+
+/** Every problem with the inputs, reported together before anything is sent. */
+export class InputError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      problems.length === 1
+        ? `Invalid input: ${problems[0]}`
+        : `${problems.length} inputs are invalid:\n${problems.map((problem) => `- ${problem}`).join('\n')}`
+    )
+    this.name = 'InputError'
+  }
+}
+
+export type GetInput = (name: InputName) => string
+
+/** Inputs whose values are secrets: their values are never quoted in a message. */
+const SECRET_INPUTS: ReadonlySet<InputName> = new Set([Input.ApiKey, Input.GithubToken, Input.SessionSecrets])
+
+/**
+ * The values to mask before anything is logged: the API key, the GitHub token and each session secret
+ * value. Works on the raw strings, so masking happens even when the inputs turn out to be invalid.
+ */
+export function secretValues(getInput: GetInput): string[] {
+  const values = [getInput(Input.ApiKey).trim(), getInput(Input.GithubToken).trim()]
+  for (const line of getInput(Input.SessionSecrets).split(/\r?\n/)) {
+    const at = line.indexOf('=')
+    if (at > 0) values.push(line.slice(at + 1))
+  }
+  return values.filter((value) => value.length > 0)
+}
+
+/**
+ * Parses and checks every input, then either returns the settings or throws one InputError listing
+ * each problem: the input, what is wrong with its value, and what is accepted.
+ */
+export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFile): Promise<Settings> {
+  const problems: string[] = []
+  const warnings: string[] = []
+  const noQuote = { quoteValue: false }
+
+  /** Runs a field parser on one input, recording its problems under the input's name. */
+  function field<T>(name: InputName, parser: z.ZodType<T, string>, options: { quoteValue?: boolean } = {}): T | undefined {
+    const raw = getInput(name)
+    const result = parser.safeParse(raw)
+    if (result.success) return result.data
+    // List parsers name the failing item themselves; secret values are never quoted.
+    const quoteValue = options.quoteValue !== false && !SECRET_INPUTS.has(name) && raw.trim() !== ''
+    const shown = quoteValue ? `${quote(raw)} ` : ''
+    for (const issue of result.error.issues) problems.push(`${name}: ${shown}${issue.message}`)
+    return undefined
+  }
+
+  const apiKey = field(Input.ApiKey, apiKeyParser) ?? ''
+  const apiVersionInput = field(Input.ApiVersion, oneOf(['auto', 'v3', 'v3beta1', 'v1'] as const, 'auto'))
+  const orgId = field(Input.OrgId, optional(pattern(/^org-[A-Za-z0-9_-]+$/, 'is not an organization id. Accepted: an id that starts with "org-", e.g. "org-abc123", or empty to discover it from the key.')))
+  const apiUrl = field(Input.ApiUrl, httpUrl.transform((url) => url.replace(/\/+$/, '')))
+
+  const prompt = field(Input.Prompt, optionalRaw)
+  const promptFile = field(Input.PromptFile, optional(z.string()))
+  const tags = field(Input.Tags, tagList, noQuote) ?? []
+  const request: RequestFields = {
+    tags,
+    title: field(Input.Title, optional(z.string())),
+    repos: field(Input.Repos, optionalList(pattern(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'is not a repository. Accepted: "owner/repo" names, separated by newlines or commas.')), noQuote),
+    playbookId: field(Input.PlaybookId, optional(z.string())),
+    childPlaybookId: field(Input.ChildPlaybookId, optional(z.string())),
+    knowledgeIds: field(Input.KnowledgeIds, optionalList(z.string()), noQuote),
+    secretIds: field(Input.SecretIds, optionalList(z.string()), noQuote),
+    sessionSecrets: field(Input.SessionSecrets, sessionSecretsParser),
+    sessionLinks: field(Input.SessionLinks, optionalList(httpUrl), noQuote),
+    attachmentUrls: field(Input.AttachmentUrls, optionalList(httpUrl), noQuote),
+    maxAcuLimit: field(Input.MaxAcuLimit, optional(positiveInteger)),
+    structuredOutputRequired: field(Input.StructuredOutputRequired, optionalBoolean),
+    devinMode: field(Input.DevinMode, optional(oneOf(DEVIN_MODES))),
+    platform: field(Input.Platform, optional(z.string())),
+    resumable: field(Input.Resumable, optionalBoolean),
+    bypassApproval: field(Input.BypassApproval, optionalBoolean),
+    createAsUserId: field(Input.CreateAsUserId, optional(z.string())),
+    advancedMode: field(Input.AdvancedMode, optional(oneOf(ADVANCED_MODES))),
+    snapshotId: field(Input.SnapshotId, optional(z.string())),
+    unlisted: field(Input.Unlisted, optionalBoolean)
+  }
+
+  const rawSchema = getInput(Input.StructuredOutputSchema)
+  if (rawSchema.trim() !== '') {
+    const loaded = await loadStructuredOutputSchema(rawSchema, readFile)
+    if (loaded.ok) request.structuredOutputSchema = loaded.schema
+    else problems.push(`${Input.StructuredOutputSchema}: ${loaded.problem}`)
+  }
+
+  const idempotencyKey = field(Input.IdempotencyKey, optional(z.string()))
+  const message = field(Input.Message, optionalRaw)
+  const sessionId = field(Input.SessionId, optional(pattern(/^[A-Za-z0-9_-]+$/, 'is not a session id. Accepted: an id such as "devin-abc123" or "abc123".').transform(normalizeSessionId)))
+
+  const waitMode = field(Input.Wait, oneOf(WAIT_MODES, 'none', { true: 'stopped' }))
+  const wait: Settings['wait'] = {
+    mode: waitMode ?? 'none',
+    timeoutMs: field(Input.WaitTimeout, duration(1_000)) ?? 0,
+    pollIntervalMs: field(Input.PollInterval, duration(5_000)) ?? 0,
+    onTimeout: field(Input.OnTimeout, oneOf(ON_TIMEOUT, 'fail')) ?? 'fail',
+    failOn: field(Input.FailOn, list(oneOf(FAIL_ON_OUTCOMES)), noQuote) ?? [],
+    terminateOnCancel: field(Input.TerminateOnCancel, requiredBoolean(true)) ?? true
+  }
+  // Waiting arrives with its own release; until then accepting the value would silently not wait.
+  if (waitMode !== undefined && waitMode !== 'none') {
+    problems.push(`${Input.Wait}: "${getInput(Input.Wait).trim()}" is not available in this release yet. Accepted: "none".`)
+  }
+
+  const github: Settings['github'] = {
+    token: field(Input.GithubToken, optional(z.string())),
+    comment: field(Input.Comment, oneOf(['auto', 'true', 'false'] as const, 'auto')) ?? 'auto',
+    triggerPhrase: getInput(Input.TriggerPhrase).trim(),
+    requiredPermission: field(Input.RequiredPermission, oneOf(PERMISSIONS, 'write')) ?? 'write',
+    allowedBots: field(Input.AllowedBots, list(z.string()), noQuote) ?? [],
+    allowForks: field(Input.AllowForks, requiredBoolean(false)) ?? false
+  }
+  const dryRun = field(Input.DryRun, requiredBoolean(false)) ?? false
+
+  // Checks across inputs, run on whatever parsed, so one run reports everything at once.
+  let promptText = prompt
+  if (prompt !== undefined && promptFile !== undefined) {
+    problems.push(`${Input.Prompt} and ${Input.PromptFile}: both are set. Accepted: one of them.`)
+  } else if (promptFile !== undefined) {
+    const text = readFile(promptFile)
+    if (text === undefined) problems.push(`${Input.PromptFile}: "${promptFile}" does not exist in the workspace. Accepted: the path of a text file relative to the workspace (check out the repository first).`)
+    else if (text.trim() === '') problems.push(`${Input.PromptFile}: "${promptFile}" is empty. Accepted: a file with the prompt's text.`)
+    else promptText = text
+  }
+  if (tags.length > MAX_TAGS - ACTION_TAG_COUNT) {
+    problems.push(
+      `${Input.Tags}: ${tags.length} tags given. Accepted: at most ${MAX_TAGS - ACTION_TAG_COUNT}, because Devin allows ${MAX_TAGS} per session and the action adds ${ACTION_TAG_COUNT} of its own.`
+    )
+  }
+  if (sessionId !== undefined && idempotencyKey !== undefined) {
+    problems.push(`${Input.SessionId} and ${Input.IdempotencyKey}: both are set. Accepted: one of them (session-id continues a known session; idempotency-key finds or creates one).`)
+  }
+  if (sessionId !== undefined) {
+    const ignored = [Input.Prompt, Input.PromptFile, Input.Title, Input.Tags].filter((name) => getInput(name).trim() !== '')
+    if (ignored.length > 0) warnings.push(`${ignored.join(', ')} ${ignored.length === 1 ? 'is' : 'are'} ignored with session-id: the session already exists; use message to tell it something.`)
+  }
+
+  const apiVersion = resolveApiVersion(apiKey, apiVersionInput, request, problems)
+  if (apiVersion !== undefined) checkFieldsForVersion(request, apiVersion, problems)
+  checkAdvancedModeNeeds(request, problems)
+
+  if (problems.length > 0) throw new InputError(problems)
+  return {
+    apiKey,
+    orgId,
+    apiVersion: apiVersion as ApiVersion,
+    apiUrl: apiUrl as string,
+    prompt: promptText,
+    request,
+    idempotencyKey,
+    message,
+    sessionId,
+    wait,
+    github,
+    dryRun,
+    warnings
+  }
+}
+
+/** The key's own family: `cog_` keys speak v3/v3beta1, `apk_` keys v1. */
+function keyFamily(apiKey: string): 'v3' | 'v1' | undefined {
+  if (apiKey.startsWith('cog_')) return 'v3'
+  if (apiKey.startsWith('apk_')) return 'v1'
+  return undefined
+}
+
+function resolveApiVersion(
+  apiKey: string,
+  requested: 'auto' | ApiVersion | undefined,
+  request: RequestFields,
+  problems: string[]
+): ApiVersion | undefined {
+  if (apiKey === '' || requested === undefined) return undefined
+  const family = keyFamily(apiKey)
+  if (requested === 'auto') {
+    if (family === undefined) {
+      problems.push(`${Input.ApiKey}: does not look like a Devin key. Accepted: a "cog_…" key (v3) or an "apk_…"/"apk_user_…" key (v1); or set api-version when a proxy uses other keys.`)
+      return undefined
+    }
+    if (family === 'v1') return 'v1'
+    // advanced_mode exists only in v3beta1, so asking for it picks that version.
+    return request.advancedMode !== undefined ? 'v3beta1' : 'v3'
+  }
+  const wanted = requested === 'v1' ? 'v1' : 'v3'
+  if (family !== undefined && family !== wanted) {
+    const keyKind = family === 'v3' ? 'a "cog_…" key (v3/v3beta1)' : 'an "apk_…" key (v1)'
+    const needs = wanted === 'v3' ? 'a "cog_…" key' : 'an "apk_…" or "apk_user_…" key'
+    problems.push(`${Input.ApiVersion}: "${requested}" needs ${needs}, but api-key is ${keyKind}. Accepted: api-version "auto", or a key of the version you chose.`)
+    return undefined
+  }
+  return requested
+}
+
+/** Input names of the optional request fields, for messages. */
+const FIELD_INPUTS: Record<OptionalRequestField, InputName> = {
+  title: Input.Title,
+  repos: Input.Repos,
+  playbookId: Input.PlaybookId,
+  childPlaybookId: Input.ChildPlaybookId,
+  knowledgeIds: Input.KnowledgeIds,
+  secretIds: Input.SecretIds,
+  sessionSecrets: Input.SessionSecrets,
+  sessionLinks: Input.SessionLinks,
+  attachmentUrls: Input.AttachmentUrls,
+  maxAcuLimit: Input.MaxAcuLimit,
+  structuredOutputSchema: Input.StructuredOutputSchema,
+  structuredOutputRequired: Input.StructuredOutputRequired,
+  devinMode: Input.DevinMode,
+  platform: Input.Platform,
+  resumable: Input.Resumable,
+  bypassApproval: Input.BypassApproval,
+  createAsUserId: Input.CreateAsUserId,
+  advancedMode: Input.AdvancedMode,
+  snapshotId: Input.SnapshotId,
+  unlisted: Input.Unlisted
+}
+
+function checkFieldsForVersion(request: RequestFields, version: ApiVersion, problems: string[]): void {
+  for (const [fieldName, versions] of Object.entries(FIELD_VERSIONS) as [OptionalRequestField, readonly ApiVersion[]][]) {
+    if (request[fieldName] === undefined || versions.includes(version)) continue
+    problems.push(`${FIELD_INPUTS[fieldName]}: the ${version} API has no such field; it exists in ${versions.join(' and ')}. Remove the input or use api-version: ${versions[0]} (with a key of that version).`)
+  }
+}
+
+function checkAdvancedModeNeeds(request: RequestFields, problems: string[]): void {
+  const mode = request.advancedMode
+  if (mode === 'analyze' && request.sessionLinks === undefined) {
+    problems.push(`${Input.AdvancedMode}: "analyze" needs ${Input.SessionLinks}, the sessions to analyze.`)
+  }
+  if ((mode === 'improve' || mode === 'batch') && request.childPlaybookId === undefined) {
+    problems.push(`${Input.AdvancedMode}: "${mode}" needs ${Input.ChildPlaybookId}.`)
+  }
+}
+
+// ---- Field parsers: each takes the raw input string and gives a typed value or a message. ----
+
+function quote(raw: string): string {
+  const text = raw.trim()
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 77)}...` : text)
+}
+
+/** Splits a list input on newlines and commas, trimming items and dropping empty ones. */
+export function splitList(raw: string): string[] {
+  return raw
+    .split(/[\n,]/)
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0)
+}
+
+function fail(ctx: z.RefinementCtx, message: string): typeof z.NEVER {
+  ctx.addIssue({ code: 'custom', message })
+  return z.NEVER
+}
+
+/** Empty (after trimming) means "not set". */
+function optional<T>(inner: z.ZodType<T, string>): z.ZodType<T | undefined, string> {
+  return z.string().transform((raw, ctx) => {
+    if (raw.trim() === '') return undefined
+    const result = inner.safeParse(raw.trim())
+    if (result.success) return result.data
+    for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', message: issue.message })
+    return z.NEVER
+  })
+}
+
+/** Text kept exactly as written (a prompt or message template), or undefined when blank. */
+const optionalRaw = z.string().transform((raw) => (raw.trim() === '' ? undefined : raw))
+
+function pattern(regex: RegExp, message: string): z.ZodType<string, string> {
+  return z.string().refine((value) => regex.test(value), { message })
+}
+
+function oneOf<const T extends readonly string[]>(
+  values: T,
+  fallback?: T[number],
+  aliases: Record<string, T[number]> = {}
+): z.ZodType<T[number], string> {
+  return z.string().transform((raw, ctx) => {
+    const value = raw.trim()
+    if (value === '' && fallback !== undefined) return fallback
+    const known = (values as readonly string[]).includes(value) ? (value as T[number]) : aliases[value]
+    if (known !== undefined) return known
+    const accepted = [...values, ...Object.keys(aliases)].map((v) => `"${v}"`).join(', ')
+    return fail(ctx, `is not one of the accepted values. Accepted: ${accepted}.`)
+  })
+}
+
+function list<T>(item: z.ZodType<T, string>): z.ZodType<T[], string> {
+  return z.string().transform((raw, ctx) => {
+    const items = splitList(raw)
+    const values: T[] = []
+    items.forEach((text, index) => {
+      const result = item.safeParse(text)
+      if (result.success) values.push(result.data)
+      else for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', message: `item ${index + 1} ${JSON.stringify(text)} ${issue.message}` })
+    })
+    return values
+  })
+}
+
+function optionalList<T>(item: z.ZodType<T, string>): z.ZodType<T[] | undefined, string> {
+  return list(item).transform((items) => (items.length === 0 ? undefined : items))
+}
+
+/** Tags: a list without duplicates. */
+const tagList = list(z.string()).transform((tags) => [...new Set(tags)])
+
+const positiveInteger = z.string().transform((raw, ctx) => {
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw)) || Number(raw) === 0) {
+    return fail(ctx, 'is not a positive whole number. Accepted: a whole number greater than 0, e.g. "50".')
+  }
+  return Number(raw)
+})
+
+const BOOLEANS: Record<string, boolean> = { true: true, True: true, TRUE: true, false: false, False: false, FALSE: false }
+
+const optionalBoolean = z.string().transform((raw, ctx) => {
+  const value = raw.trim()
+  if (value === '') return undefined
+  return BOOLEANS[value] ?? fail(ctx, 'is not a boolean. Accepted: "true" or "false", or empty to leave the field unset.')
+})
+
+function requiredBoolean(fallback: boolean): z.ZodType<boolean, string> {
+  return z.string().transform((raw, ctx) => {
+    const value = raw.trim()
+    if (value === '') return fallback
+    return BOOLEANS[value] ?? fail(ctx, 'is not a boolean. Accepted: "true" or "false".')
+  })
+}
+
+const UNIT_MS: Record<string, number> = { '': 1_000, s: 1_000, m: 60_000, h: 3_600_000 }
+
+/** A duration ("90s", "15m", "2h" or a bare number of seconds) in milliseconds, at least `minimumMs`. */
+function duration(minimumMs: number): z.ZodType<number, string> {
+  return z.string().transform((raw, ctx) => {
+    const match = /^(\d+)\s*(s|m|h)?$/i.exec(raw.trim())
+    if (!match) return fail(ctx, 'is not a duration. Accepted: "90s", "15m", "2h" or a bare number of seconds.')
+    const ms = Number(match[1]) * (UNIT_MS[(match[2] ?? '').toLowerCase()] ?? 1_000)
+    if (ms < minimumMs) return fail(ctx, `is too short. Accepted: at least ${minimumMs / 1_000}s.`)
+    return ms
+  })
+}
+
+/** An absolute http(s) URL of at most 2083 characters (Devin's limit on attachment URLs). */
+const httpUrl = z.string().transform((raw, ctx) => {
+  const value = raw.trim()
+  let url: URL | undefined
+  try {
+    url = new URL(value)
+  } catch {
+    url = undefined
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    return fail(ctx, 'is not an absolute http(s) URL. Accepted: a URL such as "https://example.com/path".')
+  }
+  if (value.length > 2083) return fail(ctx, `is ${value.length} characters long. Accepted: at most 2083.`)
+  return value
+})
+
+const apiKeyParser = z.string().transform((raw, ctx) => {
+  const value = raw.trim()
+  if (value === '') {
+    return fail(ctx, 'is empty. Accepted: a Devin key from a secret, e.g. api-key: ${{ secrets.DEVIN_API_KEY }}.')
+  }
+  if (/\s/.test(value)) return fail(ctx, 'contains white space. Accepted: the key alone, with nothing around it.')
+  return value
+})
+
+/** `KEY=value` lines. Messages name lines by number and never quote a value. */
+const sessionSecretsParser = z.string().transform((raw, ctx) => {
+  const secrets: SessionSecret[] = []
+  const seen = new Set<string>()
+  raw.split(/\r?\n/).forEach((line, index) => {
+    if (line.trim() === '') return
+    const at = line.indexOf('=')
+    const key = at < 0 ? '' : line.slice(0, at).trim()
+    const value = at < 0 ? '' : line.slice(at + 1)
+    const where = `line ${index + 1}`
+    if (at < 0) ctx.addIssue({ code: 'custom', message: `${where} has no "=". Accepted: one KEY=value per line.` })
+    else if (key.length === 0 || key.length > 256) ctx.addIssue({ code: 'custom', message: `${where} has a key of ${key.length} characters. Accepted: keys of 1 to 256 characters.` })
+    else if (value.length > 65_536) ctx.addIssue({ code: 'custom', message: `${where} (${key}) has a value of ${value.length} characters. Accepted: at most 65536.` })
+    else if (seen.has(key)) ctx.addIssue({ code: 'custom', message: `${where} repeats the key ${key}. Accepted: each key once.` })
+    else {
+      seen.add(key)
+      secrets.push({ key, value })
+    }
+  })
+  return secrets.length === 0 ? undefined : secrets
+})

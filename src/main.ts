@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { isAbsolute, resolve } from 'node:path'
+import { OPEN_DEADLINE_MS, type OutputName, REQUEST_TIMEOUT_MS, State } from './constants.js'
+import type { DevinApi, WireRequest } from './devin/api.js'
+import { connect } from './devin/client.js'
+import { type Clock, DevinHttp } from './devin/http.js'
+import { openSession } from './devin/open.js'
+import { REDACTED, createRedactor } from './redact.js'
+import { parseInputs, secretValues, type Settings } from './inputs.js'
+import { resolvePrompt } from './prompt.js'
+import { planOpen } from './request.js'
+import { reportOutputs } from './report/outputs.js'
+import type { Report } from './report/report.js'
+import { summaryMarkdown } from './report/summary.js'
+import { type Runner, actionsRunner } from './runner.js'
+import { readTrigger } from './trigger.js'
+
+/** The edges of the main step, passed in so tests can replace any of them. */
+export interface MainDeps {
+  runner: Runner
+  env: NodeJS.ProcessEnv
+  fetch: typeof globalThis.fetch
+  clock: Clock
+  random(): number
+  randomId(): string
+  /** Reads a file by absolute path; undefined when it does not exist. */
+  readFile(path: string): string | undefined
+}
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+export function defaultDeps(): MainDeps {
+  return {
+    runner: actionsRunner,
+    env: process.env,
+    fetch: globalThis.fetch,
+    clock: realClock,
+    random: Math.random,
+    randomId: randomUUID,
+    readFile: (path) => {
+      try {
+        return readFileSync(path, 'utf8')
+      } catch {
+        return undefined
+      }
+    }
+  }
+}
+
+/**
+ * The main step: inputs → trigger → request → open → report. The one place that fails the step:
+ * everything below throws errors whose text says what to fix, and this turns them into the failure
+ * message, the outputs and the job summary, a session that was opened included.
+ */
+export async function run(deps: MainDeps = defaultDeps()): Promise<void> {
+  const { runner } = deps
+  // The post step runs from the same bundle; this state tells it apart.
+  runner.saveState(State.IsPost, 'true')
+
+  // Mask first, before anything could print a secret, even when the inputs turn out to be invalid.
+  const secrets = secretValues((name) => runner.getInput(name))
+  for (const secret of secrets) runner.setSecret(secret)
+  const redact = createRedactor(secrets)
+
+  const report: Report = {}
+  const written = new Map<string, string>()
+  const publish = (): void => {
+    for (const [name, value] of Object.entries(reportOutputs(report))) {
+      const safe = redact(value)
+      if (written.get(name) === safe) continue
+      written.set(name, safe)
+      runner.setOutput(name as OutputName, safe)
+    }
+  }
+
+  try {
+    const trigger = readTrigger(deps.env)
+    const readWorkspaceFile = (path: string) => deps.readFile(isAbsolute(path) ? path : resolve(trigger.workspace, path))
+    const settings = await parseInputs((name) => runner.getInput(name), readWorkspaceFile)
+    for (const warning of settings.warnings) runner.warning(warning)
+    report.apiVersion = settings.apiVersion
+
+    const plan = planOpen(settings, trigger, settings.sessionId === undefined ? resolvePrompt(settings, trigger) : '', deps.randomId())
+    if (plan.kind === 'create') report.prompt = plan.request.prompt
+
+    const http = new DevinHttp(
+      { baseUrl: settings.apiUrl, apiKey: settings.apiKey, requestTimeoutMs: REQUEST_TIMEOUT_MS },
+      { fetch: deps.fetch, clock: deps.clock, random: deps.random, debug: (message) => runner.debug(redact(message)) }
+    )
+    const deadline = deps.clock.now() + OPEN_DEADLINE_MS
+
+    if (settings.dryRun) {
+      const api = await connect(http, settings, deadline, false)
+      dryRun(runner, report, plan.kind === 'create' ? api.describeCreate(plan.request) : undefined, settings, redact)
+      publish()
+      return
+    }
+
+    const api: DevinApi = await connect(http, settings, deadline)
+    report.outcome = 'running'
+    const opened = await openSession(api, plan, deadline, {
+      clock: deps.clock,
+      random: deps.random,
+      info: (message) => runner.info(redact(message)),
+      warning: (message) => runner.warning(redact(message)),
+      onSession: (session, isNew) => {
+        report.session = session
+        report.isNew = isNew
+        publish()
+      }
+    })
+    report.messageSent = opened.messageSent
+    publish()
+  } catch (error) {
+    report.failure = redact(error instanceof Error ? error.message : String(error))
+    // Outputs of a session that was opened are already set; the failure does not take them back.
+    runner.setFailed(report.failure)
+  } finally {
+    try {
+      await runner.appendSummary(redact(summaryMarkdown(report)))
+    } catch (error) {
+      runner.warning(`Could not write the job summary: ${redact(error instanceof Error ? error.message : String(error))}`)
+    }
+  }
+}
+
+/** Prints the request a real run would send, with every secret value replaced, and reports outcome dry-run. */
+function dryRun(runner: Runner, report: Report, request: WireRequest | undefined, settings: Settings, redact: (text: string) => string): void {
+  report.outcome = 'dry-run'
+  if (request === undefined) {
+    report.dryRun = { continueSession: settings.sessionId ?? '', message: settings.message }
+    runner.info(`Dry run: nothing was sent to Devin. A real run would continue session ${settings.sessionId}${settings.message !== undefined ? ' and send it the message' : ''}.`)
+    return
+  }
+  const body = { ...request.body }
+  if (Array.isArray(body.session_secrets)) {
+    body.session_secrets = (body.session_secrets as { key: string }[]).map((secret) => ({ ...secret, value: REDACTED }))
+  }
+  report.dryRun = { ...request, body }
+  runner.info('Dry run: nothing was sent to Devin. A real run would send:')
+  runner.info(redact(`${request.method} ${decodeURI(request.url)}\n${JSON.stringify(body, null, 2)}`))
+}

@@ -1,0 +1,42 @@
+import { createHash } from 'node:crypto'
+import type { Settings } from './inputs.js'
+import type { OpenRequest } from './devin/open.js'
+import type { SessionRequest } from './devin/session.js'
+import type { Trigger } from './trigger.js'
+
+/**
+ * The tag that stands for an idempotency key. A short hash, so any text can be a key; scoped by the
+ * repository, so two repositories that pick the same key in one organization do not share a session.
+ */
+export function idempotencyTag(key: string, repo: string): string {
+  const digest = createHash('sha256').update(`${repo}\n${key}`).digest('hex')
+  return `idem:${digest.slice(0, 24)}`
+}
+
+/** The tag that lets a team find every session a repository opened. */
+export function repositoryTag(repo: string): string {
+  return `github:${repo}`
+}
+
+/**
+ * A key for this one execution of the step when the user gave none. Matrix legs share run, job and
+ * step ids, so a random part keeps each execution's key its own; within the execution the key is
+ * fixed, which is what makes its retries safe.
+ */
+export function freshIdempotencyKey(trigger: Trigger, randomId: string): string {
+  return [trigger.repo, trigger.runId, trigger.runAttempt, trigger.job, trigger.step, randomId].join('/')
+}
+
+/** Builds the plan for the open step from the settings, the trigger and the resolved prompt. */
+export function planOpen(settings: Settings, trigger: Trigger, prompt: string, randomId: string): OpenRequest {
+  if (settings.sessionId !== undefined) {
+    return { kind: 'continue', sessionId: settings.sessionId, message: settings.message }
+  }
+  const key = settings.idempotencyKey ?? freshIdempotencyKey(trigger, randomId)
+  const tag = idempotencyTag(key, trigger.repo)
+  const ownTags = trigger.repo === '' ? [tag] : [tag, repositoryTag(trigger.repo)]
+  // The action's own tags come first and are never dropped; input checks keep the total within Devin's limit.
+  const tags = [...ownTags, ...settings.request.tags.filter((t) => !ownTags.includes(t))]
+  const request: SessionRequest = { ...settings.request, prompt, tags }
+  return { kind: 'create', request, tag, reuse: settings.idempotencyKey !== undefined, message: settings.message }
+}

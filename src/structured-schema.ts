@@ -1,0 +1,86 @@
+/** Devin's limit on a structured-output schema: 64 KB of JSON. */
+export const MAX_SCHEMA_BYTES = 64 * 1024
+
+const SCHEMA_FILE = /\.(json|ya?ml)$/i
+
+/** Reads a file of the workspace; undefined when there is no such file. Passed in, so parsing does no I/O of its own. */
+export type ReadWorkspaceFile = (relativePath: string) => string | undefined
+
+export type SchemaResult = { ok: true; schema: Record<string, unknown> } | { ok: false; problem: string }
+
+/**
+ * Turns the `structured-output-schema` input (inline JSON, inline YAML, or a path to a .json/.yml file)
+ * into a schema object, and checks what Devin requires of it: a Draft-7 JSON Schema of at most 64 KB
+ * with no external `$ref`. The validator and YAML parser are loaded only here, so runs without a
+ * schema do not pay for them at start-up.
+ */
+export async function loadStructuredOutputSchema(raw: string, readFile: ReadWorkspaceFile): Promise<SchemaResult> {
+  const value = raw.trim()
+  let text = value
+  let source = 'the inline value'
+  if (!value.includes('\n') && SCHEMA_FILE.test(value) && !value.startsWith('{')) {
+    const content = readFile(value)
+    if (content === undefined) {
+      return {
+        ok: false,
+        problem: `the file "${value}" does not exist in the workspace. Accepted: inline JSON or YAML, or the path of a .json/.yml/.yaml file relative to the workspace (check out the repository first).`
+      }
+    }
+    text = content
+    source = `the file "${value}"`
+  }
+
+  let parsed: unknown
+  try {
+    parsed = text.trimStart().startsWith('{') ? JSON.parse(text) : (await import('yaml')).parse(text)
+  } catch (error) {
+    return { ok: false, problem: `${source} is neither valid JSON nor valid YAML (${firstLine(error)}).` }
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return { ok: false, problem: `${source} is not a JSON Schema object. Accepted: a Draft-7 schema object such as {"type": "object", "properties": {…}}.` }
+  }
+  const schema = parsed as Record<string, unknown>
+
+  const size = Buffer.byteLength(JSON.stringify(schema), 'utf8')
+  if (size > MAX_SCHEMA_BYTES) {
+    return { ok: false, problem: `${source} is ${size} bytes as JSON; Devin accepts at most ${MAX_SCHEMA_BYTES} bytes (64 KB).` }
+  }
+
+  const external = externalRefs(schema)
+  if (external.length > 0) {
+    return {
+      ok: false,
+      problem: `${source} has external $ref ${external.map((ref) => `"${ref}"`).join(', ')}; Devin needs a self-contained schema. Move the referenced schemas into "definitions" and refer to them as "#/definitions/…".`
+    }
+  }
+
+  const { Ajv } = await import('ajv')
+  const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true })
+  try {
+    if (!ajv.validateSchema(schema)) {
+      return { ok: false, problem: `${source} is not a valid Draft-7 JSON Schema: ${ajv.errorsText(ajv.errors, { dataVar: 'schema' })}.` }
+    }
+    ajv.compile(schema)
+  } catch (error) {
+    return { ok: false, problem: `${source} is not a usable Draft-7 JSON Schema: ${firstLine(error)}.` }
+  }
+  return { ok: true, schema }
+}
+
+/** Every `$ref` that points outside the schema itself (anything but a "#…" fragment). */
+function externalRefs(node: unknown, found: string[] = []): string[] {
+  if (Array.isArray(node)) {
+    for (const item of node) externalRefs(item, found)
+  } else if (node !== null && typeof node === 'object') {
+    for (const [key, child] of Object.entries(node)) {
+      if (key === '$ref' && typeof child === 'string' && !child.startsWith('#')) found.push(child)
+      else externalRefs(child, found)
+    }
+  }
+  return found
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error)
+  return text.split('\n')[0] ?? text
+}
