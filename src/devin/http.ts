@@ -118,8 +118,8 @@ export class DevinHttp {
   private async attempt(spec: RequestSpec): Promise<{ ok: true; body: unknown } | { ok: false; failure: AttemptFailure }> {
     const { clock } = this.deps
     const started = clock.now()
-    // Never wait on one request past the deadline, but give it at least a second.
-    const timeoutMs = Math.max(1_000, Math.min(this.config.requestTimeoutMs, spec.deadline - started))
+    // Never wait on one request much past the deadline, but give it at least a second to finish.
+    const timeoutMs = Math.min(this.config.requestTimeoutMs, Math.max(1_000, spec.deadline - started))
     let response: Response
     try {
       response = await this.deps.fetch(this.url(spec.path, spec.query), {
@@ -167,7 +167,7 @@ export class DevinHttp {
     const name = error instanceof Error ? error.name : ''
     if (name === 'TimeoutError' || name === 'AbortError') {
       return {
-        message: `Devin did not answer within ${Math.round(timeoutMs / 1_000)}s when trying to ${operation.description}.`,
+        message: `Devin did not answer within ${Number((timeoutMs / 1_000).toFixed(1))}s when trying to ${operation.description}.`,
         reached: 'maybe',
         transient: true
       }

@@ -1,0 +1,331 @@
+import { describe, expect, it } from 'vitest'
+import { InputError, type Settings, parseInputs, secretValues, splitList } from '../src/inputs.js'
+import type { InputName } from '../src/constants.js'
+import { TEST_API_KEY, TEST_GITHUB_TOKEN, defaultInputs } from './helpers/action-yml.js'
+
+type Inputs = Partial<Record<InputName, string>>
+
+function getter(overrides: Inputs): (name: InputName) => string {
+  const inputs: Record<string, string> = { ...defaultInputs(), 'api-key': TEST_API_KEY, prompt: 'Do the thing', ...overrides }
+  return (name) => inputs[name] ?? ''
+}
+
+const noFiles = () => undefined
+
+async function parse(overrides: Inputs, files: Record<string, string> = {}): Promise<Settings> {
+  return parseInputs(getter(overrides), (path) => files[path])
+}
+
+/** The problems an InputError lists, or fails the test when the inputs were accepted. */
+async function problems(overrides: Inputs, files: Record<string, string> = {}): Promise<string[]> {
+  try {
+    await parse(overrides, files)
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError)
+    return (error as InputError).problems
+  }
+  throw new Error('the inputs were accepted')
+}
+
+describe('parseInputs', () => {
+  it('accepts the defaults with a key and a prompt, and sends no optional field', async () => {
+    const settings = await parse({})
+    expect(settings.apiVersion).toBe('v3')
+    expect(settings.apiUrl).toBe('https://api.devin.ai')
+    expect(settings.orgId).toBeUndefined()
+    expect(settings.prompt).toBe('Do the thing')
+    expect(settings.request).toEqual({ tags: [] })
+    expect(settings.dryRun).toBe(false)
+    expect(settings.wait).toMatchObject({ mode: 'none', timeoutMs: 3_600_000, pollIntervalMs: 15_000, onTimeout: 'fail', failOn: ['error', 'suspended', 'timeout'] })
+  })
+
+  it('parses every session field', async () => {
+    const settings = await parse({
+      title: 'Nightly',
+      tags: 'a, b\nc,a',
+      repos: 'octo/one\nocto/two',
+      'playbook-id': 'playbook-1',
+      'child-playbook-id': 'playbook-2',
+      'knowledge-ids': 'k1,k2',
+      'secret-ids': 's1\ns2',
+      'session-secrets': 'TOKEN=abc=def\n\nOTHER = x y ',
+      'session-links': 'https://app.devin.ai/sessions/devin-1',
+      'attachment-urls': 'https://example.com/a.txt, http://example.com/b.txt',
+      'max-acu-limit': '25',
+      'structured-output-schema': '{"type":"object","properties":{"ok":{"type":"boolean"}}}',
+      'structured-output-required': 'false',
+      'devin-mode': 'fast',
+      platform: 'windows',
+      resumable: 'False',
+      'bypass-approval': 'TRUE',
+      'create-as-user-id': 'user-7',
+      'org-id': 'org-abc_1',
+      'api-url': 'http://127.0.0.1:8787/',
+      'idempotency-key': 'pr-12',
+      message: 'New commits were pushed.',
+      'dry-run': 'true'
+    })
+    expect(settings.request).toEqual({
+      title: 'Nightly',
+      tags: ['a', 'b', 'c'],
+      repos: ['octo/one', 'octo/two'],
+      playbookId: 'playbook-1',
+      childPlaybookId: 'playbook-2',
+      knowledgeIds: ['k1', 'k2'],
+      secretIds: ['s1', 's2'],
+      sessionSecrets: [
+        { key: 'TOKEN', value: 'abc=def' },
+        { key: 'OTHER', value: ' x y ' }
+      ],
+      sessionLinks: ['https://app.devin.ai/sessions/devin-1'],
+      attachmentUrls: ['https://example.com/a.txt', 'http://example.com/b.txt'],
+      maxAcuLimit: 25,
+      structuredOutputSchema: { type: 'object', properties: { ok: { type: 'boolean' } } },
+      structuredOutputRequired: false,
+      devinMode: 'fast',
+      platform: 'windows',
+      resumable: false,
+      bypassApproval: true,
+      createAsUserId: 'user-7'
+    })
+    expect(settings.orgId).toBe('org-abc_1')
+    expect(settings.apiUrl).toBe('http://127.0.0.1:8787')
+    expect(settings.idempotencyKey).toBe('pr-12')
+    expect(settings.message).toBe('New commits were pushed.')
+    expect(settings.dryRun).toBe(true)
+  })
+
+  it('splits lists on newlines and commas and drops blanks', () => {
+    expect(splitList(' a ,b\n\n c,,\r\nd ')).toEqual(['a', 'b', 'c', 'd'])
+    expect(splitList('')).toEqual([])
+  })
+
+  it('reads durations in seconds, minutes and hours', async () => {
+    const settings = await parse({ 'wait-timeout': '2h', 'poll-interval': '90' })
+    expect(settings.wait.timeoutMs).toBe(7_200_000)
+    expect(settings.wait.pollIntervalMs).toBe(90_000)
+    expect((await parse({ 'wait-timeout': '15m', 'poll-interval': '5s' })).wait).toMatchObject({ timeoutMs: 900_000, pollIntervalMs: 5_000 })
+  })
+
+  it('normalizes session-id to the devin- form', async () => {
+    expect((await parse({ 'session-id': 'abc123' })).sessionId).toBe('devin-abc123')
+    expect((await parse({ 'session-id': 'devin-abc123' })).sessionId).toBe('devin-abc123')
+  })
+
+  it('reads prompt-file from the workspace', async () => {
+    const settings = await parse({ prompt: '', 'prompt-file': '.github/prompt.md' }, { '.github/prompt.md': 'From a file' })
+    expect(settings.prompt).toBe('From a file')
+  })
+
+  it('reports every bad value at once, naming the input, the problem and what is accepted', async () => {
+    const found = await problems({
+      'max-acu-limit': 'ten',
+      'wait-timeout': '10 minutes',
+      'poll-interval': '2s',
+      'structured-output-required': 'yes',
+      'attachment-urls': 'https://ok.example/a, ftp://example.com/b',
+      'session-links': 'not a url',
+      repos: 'octo/one, just-a-name',
+      'devin-mode': 'turbo',
+      'on-timeout': 'explode',
+      'fail-on': 'error, sometimes',
+      'api-url': 'api.devin.ai',
+      'org-id': 'acme',
+      'dry-run': 'maybe',
+      'session-secrets': 'GOOD=1\nno equals sign\n=empty-key'
+    })
+    expect(found).toEqual([
+      'org-id: "acme" is not an organization id. Accepted: an id that starts with "org-", e.g. "org-abc123", or empty to discover it from the key.',
+      'api-url: "api.devin.ai" is not an absolute http(s) URL. Accepted: a URL such as "https://example.com/path".',
+      'repos: item 2 "just-a-name" is not a repository. Accepted: "owner/repo" names, separated by newlines or commas.',
+      'session-secrets: line 2 has no "=". Accepted: one KEY=value per line.',
+      'session-secrets: line 3 has a key of 0 characters. Accepted: keys of 1 to 256 characters.',
+      'session-links: item 1 "not a url" is not an absolute http(s) URL. Accepted: a URL such as "https://example.com/path".',
+      'attachment-urls: item 2 "ftp://example.com/b" is not an absolute http(s) URL. Accepted: a URL such as "https://example.com/path".',
+      'max-acu-limit: "ten" is not a positive whole number. Accepted: a whole number greater than 0, e.g. "50".',
+      'structured-output-required: "yes" is not a boolean. Accepted: "true" or "false", or empty to leave the field unset.',
+      'devin-mode: "turbo" is not one of the accepted values. Accepted: "normal", "fast", "lite", "ultra", "fusion".',
+      'wait-timeout: "10 minutes" is not a duration. Accepted: "90s", "15m", "2h" or a bare number of seconds.',
+      'poll-interval: "2s" is too short. Accepted: at least 5s.',
+      'on-timeout: "explode" is not one of the accepted values. Accepted: "fail", "leave", "terminate".',
+      'fail-on: item 2 "sometimes" is not one of the accepted values. Accepted: "blocked", "error", "suspended", "exited", "timeout".',
+      'dry-run: "maybe" is not a boolean. Accepted: "true" or "false".'
+    ])
+  })
+
+  it('puts every problem in the error message', async () => {
+    const error = await parse({ 'max-acu-limit': '0', 'devin-mode': 'x' }).catch((e: unknown) => e as Error)
+    expect(error.message).toBe(
+      '2 inputs are invalid:\n- max-acu-limit: "0" is not a positive whole number. Accepted: a whole number greater than 0, e.g. "50".\n' +
+        '- devin-mode: "x" is not one of the accepted values. Accepted: "normal", "fast", "lite", "ultra", "fusion".'
+    )
+  })
+
+  it('refuses more tags than fit beside the action’s own', async () => {
+    const tags = Array.from({ length: 49 }, (_, i) => `t${i}`).join(',')
+    expect(await problems({ tags })).toEqual([
+      'tags: 49 tags given. Accepted: at most 48, because Devin allows 50 per session and the action adds 2 of its own.'
+    ])
+    const ok = await parse({ tags: Array.from({ length: 48 }, (_, i) => `t${i}`).join('\n') })
+    expect(ok.request.tags).toHaveLength(48)
+  })
+
+  it('refuses both prompt and prompt-file, and a missing or empty prompt file', async () => {
+    expect(await problems({ 'prompt-file': 'p.md' }, { 'p.md': 'x' })).toEqual(['prompt and prompt-file: both are set. Accepted: one of them.'])
+    expect(await problems({ prompt: '', 'prompt-file': 'missing.md' })).toEqual([
+      'prompt-file: "missing.md" does not exist in the workspace. Accepted: the path of a text file relative to the workspace (check out the repository first).'
+    ])
+    expect(await problems({ prompt: '', 'prompt-file': 'empty.md' }, { 'empty.md': '  \n' })).toEqual([
+      'prompt-file: "empty.md" is empty. Accepted: a file with the prompt\'s text.'
+    ])
+  })
+
+  describe('api-key and api-version', () => {
+    it('picks v3 for cog_ keys and v1 for apk_ keys', async () => {
+      expect((await parse({ 'api-key': 'cog_abc' })).apiVersion).toBe('v3')
+      expect((await parse({ 'api-key': 'apk_user_abc' })).apiVersion).toBe('v1')
+      expect((await parse({ 'api-key': 'apk_abc' })).apiVersion).toBe('v1')
+      expect((await parse({ 'api-key': 'cog_abc', 'api-version': 'v3beta1' })).apiVersion).toBe('v3beta1')
+    })
+
+    it('picks v3beta1 when advanced-mode is set with a cog_ key', async () => {
+      const settings = await parse({ 'api-key': 'cog_abc', 'advanced-mode': 'manage' })
+      expect(settings.apiVersion).toBe('v3beta1')
+    })
+
+    it('refuses a key of the other version, without quoting the key', async () => {
+      const found = await problems({ 'api-key': 'apk_user_SECRETVALUE', 'api-version': 'v3' })
+      expect(found).toEqual([
+        'api-version: "v3" needs a "cog_…" key, but api-key is an "apk_…" key (v1). Accepted: api-version "auto", or a key of the version you chose.'
+      ])
+      expect(await problems({ 'api-key': 'cog_SECRETVALUE', 'api-version': 'v1' })).toEqual([
+        'api-version: "v1" needs an "apk_…" or "apk_user_…" key, but api-key is a "cog_…" key (v3/v3beta1). Accepted: api-version "auto", or a key of the version you chose.'
+      ])
+    })
+
+    it('refuses an empty key, a key with spaces and an unknown prefix under auto', async () => {
+      expect(await problems({ 'api-key': '' })).toEqual([
+        'api-key: is empty. Accepted: a Devin key from a secret, e.g. api-key: ${{ secrets.DEVIN_API_KEY }}.'
+      ])
+      expect(await problems({ 'api-key': 'cog_a b' })).toEqual(['api-key: contains white space. Accepted: the key alone, with nothing around it.'])
+      const unknown = await problems({ 'api-key': 'sk-SECRETVALUE' })
+      expect(unknown).toEqual([
+        'api-key: does not look like a Devin key. Accepted: a "cog_…" key (v3) or an "apk_…"/"apk_user_…" key (v1); or set api-version when a proxy uses other keys.'
+      ])
+    })
+
+    it('accepts an unknown key prefix when the version is explicit (a proxy may issue its own keys)', async () => {
+      expect((await parse({ 'api-key': 'proxy-key', 'api-version': 'v3' })).apiVersion).toBe('v3')
+    })
+
+    it('refuses fields the selected version lacks, naming the version that has them', async () => {
+      expect(await problems({ 'snapshot-id': 'snap-1', unlisted: 'true', 'advanced-mode': 'create', 'api-version': 'v3' })).toEqual([
+        'advanced-mode: the v3 API has no such field; it exists in v3beta1. Remove the input or use api-version: v3beta1 (with a key of that version).',
+        'snapshot-id: the v3 API has no such field; it exists in v1. Remove the input or use api-version: v1 (with a key of that version).',
+        'unlisted: the v3 API has no such field; it exists in v1. Remove the input or use api-version: v1 (with a key of that version).'
+      ])
+      expect(await problems({ 'api-key': 'apk_x', 'devin-mode': 'fast', repos: 'a/b' })).toEqual([
+        'repos: the v1 API has no such field; it exists in v3 and v3beta1. Remove the input or use api-version: v3 (with a key of that version).',
+        'devin-mode: the v1 API has no such field; it exists in v3. Remove the input or use api-version: v3 (with a key of that version).'
+      ])
+    })
+
+    it('checks what each advanced mode needs', async () => {
+      expect(await problems({ 'advanced-mode': 'analyze' })).toEqual(['advanced-mode: "analyze" needs session-links, the sessions to analyze.'])
+      expect(await problems({ 'advanced-mode': 'batch' })).toEqual(['advanced-mode: "batch" needs child-playbook-id.'])
+    })
+  })
+
+  describe('session-id', () => {
+    it('refuses session-id with idempotency-key', async () => {
+      expect(await problems({ 'session-id': 'devin-1', 'idempotency-key': 'k' })).toEqual([
+        'session-id and idempotency-key: both are set. Accepted: one of them (session-id continues a known session; idempotency-key finds or creates one).'
+      ])
+    })
+
+    it('warns that request inputs do nothing with session-id', async () => {
+      const settings = await parse({ 'session-id': 'devin-1', title: 'x' })
+      expect(settings.warnings).toEqual(['prompt, title are ignored with session-id: the session already exists; use message to tell it something.'])
+    })
+
+    it('refuses an id that cannot be one', async () => {
+      expect(await problems({ 'session-id': '../other' })).toEqual(['session-id: "../other" is not a session id. Accepted: an id such as "devin-abc123" or "abc123".'])
+    })
+  })
+
+  describe('session-secrets', () => {
+    it('never quotes a secret value in a problem', async () => {
+      const long = 'v'.repeat(65_537)
+      const found = await problems({ 'session-secrets': `A=${long}\nB=SECRETVALUE\nB=SECRETVALUE` })
+      expect(found).toEqual([
+        'session-secrets: line 1 (A) has a value of 65537 characters. Accepted: at most 65536.',
+        'session-secrets: line 3 repeats the key B. Accepted: each key once.'
+      ])
+      expect(found.join('\n')).not.toContain('SECRETVALUE')
+    })
+
+    it('lists every value to mask, with the key and the token, even from invalid input', () => {
+      const values = secretValues(getter({ 'session-secrets': 'A=one=two\nbroken\nB=three', 'api-key': ` ${TEST_API_KEY} ` }))
+      expect(values).toEqual([TEST_API_KEY, TEST_GITHUB_TOKEN, 'one=two', 'three'])
+    })
+  })
+
+  describe('structured-output-schema', () => {
+    const schema = { type: 'object', properties: { summary: { type: 'string' } }, required: ['summary'] }
+
+    it('takes inline JSON, inline YAML and .json/.yml files', async () => {
+      expect((await parse({ 'structured-output-schema': JSON.stringify(schema) })).request.structuredOutputSchema).toEqual(schema)
+      const yaml = 'type: object\nproperties:\n  summary:\n    type: string\nrequired: [summary]\n'
+      expect((await parse({ 'structured-output-schema': yaml })).request.structuredOutputSchema).toEqual(schema)
+      const files = { 'schemas/out.json': JSON.stringify(schema), 'schemas/out.yml': yaml }
+      expect((await parse({ 'structured-output-schema': 'schemas/out.json' }, files)).request.structuredOutputSchema).toEqual(schema)
+      expect((await parse({ 'structured-output-schema': 'schemas/out.yml' }, files)).request.structuredOutputSchema).toEqual(schema)
+    })
+
+    it('refuses a missing file, unparsable text and a non-object', async () => {
+      expect(await problems({ 'structured-output-schema': 'nope.json' })).toEqual([
+        'structured-output-schema: the file "nope.json" does not exist in the workspace. Accepted: inline JSON or YAML, or the path of a .json/.yml/.yaml file relative to the workspace (check out the repository first).'
+      ])
+      const [broken] = await problems({ 'structured-output-schema': '{"type": "object",' })
+      expect(broken).toMatch(/^structured-output-schema: the inline value is neither valid JSON nor valid YAML \(.+\)\.$/)
+      expect(await problems({ 'structured-output-schema': '- a\n- b' })).toEqual([
+        'structured-output-schema: the inline value is not a JSON Schema object. Accepted: a Draft-7 schema object such as {"type": "object", "properties": {…}}.'
+      ])
+    })
+
+    it('refuses a schema that is not valid Draft-7', async () => {
+      const [problem] = await problems({ 'structured-output-schema': '{"type": "objekt"}' })
+      expect(problem).toMatch(/^structured-output-schema: the inline value is not a valid Draft-7 JSON Schema: schema\/type must be equal to one of the allowed values/)
+      const [unresolved] = await problems({ 'structured-output-schema': '{"properties": {"a": {"$ref": "#/definitions/missing"}}}' })
+      expect(unresolved).toMatch(/^structured-output-schema: the inline value is not a usable Draft-7 JSON Schema: can't resolve reference #\/definitions\/missing/)
+    })
+
+    it('refuses external $ref but accepts internal ones', async () => {
+      const external = { type: 'object', properties: { a: { $ref: 'https://example.com/a.json' }, b: { $ref: 'other.json#/x' } } }
+      expect(await problems({ 'structured-output-schema': JSON.stringify(external) })).toEqual([
+        'structured-output-schema: the inline value has external $ref "https://example.com/a.json", "other.json#/x"; Devin needs a self-contained schema. Move the referenced schemas into "definitions" and refer to them as "#/definitions/…".'
+      ])
+      const internal = { definitions: { s: { type: 'string' } }, type: 'object', properties: { a: { $ref: '#/definitions/s' } } }
+      expect((await parse({ 'structured-output-schema': JSON.stringify(internal) })).request.structuredOutputSchema).toEqual(internal)
+    })
+
+    it('refuses a schema over 64 KB', async () => {
+      const big = { type: 'object', description: 'x'.repeat(65_536) }
+      const [problem] = await problems({ 'structured-output-schema': JSON.stringify(big) })
+      expect(problem).toBe(`structured-output-schema: the inline value is ${JSON.stringify(big).length} bytes as JSON; Devin accepts at most 65536 bytes (64 KB).`)
+    })
+  })
+
+  it('refuses waiting until it is available, rather than silently not waiting', async () => {
+    expect(await problems({ wait: 'true' })).toEqual(['wait: "true" is not available in this release yet. Accepted: "none".'])
+  })
+
+  it('reads nothing from the workspace unless a file input is set', async () => {
+    const read: string[] = []
+    await parseInputs(getter({}), (path) => {
+      read.push(path)
+      return noFiles()
+    })
+    expect(read).toEqual([])
+  })
+})
