@@ -1,0 +1,201 @@
+import nock from 'nock'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { DevinHttp } from '../../src/devin/http.js'
+import { type OpenRequest, openSession } from '../../src/devin/open.js'
+import { createV3Api } from '../../src/devin/v3.js'
+import { TEST_API_KEY } from '../helpers/action-yml.js'
+import { type FakeClock, fakeClock } from '../helpers/clock.js'
+import { v3SessionBody } from '../helpers/devin-fixtures.js'
+
+const BASE = 'https://api.devin.test'
+const SESSIONS = '/v3/organizations/org-1/sessions'
+const TAG = 'idem:0123456789abcdef01234567'
+
+function setup() {
+  const clock = fakeClock()
+  const http = new DevinHttp({ baseUrl: BASE, apiKey: TEST_API_KEY, requestTimeoutMs: 60_000 }, { fetch: globalThis.fetch, clock, random: () => 0.5, debug: () => undefined })
+  const log: string[] = []
+  const reported: { id: string; isNew: boolean }[] = []
+  const deps = {
+    clock,
+    random: () => 0.5,
+    info: (m: string) => log.push(`info: ${m}`),
+    warning: (m: string) => log.push(`warning: ${m}`),
+    onSession: (session: { id: string }, isNew: boolean) => reported.push({ id: session.id, isNew })
+  }
+  return { api: createV3Api(http, 'org-1'), clock, deps, log, reported, deadline: clock.now() + 180_000 }
+}
+
+function create(overrides: Partial<Extract<OpenRequest, { kind: 'create' }>> = {}): OpenRequest {
+  return { kind: 'create', request: { prompt: 'Do it', tags: [TAG, 'github:octo/repo'] }, tag: TAG, reuse: false, ...overrides }
+}
+
+function listReply(...sessions: Record<string, unknown>[]) {
+  return { items: sessions, has_next_page: false, end_cursor: null }
+}
+
+beforeAll(() => nock.disableNetConnect())
+afterEach(() => nock.cleanAll())
+
+describe('openSession', () => {
+  it('creates with one request and no look-up when the key is fresh', async () => {
+    const { api, deps, deadline, reported } = setup()
+    const scope = nock(BASE).post(SESSIONS, { prompt: 'Do it', tags: [TAG, 'github:octo/repo'] }).reply(200, v3SessionBody({ session_id: 'devin-new', tags: [TAG] }))
+    const opened = await openSession(api, create(), deadline, deps)
+    expect(opened).toMatchObject({ isNew: true, messageSent: false, session: { id: 'devin-new' } })
+    expect(reported).toEqual([{ id: 'devin-new', isNew: true }])
+    expect(scope.isDone()).toBe(true)
+  })
+
+  describe('with a user-given idempotency key', () => {
+    it('reuses the newest live session with the tag and sends it the message', async () => {
+      const { api, deps, deadline, log } = setup()
+      const scope = nock(BASE)
+        .get(SESSIONS)
+        .query({ tags: TAG, first: '100' })
+        .reply(
+          200,
+          listReply(
+            v3SessionBody({ session_id: 'devin-old', tags: [TAG], status: 'running', created_at: 1 }),
+            v3SessionBody({ session_id: 'devin-ended', tags: [TAG], status: 'exit', created_at: 3 }),
+            v3SessionBody({ session_id: 'devin-live', tags: [TAG], status: 'suspended', status_detail: 'inactivity', created_at: 2 })
+          )
+        )
+        .post(`${SESSIONS}/devin-live/messages`, { message: 'New commits were pushed.' })
+        .reply(200, v3SessionBody({ session_id: 'devin-live', tags: [TAG], status: 'resuming' }))
+      const opened = await openSession(api, create({ reuse: true, message: 'New commits were pushed.' }), deadline, deps)
+      expect(opened).toMatchObject({ isNew: false, messageSent: true, session: { id: 'devin-live', status: 'resuming' } })
+      expect(log).toContain(`info: Reusing live Devin session devin-live (idempotency tag ${TAG}): https://app.devin.ai/sessions/devin-live`)
+      expect(scope.isDone()).toBe(true)
+    })
+
+    it('creates when only ended or archived sessions carry the tag', async () => {
+      const { api, deps, deadline } = setup()
+      const scope = nock(BASE)
+        .get(SESSIONS)
+        .query(true)
+        .reply(200, listReply(v3SessionBody({ session_id: 'devin-done', tags: [TAG], status: 'exit' }), v3SessionBody({ session_id: 'devin-arch', tags: [TAG], status: 'running', is_archived: true })))
+        .post(SESSIONS)
+        .reply(200, v3SessionBody({ session_id: 'devin-new', tags: [TAG] }))
+      const opened = await openSession(api, create({ reuse: true, message: 'ignored for a new session' }), deadline, deps)
+      expect(opened).toMatchObject({ isNew: true, messageSent: false, session: { id: 'devin-new' } })
+      expect(scope.isDone()).toBe(true)
+    })
+  })
+
+  it('continues a session by id and sends the message', async () => {
+    const { api, deps, deadline, reported } = setup()
+    const scope = nock(BASE)
+      .get(`${SESSIONS}/devin-42`)
+      .reply(200, v3SessionBody({ session_id: 'devin-42', status: 'running', status_detail: 'waiting_for_user' }))
+      .post(`${SESSIONS}/devin-42/messages`, { message: 'Go ahead' })
+      .reply(200, v3SessionBody({ session_id: 'devin-42', status: 'running' }))
+    const opened = await openSession(api, { kind: 'continue', sessionId: 'devin-42', message: 'Go ahead' }, deadline, deps)
+    expect(opened).toMatchObject({ isNew: false, messageSent: true })
+    expect(reported[0]).toEqual({ id: 'devin-42', isNew: false })
+    expect(scope.isDone()).toBe(true)
+  })
+
+  it('reports a reused session before a failing message fails the run', async () => {
+    const { api, deps, deadline, reported } = setup()
+    nock(BASE).get(`${SESSIONS}/devin-42`).reply(200, v3SessionBody({ session_id: 'devin-42', status: 'running' })).post(`${SESSIONS}/devin-42/messages`).reply(403, { detail: 'no' })
+    await expect(openSession(api, { kind: 'continue', sessionId: 'devin-42', message: 'hi' }, deadline, deps)).rejects.toThrow(/not allowed to send a message to session devin-42/)
+    expect(reported).toEqual([{ id: 'devin-42', isNew: false }])
+  })
+
+  describe('after a create that may have reached Devin', () => {
+    for (const [fault, reply] of [
+      ['a 500', (scope: nock.Interceptor) => scope.reply(500, { detail: 'internal' })],
+      ['a 429', (scope: nock.Interceptor) => scope.reply(429, {}, { 'Retry-After': '2' })]
+    ] as const) {
+      it(`adopts the session it finds by tag after ${fault}, without creating again`, async () => {
+        const { api, deps, deadline, log, reported } = setup()
+        const scope = nock(BASE)
+        reply(scope.post(SESSIONS))
+        scope.get(SESSIONS).query(true).reply(200, listReply(v3SessionBody({ session_id: 'devin-made', tags: [TAG] })))
+        const opened = await openSession(api, create(), deadline, deps)
+        expect(opened).toMatchObject({ isNew: true, session: { id: 'devin-made' } })
+        expect(reported).toEqual([{ id: 'devin-made', isNew: true }])
+        expect(log.some((line) => line.startsWith('warning: The request to create the session may have reached Devin'))).toBe(true)
+        expect(scope.isDone()).toBe(true)
+      })
+    }
+
+    it('waits for a list that lags behind the create', async () => {
+      const { api, deps, deadline, clock } = setup()
+      const scope = nock(BASE)
+        .post(SESSIONS)
+        .reply(504)
+        .get(SESSIONS)
+        .query(true)
+        .times(3)
+        .reply(200, listReply())
+        .get(SESSIONS)
+        .query(true)
+        .reply(200, listReply(v3SessionBody({ session_id: 'devin-late', tags: [TAG] })))
+      const opened = await openSession(api, create(), deadline, deps)
+      expect(opened.session.id).toBe('devin-late')
+      expect(clock.sleeps).toEqual([1_000, 2_000, 4_000])
+      expect(scope.isDone()).toBe(true)
+    })
+
+    it('creates again when the session never appears, then stops there', async () => {
+      const { api, deps, deadline } = setup()
+      const scope = nock(BASE).post(SESSIONS).reply(503).get(SESSIONS).query(true).times(5).reply(200, listReply()).post(SESSIONS).reply(200, v3SessionBody({ session_id: 'devin-second' }))
+      const opened = await openSession(api, create(), deadline, deps)
+      expect(opened).toMatchObject({ isNew: true, session: { id: 'devin-second' } })
+      expect(scope.isDone()).toBe(true)
+    })
+
+    it('ignores ended sessions that had the key before', async () => {
+      const { api, deps, deadline } = setup()
+      const ended = v3SessionBody({ session_id: 'devin-ended', tags: [TAG], status: 'exit' })
+      const scope = nock(BASE)
+        .get(SESSIONS)
+        .query(true)
+        .reply(200, listReply(ended))
+        .post(SESSIONS)
+        .reply(500)
+        .get(SESSIONS)
+        .query(true)
+        .reply(200, listReply(ended, v3SessionBody({ session_id: 'devin-mine', tags: [TAG] })))
+      const opened = await openSession(api, create({ reuse: true }), deadline, deps)
+      expect(opened.session.id).toBe('devin-mine')
+      expect(scope.isDone()).toBe(true)
+    })
+
+    it('fails naming the tag when the look-up itself is refused', async () => {
+      const { api, deps, deadline, reported } = setup()
+      nock(BASE).post(SESSIONS).reply(502).get(SESSIONS).query(true).reply(403, { detail: 'Missing ViewOrgSessions' })
+      await expect(openSession(api, create(), deadline, deps)).rejects.toThrow(
+        `Could not confirm whether Devin created the session: the create request failed (Devin's API failed when trying to create a session (HTTP 502). It is likely a problem on Devin's side: re-run later) and looking it up by its tag failed too (The Devin API key is not allowed to list the sessions tagged "${TAG}" (403 Forbidden): Missing ViewOrgSessions. Give its service user the ViewOrgSessions permission in the Devin organization, or use a key that has it.). Before re-running, look in Devin for a session tagged "${TAG}"; re-running with the same idempotency-key reuses it if it exists.`
+      )
+      expect(reported).toEqual([])
+    })
+
+    it('fails naming the tag when the deadline passes', async () => {
+      const { api, deps, clock } = setup()
+      const deadline = clock.now() + 20_000
+      let creates = 0
+      nock(BASE)
+        .post(SESSIONS)
+        .times(5)
+        .reply(() => {
+          creates++
+          return [500]
+        })
+      nock(BASE).get(SESSIONS).query(true).times(50).reply(200, listReply())
+      await expect(openSession(api, create(), deadline, deps)).rejects.toThrow(`Before re-running, look in Devin for a session tagged "${TAG}"`)
+      expect(clock.now()).toBeLessThanOrEqual(deadline)
+      // Look-ups take 15 s after the first create; within 20 s only two more creates start.
+      expect(creates).toBe(3)
+    })
+  })
+
+  it('does not retry or look up after a definite refusal', async () => {
+    const { api, deps, deadline } = setup()
+    const scope = nock(BASE).post(SESSIONS).reply(422, { detail: [{ loc: ['body', 'prompt'], msg: 'Field required', type: 'missing' }] })
+    await expect(openSession(api, create(), deadline, deps)).rejects.toThrow('- prompt: Field required')
+    expect(scope.isDone()).toBe(true)
+  })
+})
