@@ -1,0 +1,199 @@
+import nock from 'nock'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { InputName } from '../src/constants.js'
+import { type MainDeps, run } from '../src/main.js'
+import { idempotencyTag } from '../src/request.js'
+import { TEST_API_KEY, TEST_GITHUB_TOKEN } from './helpers/action-yml.js'
+import { fakeClock } from './helpers/clock.js'
+import { v3SessionBody } from './helpers/devin-fixtures.js'
+import { type RecordingRunner, recordingRunner } from './helpers/fake-runner.js'
+
+const BASE = 'https://api.devin.test'
+const SESSIONS = '/v3/organizations/org-test/sessions'
+const SECRET_VALUE = 'hunter2-session-secret'
+
+const env: NodeJS.ProcessEnv = {
+  GITHUB_REPOSITORY: 'octo/repo',
+  GITHUB_EVENT_NAME: 'workflow_dispatch',
+  GITHUB_ACTOR: 'mona',
+  GITHUB_SHA: 'abc123',
+  GITHUB_REF: 'refs/heads/main',
+  GITHUB_SERVER_URL: 'https://github.com',
+  GITHUB_RUN_ID: '1001',
+  GITHUB_RUN_ATTEMPT: '1',
+  GITHUB_JOB: 'devin',
+  GITHUB_ACTION: '__run',
+  GITHUB_WORKSPACE: '/workspace'
+}
+
+async function runAction(inputs: Partial<Record<InputName, string>>, files: Record<string, string> = {}): Promise<RecordingRunner> {
+  const runner = recordingRunner({ 'api-url': BASE, prompt: 'Update the dependencies', ...inputs })
+  const deps: MainDeps = {
+    runner,
+    env,
+    fetch: globalThis.fetch,
+    clock: fakeClock(),
+    random: () => 0.5,
+    randomId: () => 'run-uuid',
+    readFile: (path) => files[path]
+  }
+  await run(deps)
+  return runner
+}
+
+/** Secrets must never be readable anywhere the action writes. */
+function expectNoSecrets(runner: RecordingRunner): void {
+  const text = runner.everything()
+  for (const secret of [TEST_API_KEY, TEST_GITHUB_TOKEN, SECRET_VALUE]) expect(text).not.toContain(secret)
+}
+
+beforeAll(() => nock.disableNetConnect())
+afterEach(() => {
+  nock.cleanAll()
+})
+
+describe('run', () => {
+  it('opens a session with one request and reports it in outputs, log and summary', async () => {
+    let body: Record<string, unknown> = {}
+    const scope = nock(BASE, { reqheaders: { authorization: `Bearer ${TEST_API_KEY}` } })
+      .post(SESSIONS, (sent: Record<string, unknown>) => {
+        body = sent
+        return true
+      })
+      .reply(200, v3SessionBody({ session_id: 'devin-abc', status: 'new' }))
+    const runner = await runAction({ tags: 'nightly, deps', 'session-secrets': `NPM_TOKEN=${SECRET_VALUE}` })
+
+    expect(scope.isDone()).toBe(true)
+    const tag = idempotencyTag('octo/repo/1001/1/devin/__run/run-uuid', 'octo/repo')
+    expect(body).toEqual({
+      prompt: 'Update the dependencies',
+      tags: [tag, 'github:octo/repo', 'nightly', 'deps'],
+      session_secrets: [{ key: 'NPM_TOKEN', value: SECRET_VALUE, sensitive: true }]
+    })
+    expect(runner.failed).toBeUndefined()
+    expect(runner.outputs).toEqual({
+      'session-id': 'devin-abc',
+      'session-url': 'https://app.devin.ai/sessions/devin-abc',
+      'is-new-session': 'true',
+      status: 'new',
+      outcome: 'running',
+      prompt: 'Update the dependencies'
+    })
+    expect(runner.log).toContain('info: Opened Devin session devin-abc: https://app.devin.ai/sessions/devin-abc')
+    expect(runner.summary).toContain('| Session | [devin-abc](https://app.devin.ai/sessions/devin-abc) |')
+    expect(runner.summary).toContain('| Outcome | `running` |')
+    expect(runner.summary).toContain('| Session was | Created by this run |')
+    expect(runner.state).toEqual({ 'is-post': 'true' })
+  })
+
+  it('masks the key, the GitHub token and each session secret value before anything else', async () => {
+    nock(BASE).post(SESSIONS).reply(200, v3SessionBody())
+    const runner = await runAction({ 'session-secrets': `A=${SECRET_VALUE}\nB=second=value` })
+    expect(runner.secrets).toEqual([TEST_API_KEY, TEST_GITHUB_TOKEN, SECRET_VALUE, 'second=value'])
+    expectNoSecrets(runner)
+  })
+
+  it('discovers the organization when org-id is empty', async () => {
+    const scope = nock(BASE)
+      .get('/v3/self')
+      .reply(200, { principal_type: 'service_user', org_id: 'org-found' })
+      .post('/v3/organizations/org-found/sessions')
+      .reply(200, v3SessionBody({ session_id: 'devin-x' }))
+    const runner = await runAction({ 'org-id': '' })
+    expect(scope.isDone()).toBe(true)
+    expect(runner.outputs['session-id']).toBe('devin-x')
+  })
+
+  it('reuses the live session for an idempotency key and sends the message', async () => {
+    const tag = idempotencyTag('pr-7', 'octo/repo')
+    const scope = nock(BASE)
+      .get(SESSIONS)
+      .query({ tags: tag, first: '100' })
+      .reply(200, { items: [v3SessionBody({ session_id: 'devin-live', tags: [tag], status: 'running', status_detail: 'working' })], has_next_page: false })
+      .post(`${SESSIONS}/devin-live/messages`, { message: 'New commits were pushed.' })
+      .reply(200, v3SessionBody({ session_id: 'devin-live', tags: [tag], status: 'running' }))
+    const runner = await runAction({ 'idempotency-key': 'pr-7', message: 'New commits were pushed.' })
+    expect(scope.isDone()).toBe(true)
+    expect(runner.outputs).toMatchObject({ 'session-id': 'devin-live', 'is-new-session': 'false', outcome: 'running' })
+    expect(runner.summary).toContain('| Session was | Reused (message sent) |')
+  })
+
+  it('continues a session given by session-id without creating one', async () => {
+    const scope = nock(BASE)
+      .get(`${SESSIONS}/devin-77`)
+      .reply(200, v3SessionBody({ session_id: 'devin-77', status: 'running', status_detail: 'waiting_for_user' }))
+      .post(`${SESSIONS}/devin-77/messages`, { message: 'Yes, merge it.' })
+      .reply(200, v3SessionBody({ session_id: 'devin-77', status: 'running', status_detail: 'working' }))
+    const runner = await runAction({ 'session-id': '77', prompt: '', message: 'Yes, merge it.' })
+    expect(scope.isDone()).toBe(true)
+    expect(runner.outputs).toMatchObject({ 'session-id': 'devin-77', 'is-new-session': 'false', 'status-detail': 'working' })
+    expect(runner.outputs.prompt).toBeUndefined()
+  })
+
+  describe('dry-run', () => {
+    it('prints the request with secrets redacted and sends nothing', async () => {
+      const runner = await runAction({ 'dry-run': 'true', 'org-id': '', 'session-secrets': `NPM_TOKEN=${SECRET_VALUE}`, 'max-acu-limit': '5' })
+      expect(runner.failed).toBeUndefined()
+      expect(runner.outputs).toEqual({ outcome: 'dry-run', prompt: 'Update the dependencies' })
+      const printed = runner.log.join('\n')
+      expect(printed).toContain('info: Dry run: nothing was sent to Devin. A real run would send:')
+      expect(printed).toContain(`POST ${BASE}/v3/organizations/{org_id}/sessions`)
+      expect(printed).toContain('"key": "NPM_TOKEN",\n      "value": "***"')
+      expect(printed).toContain('"max_acu_limit": 5')
+      expect(runner.summary).toContain('## Devin session (dry run)')
+      expect(runner.summary).toContain('"value": "***"')
+      expectNoSecrets(runner)
+    })
+
+    it('says which session it would continue', async () => {
+      const runner = await runAction({ 'dry-run': 'true', 'session-id': 'devin-5', message: 'hello' })
+      expect(runner.log).toContain('info: Dry run: nothing was sent to Devin. A real run would continue session devin-5 and send it the message.')
+      expect(runner.outputs.outcome).toBe('dry-run')
+    })
+  })
+
+  describe('failures', () => {
+    it('reports every bad input at once and sends nothing', async () => {
+      const runner = await runAction({ 'max-acu-limit': '-1', 'poll-interval': '1s', 'attachment-urls': 'file:///etc/passwd' })
+      expect(runner.failed).toBe(
+        '3 inputs are invalid:\n' +
+          '- attachment-urls: item 1 "file:///etc/passwd" is not an absolute http(s) URL. Accepted: a URL such as "https://example.com/path".\n' +
+          '- max-acu-limit: "-1" is not a positive whole number. Accepted: a whole number greater than 0, e.g. "50".\n' +
+          '- poll-interval: "1s" is too short. Accepted: at least 5s.'
+      )
+      expect(runner.outputs).toEqual({})
+      expect(runner.summary).toContain('**The step failed.** 3 inputs are invalid:')
+      expect(runner.summary).toContain('No session was opened.')
+    })
+
+    it('needs a prompt on an event without a default one', async () => {
+      const runner = await runAction({ prompt: '' })
+      expect(runner.failed).toBe(
+        'Invalid input: prompt: is empty, and the "workflow_dispatch" event has no default prompt. Accepted: the task for Devin in prompt, or a file with it in prompt-file.'
+      )
+    })
+
+    it('says to check the key on a 401, and never prints the key even when the API echoes it', async () => {
+      nock(BASE).post(SESSIONS).reply(401, { detail: `Invalid key ${TEST_API_KEY}` })
+      const runner = await runAction({})
+      expect(runner.failed).toBe(
+        'Devin did not accept the API key when trying to create a session (401 Unauthorized): Invalid key ***. Check the api-key input: it must be a current Devin key stored as a secret — a "cog_…" service-user or personal key for v3, or an "apk_…" key for v1.'
+      )
+      expectNoSecrets(runner)
+    })
+
+    it('keeps the outputs of a session that was opened when a later step fails', async () => {
+      nock(BASE).get(`${SESSIONS}/devin-9`).reply(200, v3SessionBody({ session_id: 'devin-9', status: 'running' })).post(`${SESSIONS}/devin-9/messages`).reply(404, { detail: 'gone' })
+      const runner = await runAction({ 'session-id': 'devin-9', message: 'hi' })
+      expect(runner.failed).toMatch(/^Devin found nothing when trying to send a message to session devin-9 \(404 Not Found\)/)
+      expect(runner.outputs).toMatchObject({ 'session-id': 'devin-9', 'session-url': 'https://app.devin.ai/sessions/devin-9', 'is-new-session': 'false' })
+      expect(runner.summary).toContain('**The step failed.**')
+      expect(runner.summary).toContain('| Session | [devin-9](https://app.devin.ai/sessions/devin-9) |')
+    })
+
+    it('reports v1 and v3beta1 as not yet supported, before any request', async () => {
+      const runner = await runAction({ 'api-key': 'apk_user_abc' })
+      expect(runner.failed).toBe('api-version v1 is not supported by this release yet. Use a "cog_…" key with api-version "v3" (or "auto").')
+    })
+  })
+})
