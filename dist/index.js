@@ -29217,8 +29217,8 @@ class DevinHttp {
     async attempt(spec) {
         const { clock } = this.deps;
         const started = clock.now();
-        // Never wait on one request past the deadline, but give it at least a second.
-        const timeoutMs = Math.max(1_000, Math.min(this.config.requestTimeoutMs, spec.deadline - started));
+        // Never wait on one request much past the deadline, but give it at least a second to finish.
+        const timeoutMs = Math.min(this.config.requestTimeoutMs, Math.max(1_000, spec.deadline - started));
         let response;
         try {
             response = await this.deps.fetch(this.url(spec.path, spec.query), {
@@ -29266,7 +29266,7 @@ class DevinHttp {
         const name = error instanceof Error ? error.name : '';
         if (name === 'TimeoutError' || name === 'AbortError') {
             return {
-                message: `Devin did not answer within ${Math.round(timeoutMs / 1_000)}s when trying to ${operation.description}.`,
+                message: `Devin did not answer within ${Number((timeoutMs / 1_000).toFixed(1))}s when trying to ${operation.description}.`,
                 reached: 'maybe',
                 transient: true
             };
@@ -39225,8 +39225,8 @@ async function parseInputs(getInput, readFile) {
     const waitMode = field(Input.Wait, oneOf(WAIT_MODES, 'none', { true: 'stopped' }));
     const wait = {
         mode: waitMode ?? 'none',
-        timeoutMs: field(Input.WaitTimeout, inputs_duration(1_000)) ?? 0,
-        pollIntervalMs: field(Input.PollInterval, inputs_duration(5_000)) ?? 0,
+        timeoutMs: field(Input.WaitTimeout, inputs_duration(1_000, 60 * 60_000)) ?? 0,
+        pollIntervalMs: field(Input.PollInterval, inputs_duration(5_000, 15_000)) ?? 0,
         onTimeout: field(Input.OnTimeout, oneOf(ON_TIMEOUT, 'fail')) ?? 'fail',
         failOn: field(Input.FailOn, list(oneOf(FAIL_ON_OUTCOMES)), noQuote) ?? [],
         terminateOnCancel: field(Input.TerminateOnCancel, requiredBoolean(true)) ?? true
@@ -39449,9 +39449,11 @@ function requiredBoolean(fallback) {
     });
 }
 const UNIT_MS = { '': 1_000, s: 1_000, m: 60_000, h: 3_600_000 };
-/** A duration ("90s", "15m", "2h" or a bare number of seconds) in milliseconds, at least `minimumMs`. */
-function inputs_duration(minimumMs) {
+/** A duration ("90s", "15m", "2h" or a bare number of seconds) in milliseconds, at least `minimumMs`; empty means the default. */
+function inputs_duration(minimumMs, fallbackMs) {
     return schemas_string().transform((raw, ctx) => {
+        if (raw.trim() === '')
+            return fallbackMs;
         const match = /^(\d+)\s*(s|m|h)?$/i.exec(raw.trim());
         if (!match)
             return fail(ctx, 'is not a duration. Accepted: "90s", "15m", "2h" or a bare number of seconds.');

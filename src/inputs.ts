@@ -177,8 +177,8 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
   const waitMode = field(Input.Wait, oneOf(WAIT_MODES, 'none', { true: 'stopped' }))
   const wait: Settings['wait'] = {
     mode: waitMode ?? 'none',
-    timeoutMs: field(Input.WaitTimeout, duration(1_000)) ?? 0,
-    pollIntervalMs: field(Input.PollInterval, duration(5_000)) ?? 0,
+    timeoutMs: field(Input.WaitTimeout, duration(1_000, 60 * 60_000)) ?? 0,
+    pollIntervalMs: field(Input.PollInterval, duration(5_000, 15_000)) ?? 0,
     onTimeout: field(Input.OnTimeout, oneOf(ON_TIMEOUT, 'fail')) ?? 'fail',
     failOn: field(Input.FailOn, list(oneOf(FAIL_ON_OUTCOMES)), noQuote) ?? [],
     terminateOnCancel: field(Input.TerminateOnCancel, requiredBoolean(true)) ?? true
@@ -416,9 +416,10 @@ function requiredBoolean(fallback: boolean): z.ZodType<boolean, string> {
 
 const UNIT_MS: Record<string, number> = { '': 1_000, s: 1_000, m: 60_000, h: 3_600_000 }
 
-/** A duration ("90s", "15m", "2h" or a bare number of seconds) in milliseconds, at least `minimumMs`. */
-function duration(minimumMs: number): z.ZodType<number, string> {
+/** A duration ("90s", "15m", "2h" or a bare number of seconds) in milliseconds, at least `minimumMs`; empty means the default. */
+function duration(minimumMs: number, fallbackMs: number): z.ZodType<number, string> {
   return z.string().transform((raw, ctx) => {
+    if (raw.trim() === '') return fallbackMs
     const match = /^(\d+)\s*(s|m|h)?$/i.exec(raw.trim())
     if (!match) return fail(ctx, 'is not a duration. Accepted: "90s", "15m", "2h" or a bare number of seconds.')
     const ms = Number(match[1]) * (UNIT_MS[(match[2] ?? '').toLowerCase()] ?? 1_000)
