@@ -13,7 +13,7 @@ import { planOpen } from './request.js'
 import { reportOutputs } from './report/outputs.js'
 import type { Report } from './report/report.js'
 import { summaryMarkdown } from './report/summary.js'
-import { type Runner, actionsRunner } from './runner.js'
+import { type Runner, createActionsRunner } from './runner.js'
 import { readTrigger } from './trigger.js'
 
 /** The edges of the main step, passed in so tests can replace any of them. */
@@ -35,7 +35,7 @@ export const realClock: Clock = {
 
 export function defaultDeps(): MainDeps {
   return {
-    runner: actionsRunner,
+    runner: createActionsRunner(),
     env: process.env,
     fetch: globalThis.fetch,
     clock: realClock,

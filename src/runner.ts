@@ -1,10 +1,11 @@
-import * as core from '@actions/core'
+import { randomUUID } from 'node:crypto'
+import { appendFileSync, existsSync } from 'node:fs'
+import { EOL } from 'node:os'
 import type { InputName, OutputName } from './constants.js'
 
 /**
  * The GitHub Actions runner as the action uses it: inputs, outputs, masking, log, state and the job
- * summary. The pipeline receives it as a parameter, so tests can pass a recording fake and only this
- * file knows about @actions/core.
+ * summary. The pipeline receives it as a parameter, so tests can pass a recording fake.
  */
 export interface Runner {
   getInput(name: InputName): string
@@ -22,19 +23,59 @@ export interface Runner {
   setFailed(message: string): void
 }
 
-export const actionsRunner: Runner = {
-  getInput: (name) => core.getInput(name),
-  setSecret: (value) => core.setSecret(value),
-  setOutput: (name, value) => core.setOutput(name, value),
-  info: (message) => core.info(message),
-  warning: (message) => core.warning(message),
-  debug: (message) => core.debug(message),
-  startGroup: (title) => core.startGroup(title),
-  endGroup: () => core.endGroup(),
-  saveState: (name, value) => core.saveState(name, value),
-  getState: (name) => core.getState(name),
-  appendSummary: async (markdown) => {
-    await core.summary.addRaw(markdown, true).write()
-  },
-  setFailed: (message) => core.setFailed(message)
+/** Workflow-command data escaping, as the runner decodes it. */
+function escapeData(text: string): string {
+  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')
+}
+
+/**
+ * The runner's file commands (GITHUB_OUTPUT, GITHUB_STATE): `name<<delimiter` blocks with a random
+ * delimiter that neither the name nor the value may contain, so a value cannot forge another output.
+ */
+function appendKeyValue(file: string, name: string, value: string): void {
+  const delimiter = `ghadelimiter_${randomUUID()}`
+  if (name.includes(delimiter) || value.includes(delimiter)) {
+    throw new Error(`Unexpected input: the name or value of ${name} contains the delimiter ${delimiter}`)
+  }
+  appendFileSync(file, `${name}<<${delimiter}${EOL}${value}${EOL}${delimiter}${EOL}`, 'utf8')
+}
+
+function command(name: string, message: string): void {
+  process.stdout.write(`::${name}::${escapeData(message)}${EOL}`)
+}
+
+/**
+ * The runner protocol written directly rather than through @actions/core: that package loads an
+ * HTTP client (for OIDC tokens) and process helpers at import, which roughly doubles the action's
+ * start-up time. A conformance test checks this against @actions/core's own output.
+ */
+export function createActionsRunner(env: NodeJS.ProcessEnv = process.env): Runner {
+  const fileCommand = (variable: 'GITHUB_OUTPUT' | 'GITHUB_STATE', legacy: string, name: string, value: string): void => {
+    const file = env[variable]
+    if (file) appendKeyValue(file, name, value)
+    else process.stdout.write(`${EOL}::${legacy} name=${name}::${escapeData(value)}${EOL}`)
+  }
+  return {
+    getInput: (name) => (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim(),
+    setSecret: (value) => command('add-mask', value),
+    setOutput: (name, value) => fileCommand('GITHUB_OUTPUT', 'set-output', name, value),
+    info: (message) => void process.stdout.write(`${message}${EOL}`),
+    warning: (message) => command('warning', message),
+    debug: (message) => command('debug', message),
+    startGroup: (title) => command('group', title),
+    endGroup: () => command('endgroup', ''),
+    saveState: (name, value) => fileCommand('GITHUB_STATE', 'save-state', name, value),
+    getState: (name) => env[`STATE_${name}`] ?? '',
+    appendSummary: async (markdown) => {
+      const file = env.GITHUB_STEP_SUMMARY
+      if (!file || !existsSync(file)) {
+        throw new Error('Unable to find the job summary file (GITHUB_STEP_SUMMARY); job summaries may not be supported by this runner.')
+      }
+      appendFileSync(file, markdown, 'utf8')
+    },
+    setFailed: (message) => {
+      process.exitCode = 1
+      command('error', message)
+    }
+  }
 }
