@@ -4,6 +4,8 @@ import { DevinHttp } from '../../src/devin/http.js'
 import type { SessionRequest } from '../../src/devin/session.js'
 import { createV3Api, discoverOrgId, v3Session } from '../../src/devin/v3.js'
 import { TEST_API_KEY } from '../helpers/action-yml.js'
+import { readFileSync } from 'node:fs'
+import { Ajv } from 'ajv'
 import { fakeClock } from '../helpers/clock.js'
 import { v3SessionBody } from '../helpers/devin-fixtures.js'
 
@@ -76,6 +78,15 @@ describe('v3 adapter', () => {
     expect(sent).toEqual(expected)
     expect(session).toMatchObject({ id: 'devin-9', url: 'https://app.devin.ai/sessions/devin-9', status: 'new', pullRequests: [] })
     expect(scope.isDone()).toBe(true)
+  })
+
+  it('builds a body that the official v3 create-session schema accepts', () => {
+    const schema = JSON.parse(readFileSync(new URL('../../emulator/schemas/v3-create-session.json', import.meta.url), 'utf8')) as object
+    const validate = new Ajv({ strict: false }).compile(schema)
+    const { api: v3 } = api()
+    const body = v3.describeCreate(everyField).body
+    expect(validate(body), JSON.stringify(validate.errors)).toBe(true)
+    expect(Object.keys(body)).toHaveLength(19)
   })
 
   it('sends only the prompt and tags when nothing else is set', async () => {
