@@ -3,11 +3,10 @@ import { Input, type InputName, MAX_TAGS } from './constants.js'
 import { FIELD_VERSIONS } from './devin/fields.js'
 import {
   ADVANCED_MODES,
-  type AdvancedMode,
   type ApiVersion,
   DEVIN_MODES,
-  type DevinMode,
   type OptionalRequestField,
+  type SessionRequest,
   type SessionSecret,
   normalizeSessionId
 } from './devin/session.js'
@@ -23,30 +22,8 @@ export type FailOnOutcome = (typeof FAIL_ON_OUTCOMES)[number]
 export const ON_TIMEOUT = ['fail', 'leave', 'terminate'] as const
 export const PERMISSIONS = ['read', 'triage', 'write', 'maintain', 'admin'] as const
 
-/** The optional fields of the create-session request, as the user set them (the prompt is resolved later). */
-export interface RequestFields {
-  title?: string
-  tags: string[]
-  repos?: string[]
-  playbookId?: string
-  childPlaybookId?: string
-  knowledgeIds?: string[]
-  secretIds?: string[]
-  sessionSecrets?: SessionSecret[]
-  sessionLinks?: string[]
-  attachmentUrls?: string[]
-  maxAcuLimit?: number
-  structuredOutputSchema?: Record<string, unknown>
-  structuredOutputRequired?: boolean
-  devinMode?: DevinMode
-  platform?: string
-  resumable?: boolean
-  bypassApproval?: boolean
-  createAsUserId?: string
-  advancedMode?: AdvancedMode
-  snapshotId?: string
-  unlisted?: boolean
-}
+/** The create-session fields as the user set them; the prompt is resolved later, from the trigger too. */
+export type RequestFields = Omit<SessionRequest, 'prompt'>
 
 /** Every input of the action, validated and typed. */
 export interface Settings {

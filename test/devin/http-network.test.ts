@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { DevinApiError } from '../../src/devin/errors.js'
 import { DevinHttp, type RequestSpec } from '../../src/devin/http.js'
 import { TEST_API_KEY } from '../helpers/action-yml.js'
+import { apiFailure } from '../helpers/api-failure.js'
 import { type FakeClock, fakeClock } from '../helpers/clock.js'
 import { startLoopback } from '../helpers/loopback.js'
 
@@ -23,22 +23,13 @@ function create(clock: FakeClock, deadlineMs = 180_000): RequestSpec {
   }
 }
 
-async function failure(promise: Promise<unknown>): Promise<DevinApiError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e
-  )
-  expect(error).toBeInstanceOf(DevinApiError)
-  return error as DevinApiError
-}
-
 describe('DevinHttp on a real connection', () => {
   it('reports a dropped connection as one that may have reached Devin', async () => {
     const clock = fakeClock()
     const server = await startLoopback((req) => req.socket.destroy())
     try {
       const http = client(clock, server.url)
-      const error = await failure(http.request(create(clock)))
+      const error = await apiFailure(http.request(create(clock)))
       expect(error.reached).toBe('maybe')
       expect(error.status).toBeUndefined()
       expect(error.message).toBe(`The connection to the Devin API at ${server.url} broke while trying to create a session (UND_ERR_SOCKET).`)
@@ -54,7 +45,7 @@ describe('DevinHttp on a real connection', () => {
     const url = server.url
     await server.close()
     const http = client(clock, url)
-    const error = await failure(http.request(create(clock, 5_000)))
+    const error = await apiFailure(http.request(create(clock, 5_000)))
     expect(error.reached).toBe('no')
     expect(error.attempts).toBeGreaterThan(1)
     expect(error.message).toMatch(new RegExp(`^Could not connect to the Devin API at ${url.replace(/\./g, '\\.')} to create a session \\(ECONNREFUSED\\)\\. Check api-url and that the runner can reach it\\. \\(gave up after \\d attempts\\)$`))
@@ -65,7 +56,7 @@ describe('DevinHttp on a real connection', () => {
     const server = await startLoopback(() => undefined)
     try {
       const http = client(clock, server.url, 200)
-      const error = await failure(http.request(create(clock)))
+      const error = await apiFailure(http.request(create(clock)))
       expect(error.reached).toBe('maybe')
       expect(error.message).toBe('Devin did not answer within 0.2s when trying to create a session.')
       expect(server.requests).toHaveLength(1)

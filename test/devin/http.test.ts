@@ -1,8 +1,8 @@
 import nock from 'nock'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { DevinApiError } from '../../src/devin/errors.js'
 import { DevinHttp, type RequestSpec, backoffDelay, parseRetryAfter } from '../../src/devin/http.js'
 import { TEST_API_KEY } from '../helpers/action-yml.js'
+import { apiFailure } from '../helpers/api-failure.js'
 import { type FakeClock, fakeClock } from '../helpers/clock.js'
 
 const BASE = 'https://api.devin.test'
@@ -25,15 +25,6 @@ function spec(clock: FakeClock, overrides: Partial<RequestSpec> = {}): RequestSp
     deadline: clock.now() + 180_000,
     ...overrides
   }
-}
-
-async function failure(promise: Promise<unknown>): Promise<DevinApiError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e
-  )
-  expect(error).toBeInstanceOf(DevinApiError)
-  return error as DevinApiError
 }
 
 beforeAll(() => {
@@ -89,7 +80,7 @@ describe('DevinHttp', () => {
     const clock = fakeClock()
     nock(BASE).get('/v3/organizations/org-1/sessions/devin-1').times(20).reply(503, { detail: 'upstream unavailable' })
     const { http } = client(clock, { random: () => 0.99 })
-    const error = await failure(http.request(spec(clock, { deadline: clock.now() + 20_000 })))
+    const error = await apiFailure(http.request(spec(clock, { deadline: clock.now() + 20_000 })))
     expect(error.message).toBe(
       "Devin's API failed when trying to read session devin-1 (HTTP 503): upstream unavailable. It is likely a problem on Devin's side: re-run later. (gave up after 5 attempts)"
     )
@@ -102,7 +93,7 @@ describe('DevinHttp', () => {
     const clock = fakeClock()
     nock(BASE).get('/v3/organizations/org-1/sessions/devin-1').reply(429, {}, { 'Retry-After': '600' })
     const { http } = client(clock)
-    const error = await failure(http.request(spec(clock)))
+    const error = await apiFailure(http.request(spec(clock)))
     expect(error.message).toMatch(/^Devin kept rate-limiting the request to read session devin-1 \(429 Too Many Requests\)\. Wait and re-run/)
     expect(error.retryAfterMs).toBe(600_000)
     expect(clock.sleeps).toEqual([])
@@ -112,7 +103,7 @@ describe('DevinHttp', () => {
     const clock = fakeClock()
     const scope = nock(BASE).get('/v3/organizations/org-1/sessions/devin-1').times(8).reply(500)
     const { http } = client(clock, { random: () => 0 })
-    const error = await failure(http.request(spec(clock, { deadline: clock.now() + 10 * 3_600_000 })))
+    const error = await apiFailure(http.request(spec(clock, { deadline: clock.now() + 10 * 3_600_000 })))
     expect(error.attempts).toBe(8)
     expect(scope.isDone()).toBe(true)
   })
@@ -121,7 +112,7 @@ describe('DevinHttp', () => {
     const clock = fakeClock()
     const scope = nock(BASE).post('/v3/organizations/org-1/sessions').reply(502, 'Bad Gateway')
     const { http } = client(clock)
-    const error = await failure(http.request(spec(clock, { method: 'POST', path: '/v3/organizations/org-1/sessions', body: {}, retry: 'unsafe', operation: { description: 'create a session' } })))
+    const error = await apiFailure(http.request(spec(clock, { method: 'POST', path: '/v3/organizations/org-1/sessions', body: {}, retry: 'unsafe', operation: { description: 'create a session' } })))
     expect(error.status).toBe(502)
     expect(error.reached).toBe('maybe')
     expect(error.message).toBe("Devin's API failed when trying to create a session (HTTP 502): Bad Gateway. It is likely a problem on Devin's side: re-run later.")
@@ -149,7 +140,7 @@ describe('DevinHttp', () => {
         const clock = fakeClock()
         const scope = nock(BASE).get('/v3/organizations/org-1/sessions/devin-1').reply(status, body as nock.Body)
         const { http } = client(clock)
-        const error = await failure(http.request(spec(clock)))
+        const error = await apiFailure(http.request(spec(clock)))
         expect(error.message).toBe(message)
         expect(error.reached).toBe('no')
         expect(scope.isDone()).toBe(true)
@@ -176,7 +167,7 @@ describe('DevinHttp', () => {
         const clock = fakeClock()
         nock(BASE).post('/v3/organizations/org-1/sessions').reply(422, body as nock.Body)
         const { http } = client(clock)
-        const error = await failure(http.request(spec(clock, { method: 'POST', path: '/v3/organizations/org-1/sessions', body: {}, retry: 'unsafe', operation: { description: 'create a session' } })))
+        const error = await apiFailure(http.request(spec(clock, { method: 'POST', path: '/v3/organizations/org-1/sessions', body: {}, retry: 'unsafe', operation: { description: 'create a session' } })))
         expect(error.message).toBe(`Devin rejected the request to create a session as invalid (422 Unprocessable Entity):\n${lines.join('\n')}\nFix the inputs named above.`)
       })
     }
