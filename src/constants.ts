@@ -65,8 +65,15 @@ export type OutputName = (typeof Output)[keyof typeof Output]
 
 /** Keys of the state the main step saves for the post step. */
 export const State = {
-  IsPost: 'is-post'
+  IsPost: 'is-post',
+  /** The session a wait started on and how to reach it (`WaitingState`), for the post step to end on cancellation. */
+  Waiting: 'waiting-on',
+  /** Set when the wait ended by itself: the post step then has nothing to do. */
+  WaitDone: 'wait-done'
 } as const
+
+/** How long the post step may spend ending a cancelled session. */
+export const CLEANUP_DEADLINE_MS = 30_000
 
 /** Devin accepts at most this many tags on a session. */
 export const MAX_TAGS = 50

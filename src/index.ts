@@ -1,12 +1,11 @@
 import { State } from './constants.js'
-import { run } from './main.js'
+import { defaultDeps, run } from './main.js'
 import { cleanup } from './post.js'
-import { createActionsRunner } from './runner.js'
 
 // One bundle serves both steps: the main step saves state, and the post step finds it.
-const runner = createActionsRunner()
-const step = runner.getState(State.IsPost) === 'true' ? cleanup(runner) : run()
+const deps = defaultDeps()
+const step = deps.runner.getState(State.IsPost) === 'true' ? cleanup(deps) : run(deps)
 step.catch((error: unknown) => {
-  // run() and cleanup() handle their own errors; this is the last guard against an unhandled rejection.
-  runner.setFailed(error instanceof Error ? error.message : String(error))
+  // run() handles its own errors and cleanup() only warns; this is the last guard against an unhandled rejection.
+  deps.runner.setFailed(error instanceof Error ? error.message : String(error))
 })

@@ -151,20 +151,14 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
   const message = field(Input.Message, optionalRaw)
   const sessionId = field(Input.SessionId, optional(pattern(/^[A-Za-z0-9_-]+$/, 'is not a session id. Accepted: an id such as "devin-abc123" or "abc123".').transform(normalizeSessionId)))
 
-  const waitMode = field(Input.Wait, oneOf(WAIT_MODES, 'none', { true: 'stopped' }))
   const wait: Settings['wait'] = {
-    mode: waitMode ?? 'none',
+    mode: field(Input.Wait, oneOf(WAIT_MODES, 'none', { true: 'stopped' })) ?? 'none',
     timeoutMs: field(Input.WaitTimeout, duration(1_000, 60 * 60_000)) ?? 0,
     pollIntervalMs: field(Input.PollInterval, duration(5_000, 15_000)) ?? 0,
     onTimeout: field(Input.OnTimeout, oneOf(ON_TIMEOUT, 'fail')) ?? 'fail',
     failOn: field(Input.FailOn, list(oneOf(FAIL_ON_OUTCOMES)), noQuote) ?? [],
     terminateOnCancel: field(Input.TerminateOnCancel, requiredBoolean(true)) ?? true
   }
-  // Waiting arrives with its own release; until then accepting the value would silently not wait.
-  if (waitMode !== undefined && waitMode !== 'none') {
-    problems.push(`${Input.Wait}: "${getInput(Input.Wait).trim()}" is not available in this release yet. Accepted: "none".`)
-  }
-
   const github: Settings['github'] = {
     token: field(Input.GithubToken, optional(z.string())),
     comment: field(Input.Comment, oneOf(['auto', 'true', 'false'] as const, 'auto')) ?? 'auto',

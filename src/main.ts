@@ -1,13 +1,19 @@
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
-import { OPEN_DEADLINE_MS, type OutputName, REQUEST_TIMEOUT_MS, State } from './constants.js'
+import { CLEANUP_DEADLINE_MS, OPEN_DEADLINE_MS, type OutputName, REQUEST_TIMEOUT_MS, State } from './constants.js'
 import type { DevinApi, WireRequest } from './devin/api.js'
 import { connect } from './devin/client.js'
 import { type Clock, DevinHttp } from './devin/http.js'
 import { openSession } from './devin/open.js'
+import type { Session } from './devin/session.js'
+import { type WaitResult, type WaitUntil, waitForSession } from './devin/wait.js'
+import { formatDuration } from './duration.js'
+import { structuredOutputProblems } from './structured-schema.js'
+import { WAIT_GOALS, failureFor } from './verdict.js'
 import { REDACTED, createRedactor } from './redact.js'
 import { parseInputs, secretValues, type Settings } from './inputs.js'
+import type { WaitingState } from './post.js'
 import { resolvePrompt } from './prompt.js'
 import { planOpen } from './request.js'
 import { reportOutputs } from './report/outputs.js'
@@ -115,6 +121,11 @@ export async function run(deps: MainDeps = defaultDeps()): Promise<void> {
     })
     report.messageSent = opened.messageSent
     publish()
+
+    if (settings.wait.mode !== 'none') {
+      const failure = await waitAndJudge(api, opened.session, settings, report, deps, publish, redact)
+      if (failure !== undefined) throw new Error(failure)
+    }
   } catch (error) {
     report.failure = redact(error instanceof Error ? error.message : String(error))
     // Outputs of a session that was opened are already set; the failure does not take them back.
@@ -126,6 +137,70 @@ export async function run(deps: MainDeps = defaultDeps()): Promise<void> {
       runner.warning(`Could not write the job summary: ${redact(error instanceof Error ? error.message : String(error))}`)
     }
   }
+}
+
+/**
+ * Waits on the session as the wait inputs say, keeps the outputs current while it does, ends the
+ * session on a timeout when asked to, and returns the failure message when the outcome fails the step.
+ */
+async function waitAndJudge(
+  api: DevinApi,
+  session: Session,
+  settings: Settings,
+  report: Report,
+  deps: MainDeps,
+  publish: () => void,
+  redact: (text: string) => string
+): Promise<string | undefined> {
+  const { runner } = deps
+  const { wait } = settings
+  // Saved before the wait, so a cancelled job's post step knows which session to end.
+  const waiting: WaitingState = { sessionId: session.id, orgId: api.orgId, apiVersion: api.version, apiUrl: settings.apiUrl, terminateOnCancel: wait.terminateOnCancel }
+  runner.saveState(State.Waiting, JSON.stringify(waiting))
+  runner.info(`Waiting up to ${formatDuration(wait.timeoutMs)} for the session to ${WAIT_GOALS[wait.mode]}.`)
+  let result: WaitResult
+  try {
+    result = await waitForSession(
+      api,
+      session,
+      { until: wait.mode as WaitUntil, timeoutMs: wait.timeoutMs, pollIntervalMs: wait.pollIntervalMs },
+      {
+        clock: deps.clock,
+        info: (message) => runner.info(redact(message)),
+        warning: (message) => runner.warning(redact(message)),
+        onPoll: (polled) => {
+          report.session = polled
+          publish()
+        }
+      }
+    )
+  } finally {
+    runner.saveState(State.WaitDone, 'true')
+  }
+  report.session = result.session
+  report.outcome = result.outcome
+  report.waitedMs = result.waitedMs
+
+  if (result.outcome === 'timeout') {
+    if (wait.onTimeout === 'terminate') {
+      await api.terminate(result.session.id, deps.clock.now() + CLEANUP_DEADLINE_MS)
+      report.terminated = true
+      runner.info(`Ended session ${result.session.id} because the wait timed out (on-timeout: terminate).`)
+    } else if (wait.onTimeout === 'leave') {
+      runner.warning(`The wait timed out after ${formatDuration(wait.timeoutMs)}; the session keeps running (on-timeout: leave): ${result.session.url}`)
+    }
+  }
+
+  const schema = settings.request.structuredOutputSchema
+  const output = result.session.structuredOutput
+  if (schema !== undefined && output !== undefined && output !== null) {
+    const problems = await structuredOutputProblems(schema, output)
+    if (problems.length > 0) {
+      runner.warning(`The structured output does not match structured-output-schema (it is still set as the output): ${problems.join('; ')}`)
+    }
+  }
+  publish()
+  return failureFor(result.outcome, result.session, wait, { pollFailure: result.pollFailure, terminated: report.terminated })
 }
 
 /** Prints the request a real run would send, with every secret value replaced, and reports outcome dry-run. */

@@ -84,3 +84,14 @@ function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error)
   return text.split('\n')[0] ?? text
 }
+
+/**
+ * Where structured output breaks its schema: one "path: problem" per failure, none when it conforms.
+ * A mismatch is only reported: the output is Devin's and is passed on as it is.
+ */
+export async function structuredOutputProblems(schema: Record<string, unknown>, output: unknown): Promise<string[]> {
+  const { Ajv } = await import('ajv')
+  const validate = new Ajv({ strict: false, validateFormats: false, allErrors: true }).compile(schema)
+  if (validate(output)) return []
+  return (validate.errors ?? []).map((error) => `${error.instancePath === '' ? '(root)' : error.instancePath}: ${error.message ?? 'is invalid'}`)
+}

@@ -316,8 +316,16 @@ describe('parseInputs', () => {
     })
   })
 
-  it('refuses waiting until it is available, rather than silently not waiting', async () => {
-    expect(await problems({ wait: 'true' })).toEqual(['wait: "true" is not available in this release yet. Accepted: "none".'])
+  it('reads the wait modes, with true as an alias of stopped', async () => {
+    expect((await parse({ wait: 'true' })).wait.mode).toBe('stopped')
+    expect((await parse({ wait: 'pull-request' })).wait.mode).toBe('pull-request')
+    expect((await parse({ wait: 'structured-output', 'on-timeout': 'terminate', 'fail-on': 'blocked\nexited', 'terminate-on-cancel': 'false' })).wait).toMatchObject({
+      mode: 'structured-output',
+      onTimeout: 'terminate',
+      failOn: ['blocked', 'exited'],
+      terminateOnCancel: false
+    })
+    expect(await problems({ wait: 'forever' })).toEqual(['wait: "forever" is not one of the accepted values. Accepted: "none", "stopped", "pull-request", "structured-output", "true".'])
   })
 
   it('reads nothing from the workspace unless a file input is set', async () => {

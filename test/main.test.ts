@@ -76,7 +76,12 @@ describe('run', () => {
       'session-url': 'https://app.devin.ai/sessions/devin-abc',
       'is-new-session': 'true',
       status: 'new',
+      'status-detail': '',
       outcome: 'running',
+      'pull-requests': '[]',
+      'pull-request-url': '',
+      'structured-output': '',
+      'acus-consumed': '0',
       prompt: 'Update the dependencies'
     })
     expect(runner.log).toContain('info: Opened Devin session devin-abc: https://app.devin.ai/sessions/devin-abc')

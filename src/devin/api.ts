@@ -13,6 +13,8 @@ export interface WireRequest {
  */
 export interface DevinApi {
   readonly version: ApiVersion
+  /** The organization the adapter works in, where the version has one. */
+  readonly orgId?: string
   /** The create request for a SessionRequest, without sending it. */
   describeCreate(request: SessionRequest): WireRequest
   /** Creates a session. Not retried once it may have reached Devin: the caller reconciles by tag. */

@@ -85,6 +85,7 @@ export function createV3Api(http: DevinHttp, orgId: string): DevinApi {
 
   return {
     version: 'v3',
+    orgId,
 
     describeCreate(request: SessionRequest): WireRequest {
       return { method: 'POST', url: http.url(sessions), body: v3CreateBody(request) }

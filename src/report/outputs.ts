@@ -2,8 +2,8 @@ import { Output, type OutputName } from '../constants.js'
 import type { Report } from './report.js'
 
 /**
- * The step outputs for what the report knows so far. Outputs that depend on a wait are left unset
- * until a wait sets them. Every value passes through `redact`, so no secret can become an output.
+ * The step outputs for what the report knows so far: everything about the session from the latest
+ * answer Devin gave (after a wait, the last poll). The caller redacts values before writing them.
  */
 export function reportOutputs(report: Report): Partial<Record<OutputName, string>> {
   const outputs: Partial<Record<OutputName, string>> = {}
@@ -12,7 +12,11 @@ export function reportOutputs(report: Report): Partial<Record<OutputName, string
     outputs[Output.SessionId] = session.id
     outputs[Output.SessionUrl] = session.url
     outputs[Output.Status] = session.status
-    if (session.statusDetail !== undefined) outputs[Output.StatusDetail] = session.statusDetail
+    outputs[Output.StatusDetail] = session.statusDetail ?? ''
+    outputs[Output.PullRequests] = JSON.stringify(session.pullRequests.map(({ url, state }) => ({ url, state })))
+    outputs[Output.PullRequestUrl] = session.pullRequests[0]?.url ?? ''
+    outputs[Output.StructuredOutput] = session.structuredOutput === undefined || session.structuredOutput === null ? '' : JSON.stringify(session.structuredOutput)
+    outputs[Output.AcusConsumed] = String(session.acusConsumed ?? 0)
   }
   if (report.isNew !== undefined) outputs[Output.IsNewSession] = String(report.isNew)
   if (report.outcome !== undefined) outputs[Output.Outcome] = report.outcome

@@ -10,6 +10,10 @@ export interface Report {
   outcome?: Outcome
   prompt?: string
   skipReason?: string
+  /** How long the step waited on the session, when it waited. */
+  waitedMs?: number
+  /** The action ended the session (on-timeout: terminate). */
+  terminated?: boolean
   /** The request a dry run would have sent, secrets already redacted. */
   dryRun?: WireRequest | { continueSession: string; message?: string }
   /** Why the step failed, already redacted. */

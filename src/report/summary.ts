@@ -1,14 +1,17 @@
+import { formatDuration } from '../duration.js'
 import type { Report } from './report.js'
 
-/** Markdown for the job summary: the session link and what happened, including on failure. Pure. */
+/**
+ * Markdown for the job summary: the session link and what happened (outcome, status, ACUs, time
+ * waited, pull requests, structured output), also when the step failed. Pure; the caller writes it.
+ */
 export function summaryMarkdown(report: Report): string {
   const lines: string[] = []
-  const title = report.dryRun !== undefined ? 'Devin session (dry run)' : 'Devin session'
-  lines.push(`## ${title}`, '')
+  lines.push(`## ${report.dryRun !== undefined ? 'Devin session (dry run)' : 'Devin session'}`, '')
 
   if (report.failure !== undefined) {
-    lines.push(`**The step failed.** ${escapeText(report.failure.split('\n')[0] ?? '')}`, '')
-    const rest = report.failure.split('\n').slice(1)
+    const [first = '', ...rest] = report.failure.split('\n')
+    lines.push(`**The step failed.** ${escapeText(first)}`, '')
     if (rest.length > 0) lines.push(...rest.map((line) => escapeText(line)), '')
   }
 
@@ -16,13 +19,22 @@ export function summaryMarkdown(report: Report): string {
   if (session !== undefined) {
     const how = report.isNew === false ? (report.messageSent ? 'Reused (message sent)' : 'Reused') : 'Created by this run'
     lines.push('| | |', '|---|---|')
-    lines.push(`| Session | [${escapeCell(session.id)}](${encodeURI(session.url)}) |`)
-    lines.push(`| Outcome | \`${report.outcome ?? 'running'}\` |`)
+    lines.push(`| Session | ${link(session.id, session.url)} |`)
+    lines.push(`| Outcome | \`${report.outcome ?? 'running'}\`${report.terminated ? ' (the action ended the session)' : ''} |`)
     lines.push(`| Status | \`${escapeCell(session.status)}\`${session.statusDetail !== undefined ? ` (\`${escapeCell(session.statusDetail)}\`)` : ''} |`)
     lines.push(`| Session was | ${how} |`)
     if (session.acusConsumed !== undefined) lines.push(`| ACUs consumed | ${session.acusConsumed} |`)
+    if (report.waitedMs !== undefined) lines.push(`| Time waited | ${formatDuration(report.waitedMs)} |`)
     if (report.apiVersion !== undefined) lines.push(`| API | ${report.apiVersion} |`)
     lines.push('')
+    if (session.pullRequests.length > 0) {
+      lines.push('### Pull requests', '')
+      for (const pr of session.pullRequests) lines.push(`- ${link(pr.url, pr.url)}${pr.state !== null ? ` (${escapeText(pr.state)})` : ''}`)
+      lines.push('')
+    }
+    if (session.structuredOutput !== undefined && session.structuredOutput !== null) {
+      lines.push('### Structured output', '', ...structuredOutputMarkdown(session.structuredOutput), '')
+    }
   } else if (report.failure !== undefined) {
     lines.push('No session was opened.', '')
   }
@@ -33,17 +45,48 @@ export function summaryMarkdown(report: Report): string {
     if ('continueSession' in dryRun) {
       lines.push(`Continue session \`${escapeCell(dryRun.continueSession)}\`${dryRun.message !== undefined ? ' and send it the message.' : '.'}`, '')
     } else {
-      lines.push('```json', `${dryRun.method} ${decodeURI(dryRun.url)}`, JSON.stringify(dryRun.body, null, 2).replaceAll('```', '` ` `'), '```', '')
+      lines.push(...codeBlock('json', `${dryRun.method} ${decodeURI(dryRun.url)}\n${JSON.stringify(dryRun.body, null, 2)}`), '')
     }
   }
   return `${lines.join('\n')}\n`
 }
 
-/** Text that cannot break out of its line into markdown structure or HTML. */
+/** A flat object as a two-column table; anything else as a JSON block. */
+function structuredOutputMarkdown(output: unknown): string[] {
+  const isFlat =
+    output !== null &&
+    typeof output === 'object' &&
+    !Array.isArray(output) &&
+    Object.keys(output).length > 0 &&
+    Object.values(output).every((value) => value === null || typeof value !== 'object')
+  if (!isFlat) return codeBlock('json', JSON.stringify(output, null, 2))
+  return ['| field | value |', '|---|---|', ...Object.entries(output).map(([key, value]) => `| ${escapeCell(key)} | ${escapeCell(String(value))} |`)]
+}
+
+/** A fenced block whose fence is longer than any run of backticks inside, so the content cannot close it. */
+function codeBlock(language: string, text: string): string[] {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((match) => match[0].length))
+  const fence = '`'.repeat(longest + 1)
+  return [`${fence}${language}`, text, fence]
+}
+
+/** A link to an http(s) URL; anything else is shown as plain text rather than linked. */
+function link(text: string, url: string): string {
+  if (!/^https?:\/\//.test(url)) return escapeCell(text)
+  let target: string
+  try {
+    target = encodeURI(decodeURI(url))
+  } catch {
+    return escapeCell(text)
+  }
+  return `[${escapeCell(text)}](${target.replace(/[()]/g, (c) => (c === '(' ? '%28' : '%29'))})`
+}
+
+/** Text that cannot open HTML or markdown structure of its own. */
 function escapeText(text: string): string {
   return text.replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'))
 }
 
 function escapeCell(text: string): string {
-  return escapeText(text).replace(/\|/g, '\\|').replace(/\n/g, ' ')
+  return escapeText(text).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
 }
