@@ -264,8 +264,14 @@ const Output = {
 };
 /** Keys of the state the main step saves for the post step. */
 const State = {
-    IsPost: 'is-post'
+    IsPost: 'is-post',
+    /** The session a wait started on and how to reach it (`WaitingState`), for the post step to end on cancellation. */
+    Waiting: 'waiting-on',
+    /** Set when the wait ended by itself: the post step then has nothing to do. */
+    WaitDone: 'wait-done'
 };
+/** How long the post step may spend ending a cancelled session. */
+const CLEANUP_DEADLINE_MS = 30_000;
 /** Devin accepts at most this many tags on a session. */
 const MAX_TAGS = 50;
 /** Per-request timeout for calls to Devin. Creating a session can take several seconds. */
@@ -363,6 +369,7 @@ function createV3Api(http, orgId) {
     const sessionNotFound = (id) => `Check session-id ("${id}"), org-id ("${orgId}") and that the session belongs to that organization.`;
     return {
         version: 'v3',
+        orgId,
         describeCreate(request) {
             return { method: 'POST', url: http.url(sessions), body: v3CreateBody(request) };
         },
@@ -890,6 +897,298 @@ function newest(sessions) {
 }
 function oldest(sessions) {
     return [...sessions].sort(byCreated).at(0);
+}
+
+;// CONCATENATED MODULE: ./src/devin/describe.ts
+/** What each suspension reason means, in words a person reads. */
+const SUSPENSION_REASONS = {
+    inactivity: 'it fell asleep after a period of inactivity',
+    user_request: 'a user paused it',
+    usage_limit_exceeded: 'a usage limit was reached',
+    out_of_credits: 'the organization is out of credits',
+    out_of_quota: 'the organization is out of quota',
+    no_quota_allocation: 'the organization has no quota allocated',
+    payment_declined: 'a payment was declined',
+    org_usage_limit_exceeded: "the organization's usage limit was reached",
+    user_usage_limit_exceeded: "the user's usage limit was reached",
+    total_session_limit_exceeded: 'the limit on sessions was reached',
+    error: 'of an error'
+};
+/** "out_of_credits (the organization is out of credits)", or the bare value when it is new to the action. */
+function describeSuspension(reason) {
+    if (reason === undefined)
+        return 'no reason given';
+    const meaning = SUSPENSION_REASONS[reason];
+    return meaning === undefined ? reason : `${reason}: ${meaning}`;
+}
+/** One line for where a session stands now. */
+function describeState(session) {
+    const { status, statusDetail } = session;
+    switch (status) {
+        case 'new':
+        case 'claimed':
+            return 'Devin is starting the session';
+        case 'resuming':
+            return 'Devin is resuming the session';
+        case 'running':
+            if (statusDetail === 'finished')
+                return 'Devin finished the task';
+            if (statusDetail === 'waiting_for_user')
+                return `Devin is waiting for your input: ${session.url}`;
+            if (statusDetail === 'waiting_for_approval')
+                return `Devin is waiting for approval of an action: ${session.url}`;
+            return 'Devin is working';
+        case 'suspended':
+            return `The session was suspended because ${SUSPENSION_REASONS[statusDetail ?? ''] ?? `of "${statusDetail ?? 'an unknown reason'}"`}`;
+        case 'error':
+            return 'The session stopped with an error';
+        case 'exit':
+            return 'The session has ended';
+        default:
+            return `The session is now "${status}"${statusDetail !== undefined ? ` ("${statusDetail}")` : ''}`;
+    }
+}
+/**
+ * The lines worth logging when a session changes between two polls: its state, each pull request
+ * that appeared or changed state, and new structured output. Each change is said once.
+ */
+function describeChanges(previous, next) {
+    const lines = [];
+    if (previous === undefined || previous.status !== next.status || previous.statusDetail !== next.statusDetail) {
+        lines.push(describeState(next));
+    }
+    const before = new Map((previous?.pullRequests ?? []).map((pr) => [pr.url, pr.state]));
+    for (const pr of next.pullRequests) {
+        if (!before.has(pr.url))
+            lines.push(`Devin opened a pull request: ${pr.url}`);
+        else if (before.get(pr.url) !== pr.state && pr.state !== null)
+            lines.push(`Pull request ${pr.url} is now ${pr.state}`);
+    }
+    if (next.structuredOutput !== undefined && JSON.stringify(previous?.structuredOutput) !== JSON.stringify(next.structuredOutput)) {
+        lines.push('Devin updated its structured output');
+    }
+    return lines;
+}
+
+;// CONCATENATED MODULE: ./src/devin/wait.ts
+
+
+
+/** The interval grows while nothing changes, up to this factor of the first one. */
+const MAX_GROWTH = 4;
+/** ...and never past two minutes, unless poll-interval itself is longer. */
+const MAX_INTERVAL_MS = 120_000;
+/** Outcomes at which a session has stopped working. */
+const STOPPED = new Set(['finished', 'blocked', 'error', 'suspended', 'exited']);
+/** Whether a wait with this goal is over for the session. */
+function waitIsOver(session, until) {
+    if (STOPPED.has(classifySession(session)))
+        return true;
+    if (until === 'pull-request')
+        return session.pullRequests.length > 0;
+    if (until === 'structured-output')
+        return session.structuredOutput !== undefined && session.structuredOutput !== null;
+    return false;
+}
+/** What a poll compares to decide whether anything changed. */
+function fingerprint(session) {
+    return JSON.stringify([session.status, session.statusDetail, session.pullRequests, session.structuredOutput ?? null]);
+}
+/** A poll failure that a later poll may not have: a network failure, a 429 or a 5xx. */
+function isTransient(error) {
+    return error instanceof DevinApiError && (error.status === undefined || error.status === 429 || error.status >= 500);
+}
+/**
+ * Polls the session until the goal is reached or the timeout passes. The interval starts at
+ * poll-interval, doubles while nothing changes (up to 4×, at most two minutes) and falls back to the
+ * start on any change, so a long quiet session costs few requests and a change is seen within one
+ * current interval. Transient failures do not end the wait; they are retried until the deadline.
+ */
+async function waitForSession(api, start, options, deps) {
+    const { clock } = deps;
+    const began = clock.now();
+    const deadline = began + options.timeoutMs;
+    const base = options.pollIntervalMs;
+    const longest = Math.max(base, Math.min(base * MAX_GROWTH, MAX_INTERVAL_MS));
+    let interval = base;
+    let session = start;
+    let last;
+    let pollFailure;
+    for (;;) {
+        const pause = Math.min(interval, deadline - clock.now());
+        if (pause <= 0)
+            break;
+        await clock.sleep(pause);
+        try {
+            const next = await api.get(session.id, deadline);
+            pollFailure = undefined;
+            const print = fingerprint(next);
+            if (print !== last) {
+                for (const line of describeChanges(last === undefined ? undefined : session, next))
+                    deps.info(line);
+                interval = base;
+                last = print;
+            }
+            else {
+                interval = Math.min(interval * 2, longest);
+            }
+            session = next;
+            deps.onPoll(session);
+            if (waitIsOver(session, options.until)) {
+                const outcome = classifySession(session);
+                return { session, outcome: STOPPED.has(outcome) ? outcome : 'running', waitedMs: clock.now() - began };
+            }
+        }
+        catch (error) {
+            if (!isTransient(error))
+                throw error;
+            pollFailure = error.message;
+            deps.warning(`Could not read the session this time; still waiting. (${pollFailure})`);
+            interval = base;
+        }
+    }
+    return { session, outcome: 'timeout', waitedMs: clock.now() - began, pollFailure };
+}
+
+;// CONCATENATED MODULE: ./src/duration.ts
+/** A duration as a person writes it: "45s", "1m 30s", "2h", "1h 5m". */
+function formatDuration(ms) {
+    const total = Math.max(0, Math.round(ms / 1_000));
+    const hours = Math.floor(total / 3_600);
+    const minutes = Math.floor((total % 3_600) / 60);
+    const seconds = total % 60;
+    const parts = [hours > 0 ? `${hours}h` : '', minutes > 0 ? `${minutes}m` : '', seconds > 0 ? `${seconds}s` : ''].filter(Boolean);
+    return parts.length === 0 ? '0s' : parts.join(' ');
+}
+
+;// CONCATENATED MODULE: ./src/structured-schema.ts
+/** Devin's limit on a structured-output schema: 64 KB of JSON. */
+const MAX_SCHEMA_BYTES = 64 * 1024;
+const SCHEMA_FILE = /\.(json|ya?ml)$/i;
+/**
+ * Turns the `structured-output-schema` input (inline JSON, inline YAML, or a path to a .json/.yml file)
+ * into a schema object, and checks what Devin requires of it: a Draft-7 JSON Schema of at most 64 KB
+ * with no external `$ref`. The validator and YAML parser are loaded only here, so runs without a
+ * schema do not pay for them at start-up.
+ */
+async function loadStructuredOutputSchema(raw, readFile) {
+    const value = raw.trim();
+    let text = value;
+    let source = 'the inline value';
+    if (!value.includes('\n') && SCHEMA_FILE.test(value) && !value.startsWith('{')) {
+        const content = readFile(value);
+        if (content === undefined) {
+            return {
+                ok: false,
+                problem: `the file "${value}" does not exist in the workspace. Accepted: inline JSON or YAML, or the path of a .json/.yml/.yaml file relative to the workspace (check out the repository first).`
+            };
+        }
+        text = content;
+        source = `the file "${value}"`;
+    }
+    let parsed;
+    try {
+        parsed = text.trimStart().startsWith('{') ? JSON.parse(text) : (await __nccwpck_require__.e(/* import() */ 815).then(__nccwpck_require__.t.bind(__nccwpck_require__, 8815, 19))).parse(text);
+    }
+    catch (error) {
+        return { ok: false, problem: `${source} is neither valid JSON nor valid YAML (${firstLine(error)}).` };
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+        return { ok: false, problem: `${source} is not a JSON Schema object. Accepted: a Draft-7 schema object such as {"type": "object", "properties": {…}}.` };
+    }
+    const schema = parsed;
+    const size = Buffer.byteLength(JSON.stringify(schema), 'utf8');
+    if (size > MAX_SCHEMA_BYTES) {
+        return { ok: false, problem: `${source} is ${size} bytes as JSON; Devin accepts at most ${MAX_SCHEMA_BYTES} bytes (64 KB).` };
+    }
+    const external = externalRefs(schema);
+    if (external.length > 0) {
+        return {
+            ok: false,
+            problem: `${source} has external $ref ${external.map((ref) => `"${ref}"`).join(', ')}; Devin needs a self-contained schema. Move the referenced schemas into "definitions" and refer to them as "#/definitions/…".`
+        };
+    }
+    const { Ajv } = await __nccwpck_require__.e(/* import() */ 463).then(__nccwpck_require__.t.bind(__nccwpck_require__, 2463, 23));
+    const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
+    try {
+        if (!ajv.validateSchema(schema)) {
+            return { ok: false, problem: `${source} is not a valid Draft-7 JSON Schema: ${ajv.errorsText(ajv.errors, { dataVar: 'schema' })}.` };
+        }
+        ajv.compile(schema);
+    }
+    catch (error) {
+        return { ok: false, problem: `${source} is not a usable Draft-7 JSON Schema: ${firstLine(error)}.` };
+    }
+    return { ok: true, schema };
+}
+/** Every `$ref` that points outside the schema itself (anything but a "#…" fragment). */
+function externalRefs(node, found = []) {
+    if (Array.isArray(node)) {
+        for (const item of node)
+            externalRefs(item, found);
+    }
+    else if (node !== null && typeof node === 'object') {
+        for (const [key, child] of Object.entries(node)) {
+            if (key === '$ref' && typeof child === 'string' && !child.startsWith('#'))
+                found.push(child);
+            else
+                externalRefs(child, found);
+        }
+    }
+    return found;
+}
+function firstLine(error) {
+    const text = error instanceof Error ? error.message : String(error);
+    return text.split('\n')[0] ?? text;
+}
+/**
+ * Where structured output breaks its schema: one "path: problem" per failure, none when it conforms.
+ * A mismatch is only reported: the output is Devin's and is passed on as it is.
+ */
+async function structuredOutputProblems(schema, output) {
+    const { Ajv } = await __nccwpck_require__.e(/* import() */ 463).then(__nccwpck_require__.t.bind(__nccwpck_require__, 2463, 23));
+    const validate = new Ajv({ strict: false, validateFormats: false, allErrors: true }).compile(schema);
+    if (validate(output))
+        return [];
+    return (validate.errors ?? []).map((error) => `${error.instancePath === '' ? '(root)' : error.instancePath}: ${error.message ?? 'is invalid'}`);
+}
+
+;// CONCATENATED MODULE: ./src/verdict.ts
+
+
+/** What a wait mode waits for, as the end of "for the session to …". */
+const WAIT_GOALS = {
+    none: 'open',
+    stopped: 'stop',
+    'pull-request': 'open a pull request',
+    'structured-output': 'provide structured output'
+};
+/**
+ * Whether the outcome of a wait fails the step, and if so the message: what happened, why, and a
+ * link to the session. `fail-on` lists the outcomes that fail; `on-timeout: leave` never fails.
+ */
+function failureFor(outcome, session, wait, details = {}) {
+    if (outcome === 'timeout') {
+        if (wait.onTimeout === 'leave' || !wait.failOn.includes('timeout'))
+            return undefined;
+        const fate = details.terminated ? 'the action ended it (on-timeout: terminate)' : 'it keeps running (on-timeout: fail)';
+        const polling = details.pollFailure !== undefined ? ` Polling kept failing: ${details.pollFailure}` : '';
+        return `Devin's session ${session.id} did not ${WAIT_GOALS[wait.mode]} within ${formatDuration(wait.timeoutMs)}; ${fate}: ${session.url}.${polling}`;
+    }
+    if (!wait.failOn.includes(outcome))
+        return undefined;
+    switch (outcome) {
+        case 'blocked':
+            return `Devin is waiting for ${session.statusDetail === 'waiting_for_approval' ? 'approval of an action' : 'your input'} in session ${session.id}: ${session.url}. Answer it there, or leave "blocked" out of fail-on.`;
+        case 'error':
+            return `Devin's session ${session.id} stopped with an error: ${session.url}`;
+        case 'suspended':
+            return `Devin's session ${session.id} was suspended (${describeSuspension(session.statusDetail)}): ${session.url}`;
+        case 'exited':
+            return `Devin's session ${session.id} ended (status "${session.status}") before the wait was over: ${session.url}`;
+        default:
+            return undefined;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/redact.ts
@@ -10477,87 +10776,6 @@ const FIELD_VERSIONS = {
     unlisted: ['v1']
 };
 
-;// CONCATENATED MODULE: ./src/structured-schema.ts
-/** Devin's limit on a structured-output schema: 64 KB of JSON. */
-const MAX_SCHEMA_BYTES = 64 * 1024;
-const SCHEMA_FILE = /\.(json|ya?ml)$/i;
-/**
- * Turns the `structured-output-schema` input (inline JSON, inline YAML, or a path to a .json/.yml file)
- * into a schema object, and checks what Devin requires of it: a Draft-7 JSON Schema of at most 64 KB
- * with no external `$ref`. The validator and YAML parser are loaded only here, so runs without a
- * schema do not pay for them at start-up.
- */
-async function loadStructuredOutputSchema(raw, readFile) {
-    const value = raw.trim();
-    let text = value;
-    let source = 'the inline value';
-    if (!value.includes('\n') && SCHEMA_FILE.test(value) && !value.startsWith('{')) {
-        const content = readFile(value);
-        if (content === undefined) {
-            return {
-                ok: false,
-                problem: `the file "${value}" does not exist in the workspace. Accepted: inline JSON or YAML, or the path of a .json/.yml/.yaml file relative to the workspace (check out the repository first).`
-            };
-        }
-        text = content;
-        source = `the file "${value}"`;
-    }
-    let parsed;
-    try {
-        parsed = text.trimStart().startsWith('{') ? JSON.parse(text) : (await __nccwpck_require__.e(/* import() */ 815).then(__nccwpck_require__.t.bind(__nccwpck_require__, 8815, 19))).parse(text);
-    }
-    catch (error) {
-        return { ok: false, problem: `${source} is neither valid JSON nor valid YAML (${firstLine(error)}).` };
-    }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-        return { ok: false, problem: `${source} is not a JSON Schema object. Accepted: a Draft-7 schema object such as {"type": "object", "properties": {…}}.` };
-    }
-    const schema = parsed;
-    const size = Buffer.byteLength(JSON.stringify(schema), 'utf8');
-    if (size > MAX_SCHEMA_BYTES) {
-        return { ok: false, problem: `${source} is ${size} bytes as JSON; Devin accepts at most ${MAX_SCHEMA_BYTES} bytes (64 KB).` };
-    }
-    const external = externalRefs(schema);
-    if (external.length > 0) {
-        return {
-            ok: false,
-            problem: `${source} has external $ref ${external.map((ref) => `"${ref}"`).join(', ')}; Devin needs a self-contained schema. Move the referenced schemas into "definitions" and refer to them as "#/definitions/…".`
-        };
-    }
-    const { Ajv } = await __nccwpck_require__.e(/* import() */ 463).then(__nccwpck_require__.t.bind(__nccwpck_require__, 2463, 23));
-    const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
-    try {
-        if (!ajv.validateSchema(schema)) {
-            return { ok: false, problem: `${source} is not a valid Draft-7 JSON Schema: ${ajv.errorsText(ajv.errors, { dataVar: 'schema' })}.` };
-        }
-        ajv.compile(schema);
-    }
-    catch (error) {
-        return { ok: false, problem: `${source} is not a usable Draft-7 JSON Schema: ${firstLine(error)}.` };
-    }
-    return { ok: true, schema };
-}
-/** Every `$ref` that points outside the schema itself (anything but a "#…" fragment). */
-function externalRefs(node, found = []) {
-    if (Array.isArray(node)) {
-        for (const item of node)
-            externalRefs(item, found);
-    }
-    else if (node !== null && typeof node === 'object') {
-        for (const [key, child] of Object.entries(node)) {
-            if (key === '$ref' && typeof child === 'string' && !child.startsWith('#'))
-                found.push(child);
-            else
-                externalRefs(child, found);
-        }
-    }
-    return found;
-}
-function firstLine(error) {
-    const text = error instanceof Error ? error.message : String(error);
-    return text.split('\n')[0] ?? text;
-}
-
 ;// CONCATENATED MODULE: ./src/inputs.ts
 
 
@@ -10657,19 +10875,14 @@ async function parseInputs(getInput, readFile) {
     const idempotencyKey = field(Input.IdempotencyKey, inputs_optional(schemas_string()));
     const message = field(Input.Message, optionalRaw);
     const sessionId = field(Input.SessionId, inputs_optional(pattern(/^[A-Za-z0-9_-]+$/, 'is not a session id. Accepted: an id such as "devin-abc123" or "abc123".').transform(normalizeSessionId)));
-    const waitMode = field(Input.Wait, oneOf(WAIT_MODES, 'none', { true: 'stopped' }));
     const wait = {
-        mode: waitMode ?? 'none',
+        mode: field(Input.Wait, oneOf(WAIT_MODES, 'none', { true: 'stopped' })) ?? 'none',
         timeoutMs: field(Input.WaitTimeout, inputs_duration(1_000, 60 * 60_000)) ?? 0,
         pollIntervalMs: field(Input.PollInterval, inputs_duration(5_000, 15_000)) ?? 0,
         onTimeout: field(Input.OnTimeout, oneOf(ON_TIMEOUT, 'fail')) ?? 'fail',
         failOn: field(Input.FailOn, list(oneOf(FAIL_ON_OUTCOMES)), noQuote) ?? [],
         terminateOnCancel: field(Input.TerminateOnCancel, requiredBoolean(true)) ?? true
     };
-    // Waiting arrives with its own release; until then accepting the value would silently not wait.
-    if (waitMode !== undefined && waitMode !== 'none') {
-        problems.push(`${Input.Wait}: "${getInput(Input.Wait).trim()}" is not available in this release yet. Accepted: "none".`);
-    }
     const github = {
         token: field(Input.GithubToken, inputs_optional(schemas_string())),
         comment: field(Input.Comment, oneOf(['auto', 'true', 'false'], 'auto')) ?? 'auto',
@@ -11006,8 +11219,8 @@ function planOpen(settings, trigger, prompt, randomId) {
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
 
 /**
- * The step outputs for what the report knows so far. Outputs that depend on a wait are left unset
- * until a wait sets them. Every value passes through `redact`, so no secret can become an output.
+ * The step outputs for what the report knows so far: everything about the session from the latest
+ * answer Devin gave (after a wait, the last poll). The caller redacts values before writing them.
  */
 function reportOutputs(report) {
     const outputs = {};
@@ -11016,8 +11229,11 @@ function reportOutputs(report) {
         outputs[Output.SessionId] = session.id;
         outputs[Output.SessionUrl] = session.url;
         outputs[Output.Status] = session.status;
-        if (session.statusDetail !== undefined)
-            outputs[Output.StatusDetail] = session.statusDetail;
+        outputs[Output.StatusDetail] = session.statusDetail ?? '';
+        outputs[Output.PullRequests] = JSON.stringify(session.pullRequests.map(({ url, state }) => ({ url, state })));
+        outputs[Output.PullRequestUrl] = session.pullRequests[0]?.url ?? '';
+        outputs[Output.StructuredOutput] = session.structuredOutput === undefined || session.structuredOutput === null ? '' : JSON.stringify(session.structuredOutput);
+        outputs[Output.AcusConsumed] = String(session.acusConsumed ?? 0);
     }
     if (report.isNew !== undefined)
         outputs[Output.IsNewSession] = String(report.isNew);
@@ -11031,14 +11247,17 @@ function reportOutputs(report) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/summary.ts
-/** Markdown for the job summary: the session link and what happened, including on failure. Pure. */
+
+/**
+ * Markdown for the job summary: the session link and what happened (outcome, status, ACUs, time
+ * waited, pull requests, structured output), also when the step failed. Pure; the caller writes it.
+ */
 function summaryMarkdown(report) {
     const lines = [];
-    const title = report.dryRun !== undefined ? 'Devin session (dry run)' : 'Devin session';
-    lines.push(`## ${title}`, '');
+    lines.push(`## ${report.dryRun !== undefined ? 'Devin session (dry run)' : 'Devin session'}`, '');
     if (report.failure !== undefined) {
-        lines.push(`**The step failed.** ${escapeText(report.failure.split('\n')[0] ?? '')}`, '');
-        const rest = report.failure.split('\n').slice(1);
+        const [first = '', ...rest] = report.failure.split('\n');
+        lines.push(`**The step failed.** ${escapeText(first)}`, '');
         if (rest.length > 0)
             lines.push(...rest.map((line) => escapeText(line)), '');
     }
@@ -11046,15 +11265,26 @@ function summaryMarkdown(report) {
     if (session !== undefined) {
         const how = report.isNew === false ? (report.messageSent ? 'Reused (message sent)' : 'Reused') : 'Created by this run';
         lines.push('| | |', '|---|---|');
-        lines.push(`| Session | [${escapeCell(session.id)}](${encodeURI(session.url)}) |`);
-        lines.push(`| Outcome | \`${report.outcome ?? 'running'}\` |`);
+        lines.push(`| Session | ${summary_link(session.id, session.url)} |`);
+        lines.push(`| Outcome | \`${report.outcome ?? 'running'}\`${report.terminated ? ' (the action ended the session)' : ''} |`);
         lines.push(`| Status | \`${escapeCell(session.status)}\`${session.statusDetail !== undefined ? ` (\`${escapeCell(session.statusDetail)}\`)` : ''} |`);
         lines.push(`| Session was | ${how} |`);
         if (session.acusConsumed !== undefined)
             lines.push(`| ACUs consumed | ${session.acusConsumed} |`);
+        if (report.waitedMs !== undefined)
+            lines.push(`| Time waited | ${formatDuration(report.waitedMs)} |`);
         if (report.apiVersion !== undefined)
             lines.push(`| API | ${report.apiVersion} |`);
         lines.push('');
+        if (session.pullRequests.length > 0) {
+            lines.push('### Pull requests', '');
+            for (const pr of session.pullRequests)
+                lines.push(`- ${summary_link(pr.url, pr.url)}${pr.state !== null ? ` (${escapeText(pr.state)})` : ''}`);
+            lines.push('');
+        }
+        if (session.structuredOutput !== undefined && session.structuredOutput !== null) {
+            lines.push('### Structured output', '', ...structuredOutputMarkdown(session.structuredOutput), '');
+        }
     }
     else if (report.failure !== undefined) {
         lines.push('No session was opened.', '');
@@ -11066,17 +11296,47 @@ function summaryMarkdown(report) {
             lines.push(`Continue session \`${escapeCell(dryRun.continueSession)}\`${dryRun.message !== undefined ? ' and send it the message.' : '.'}`, '');
         }
         else {
-            lines.push('```json', `${dryRun.method} ${decodeURI(dryRun.url)}`, JSON.stringify(dryRun.body, null, 2).replaceAll('```', '` ` `'), '```', '');
+            lines.push(...codeBlock('json', `${dryRun.method} ${decodeURI(dryRun.url)}\n${JSON.stringify(dryRun.body, null, 2)}`), '');
         }
     }
     return `${lines.join('\n')}\n`;
 }
-/** Text that cannot break out of its line into markdown structure or HTML. */
+/** A flat object as a two-column table; anything else as a JSON block. */
+function structuredOutputMarkdown(output) {
+    const isFlat = output !== null &&
+        typeof output === 'object' &&
+        !Array.isArray(output) &&
+        Object.keys(output).length > 0 &&
+        Object.values(output).every((value) => value === null || typeof value !== 'object');
+    if (!isFlat)
+        return codeBlock('json', JSON.stringify(output, null, 2));
+    return ['| field | value |', '|---|---|', ...Object.entries(output).map(([key, value]) => `| ${escapeCell(key)} | ${escapeCell(String(value))} |`)];
+}
+/** A fenced block whose fence is longer than any run of backticks inside, so the content cannot close it. */
+function codeBlock(language, text) {
+    const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((match) => match[0].length));
+    const fence = '`'.repeat(longest + 1);
+    return [`${fence}${language}`, text, fence];
+}
+/** A link to an http(s) URL; anything else is shown as plain text rather than linked. */
+function summary_link(text, url) {
+    if (!/^https?:\/\//.test(url))
+        return escapeCell(text);
+    let target;
+    try {
+        target = encodeURI(decodeURI(url));
+    }
+    catch {
+        return escapeCell(text);
+    }
+    return `[${escapeCell(text)}](${target.replace(/[()]/g, (c) => (c === '(' ? '%28' : '%29'))})`;
+}
+/** Text that cannot open HTML or markdown structure of its own. */
 function escapeText(text) {
     return text.replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'));
 }
 function escapeCell(text) {
-    return escapeText(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+    return escapeText(text).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
 ;// CONCATENATED MODULE: external "node:os"
@@ -11182,6 +11442,10 @@ function readTrigger(env) {
 
 
 
+
+
+
+
 const realClock = {
     now: () => Date.now(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -11262,6 +11526,11 @@ async function run(deps = defaultDeps()) {
         });
         report.messageSent = opened.messageSent;
         publish();
+        if (settings.wait.mode !== 'none') {
+            const failure = await waitAndJudge(api, opened.session, settings, report, deps, publish, redact);
+            if (failure !== undefined)
+                throw new Error(failure);
+        }
     }
     catch (error) {
         report.failure = redact(error instanceof Error ? error.message : String(error));
@@ -11276,6 +11545,56 @@ async function run(deps = defaultDeps()) {
             runner.warning(`Could not write the job summary: ${redact(error instanceof Error ? error.message : String(error))}`);
         }
     }
+}
+/**
+ * Waits on the session as the wait inputs say, keeps the outputs current while it does, ends the
+ * session on a timeout when asked to, and returns the failure message when the outcome fails the step.
+ */
+async function waitAndJudge(api, session, settings, report, deps, publish, redact) {
+    const { runner } = deps;
+    const { wait } = settings;
+    // Saved before the wait, so a cancelled job's post step knows which session to end.
+    const waiting = { sessionId: session.id, orgId: api.orgId, apiVersion: api.version, apiUrl: settings.apiUrl, terminateOnCancel: wait.terminateOnCancel };
+    runner.saveState(State.Waiting, JSON.stringify(waiting));
+    runner.info(`Waiting up to ${formatDuration(wait.timeoutMs)} for the session to ${WAIT_GOALS[wait.mode]}.`);
+    let result;
+    try {
+        result = await waitForSession(api, session, { until: wait.mode, timeoutMs: wait.timeoutMs, pollIntervalMs: wait.pollIntervalMs }, {
+            clock: deps.clock,
+            info: (message) => runner.info(redact(message)),
+            warning: (message) => runner.warning(redact(message)),
+            onPoll: (polled) => {
+                report.session = polled;
+                publish();
+            }
+        });
+    }
+    finally {
+        runner.saveState(State.WaitDone, 'true');
+    }
+    report.session = result.session;
+    report.outcome = result.outcome;
+    report.waitedMs = result.waitedMs;
+    if (result.outcome === 'timeout') {
+        if (wait.onTimeout === 'terminate') {
+            await api.terminate(result.session.id, deps.clock.now() + CLEANUP_DEADLINE_MS);
+            report.terminated = true;
+            runner.info(`Ended session ${result.session.id} because the wait timed out (on-timeout: terminate).`);
+        }
+        else if (wait.onTimeout === 'leave') {
+            runner.warning(`The wait timed out after ${formatDuration(wait.timeoutMs)}; the session keeps running (on-timeout: leave): ${result.session.url}`);
+        }
+    }
+    const schema = settings.request.structuredOutputSchema;
+    const output = result.session.structuredOutput;
+    if (schema !== undefined && output !== undefined && output !== null) {
+        const problems = await structuredOutputProblems(schema, output);
+        if (problems.length > 0) {
+            runner.warning(`The structured output does not match structured-output-schema (it is still set as the output): ${problems.join('; ')}`);
+        }
+    }
+    publish();
+    return failureFor(result.outcome, result.session, wait, { pollFailure: result.pollFailure, terminated: report.terminated });
 }
 /** Prints the request a real run would send, with every secret value replaced, and reports outcome dry-run. */
 function dryRun(runner, report, request, settings, redact) {
@@ -11295,24 +11614,60 @@ function dryRun(runner, report, request, settings, redact) {
 }
 
 ;// CONCATENATED MODULE: ./src/post.ts
+
+
+
+
+
+
 /**
- * The post step. It will end a session whose wait was cancelled; until waiting exists there is
- * nothing to clean up. A post step warns, never fails.
+ * The post step. When the job was cancelled while the main step waited on a session, the runner
+ * stopped the main step and runs this: it ends that session if `terminate-on-cancel` was true. It does
+ * nothing when no wait was in progress or the session had already stopped, and it only ever warns.
  */
-async function cleanup(runner) {
-    runner.debug('Post step: no wait was in progress, nothing to clean up.');
+async function cleanup(deps) {
+    const { runner } = deps;
+    const saved = runner.getState(State.Waiting);
+    if (saved === '' || runner.getState(State.WaitDone) === 'true') {
+        runner.debug('Post step: no wait was interrupted; nothing to clean up.');
+        return;
+    }
+    const secrets = secretValues((name) => runner.getInput(name));
+    for (const secret of secrets)
+        runner.setSecret(secret);
+    const redact = createRedactor(secrets);
+    try {
+        const waiting = JSON.parse(saved);
+        const { sessionId } = waiting;
+        if (!waiting.terminateOnCancel) {
+            runner.info(`The job was cancelled while waiting on Devin session ${sessionId}; it keeps running (terminate-on-cancel: false).`);
+            return;
+        }
+        const http = new DevinHttp({ baseUrl: waiting.apiUrl, apiKey: runner.getInput(Input.ApiKey), requestTimeoutMs: REQUEST_TIMEOUT_MS }, { fetch: deps.fetch, clock: deps.clock, random: deps.random, debug: (message) => runner.debug(redact(message)) });
+        const deadline = deps.clock.now() + CLEANUP_DEADLINE_MS;
+        const api = await connect(http, waiting, deadline);
+        const session = await api.get(sessionId, deadline);
+        if (classifySession(session) !== 'running') {
+            runner.info(`The job was cancelled, but Devin session ${sessionId} had already stopped (${session.status}${session.statusDetail !== undefined ? `/${session.statusDetail}` : ''}).`);
+            return;
+        }
+        await api.terminate(sessionId, deadline);
+        runner.info(`The job was cancelled while waiting: ended Devin session ${sessionId} (terminate-on-cancel).`);
+    }
+    catch (error) {
+        runner.warning(redact(`Could not end the Devin session after the job was cancelled: ${error instanceof Error ? error.message : String(error)}`));
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/index.ts
 
 
 
-
 // One bundle serves both steps: the main step saves state, and the post step finds it.
-const runner = createActionsRunner();
-const step = runner.getState(State.IsPost) === 'true' ? cleanup(runner) : run();
+const deps = defaultDeps();
+const step = deps.runner.getState(State.IsPost) === 'true' ? cleanup(deps) : run(deps);
 step.catch((error) => {
-    // run() and cleanup() handle their own errors; this is the last guard against an unhandled rejection.
-    runner.setFailed(error instanceof Error ? error.message : String(error));
+    // run() handles its own errors and cleanup() only warns; this is the last guard against an unhandled rejection.
+    deps.runner.setFailed(error instanceof Error ? error.message : String(error));
 });
 

@@ -201,4 +201,115 @@ describe('run', () => {
       expect(runner.failed).toBe('api-version v1 is not supported by this release yet. Use a "cog_…" key with api-version "v3" (or "auto").')
     })
   })
+
+  describe('wait', () => {
+    const finished = v3SessionBody({
+      session_id: 'devin-abc',
+      status: 'running',
+      status_detail: 'finished',
+      acus_consumed: 4.5,
+      pull_requests: [{ pr_url: 'https://github.com/octo/repo/pull/9', pr_state: 'open' }],
+      structured_output: { summary: 'Bumped 3 packages', tests_passed: true }
+    })
+
+    it('waits until the session stops and reports what it produced', async () => {
+      const scope = nock(BASE)
+        .post(SESSIONS)
+        .reply(200, v3SessionBody({ session_id: 'devin-abc' }))
+        .get(`${SESSIONS}/devin-abc`)
+        .reply(200, v3SessionBody({ session_id: 'devin-abc', status: 'running', status_detail: 'working' }))
+        .get(`${SESSIONS}/devin-abc`)
+        .reply(200, finished)
+      const schema = '{"type":"object","properties":{"summary":{"type":"string"},"tests_passed":{"type":"boolean"}}}'
+      const runner = await runAction({ wait: 'stopped', 'structured-output-schema': schema })
+      expect(scope.isDone()).toBe(true)
+      expect(runner.failed).toBeUndefined()
+      expect(runner.outputs).toMatchObject({
+        outcome: 'finished',
+        status: 'running',
+        'status-detail': 'finished',
+        'pull-requests': '[{"url":"https://github.com/octo/repo/pull/9","state":"open"}]',
+        'pull-request-url': 'https://github.com/octo/repo/pull/9',
+        'structured-output': '{"summary":"Bumped 3 packages","tests_passed":true}',
+        'acus-consumed': '4.5'
+      })
+      expect(runner.log).toEqual(
+        expect.arrayContaining([
+          'info: Waiting up to 1h for the session to stop.',
+          'info: Devin is working',
+          'info: Devin finished the task',
+          'info: Devin opened a pull request: https://github.com/octo/repo/pull/9'
+        ])
+      )
+      expect(runner.log.some((line) => line.startsWith('warning:'))).toBe(false)
+      expect(runner.summary).toContain('| Time waited | 30s |')
+      expect(runner.summary).toContain('| ACUs consumed | 4.5 |')
+      expect(runner.summary).toContain('- [https://github.com/octo/repo/pull/9](https://github.com/octo/repo/pull/9) (open)')
+      expect(runner.summary).toContain('| summary | Bumped 3 packages |\n| tests_passed | true |')
+      expect(JSON.parse(runner.state['waiting-on'] as string)).toEqual({ sessionId: 'devin-abc', orgId: 'org-test', apiVersion: 'v3', apiUrl: BASE, terminateOnCancel: true })
+      expect(runner.state['wait-done']).toBe('true')
+    })
+
+    it('warns, naming the paths, when structured output breaks its schema, and still sets it', async () => {
+      nock(BASE).post(SESSIONS).reply(200, v3SessionBody({ session_id: 'devin-abc' })).get(`${SESSIONS}/devin-abc`).reply(200, finished)
+      const schema = 'type: object\nrequired: [risk]\nproperties:\n  tests_passed: {type: string}\n'
+      const runner = await runAction({ wait: 'true', 'structured-output-schema': schema })
+      expect(runner.failed).toBeUndefined()
+      expect(runner.log).toContain(
+        "warning: The structured output does not match structured-output-schema (it is still set as the output): (root): must have required property 'risk'; /tests_passed: must be string"
+      )
+      expect(runner.outputs['structured-output']).toBe('{"summary":"Bumped 3 packages","tests_passed":true}')
+    })
+
+    it('fails on a suspension, saying why and linking the session, with the outputs set', async () => {
+      nock(BASE).post(SESSIONS).reply(200, v3SessionBody({ session_id: 'devin-abc' })).get(`${SESSIONS}/devin-abc`).reply(200, v3SessionBody({ session_id: 'devin-abc', status: 'suspended', status_detail: 'out_of_credits' }))
+      const runner = await runAction({ wait: 'stopped' })
+      expect(runner.failed).toBe("Devin's session devin-abc was suspended (out_of_credits: the organization is out of credits): https://app.devin.ai/sessions/devin-abc")
+      expect(runner.outputs).toMatchObject({ outcome: 'suspended', 'status-detail': 'out_of_credits', 'session-id': 'devin-abc' })
+      expect(runner.summary).toContain('**The step failed.** Devin\'s session devin-abc was suspended')
+      expect(runner.summary).toContain('| Outcome | `suspended` |')
+    })
+
+    it('succeeds when blocked is not in fail-on, and fails when it is', async () => {
+      const blocked = v3SessionBody({ session_id: 'devin-abc', status: 'running', status_detail: 'waiting_for_user' })
+      nock(BASE).post(SESSIONS).reply(200, v3SessionBody({ session_id: 'devin-abc' })).get(`${SESSIONS}/devin-abc`).reply(200, blocked)
+      const passing = await runAction({ wait: 'stopped' })
+      expect(passing.failed).toBeUndefined()
+      expect(passing.outputs.outcome).toBe('blocked')
+      nock(BASE).post(SESSIONS).reply(200, v3SessionBody({ session_id: 'devin-abc' })).get(`${SESSIONS}/devin-abc`).reply(200, blocked)
+      const failing = await runAction({ wait: 'stopped', 'fail-on': 'blocked' })
+      expect(failing.failed).toBe('Devin is waiting for your input in session devin-abc: https://app.devin.ai/sessions/devin-abc. Answer it there, or leave "blocked" out of fail-on.')
+    })
+
+    it('ends the session and fails on a timeout with on-timeout: terminate', async () => {
+      const scope = nock(BASE)
+        .post(SESSIONS)
+        .reply(200, v3SessionBody({ session_id: 'devin-abc' }))
+        .get(`${SESSIONS}/devin-abc`)
+        .times(20)
+        .reply(200, v3SessionBody({ session_id: 'devin-abc', status: 'running', status_detail: 'working' }))
+        .delete(`${SESSIONS}/devin-abc`)
+        .reply(200, v3SessionBody({ session_id: 'devin-abc', status: 'exit' }))
+      const runner = await runAction({ wait: 'stopped', 'wait-timeout': '2m', 'on-timeout': 'terminate' })
+      expect(scope.pendingMocks().filter((mock) => mock.startsWith('DELETE'))).toEqual([])
+      expect(runner.failed).toBe("Devin's session devin-abc did not stop within 2m; the action ended it (on-timeout: terminate): https://app.devin.ai/sessions/devin-abc.")
+      expect(runner.outputs.outcome).toBe('timeout')
+      expect(runner.log).toContain('info: Ended session devin-abc because the wait timed out (on-timeout: terminate).')
+      expect(runner.summary).toContain('| Outcome | `timeout` (the action ended the session) |')
+    })
+
+    it('fails on a timeout and leaves the session running with on-timeout: fail', async () => {
+      nock(BASE).post(SESSIONS).reply(200, v3SessionBody({ session_id: 'devin-abc' })).get(`${SESSIONS}/devin-abc`).times(20).reply(200, v3SessionBody({ session_id: 'devin-abc', status: 'running' }))
+      const runner = await runAction({ wait: 'pull-request', 'wait-timeout': '90s' })
+      expect(runner.failed).toBe("Devin's session devin-abc did not open a pull request within 1m 30s; it keeps running (on-timeout: fail): https://app.devin.ai/sessions/devin-abc.")
+    })
+
+    it('succeeds on a timeout with on-timeout: leave, and warns', async () => {
+      nock(BASE).post(SESSIONS).reply(200, v3SessionBody({ session_id: 'devin-abc' })).get(`${SESSIONS}/devin-abc`).times(20).reply(200, v3SessionBody({ session_id: 'devin-abc', status: 'running' }))
+      const runner = await runAction({ wait: 'stopped', 'wait-timeout': '60', 'on-timeout': 'leave' })
+      expect(runner.failed).toBeUndefined()
+      expect(runner.outputs.outcome).toBe('timeout')
+      expect(runner.log).toContain('warning: The wait timed out after 1m; the session keeps running (on-timeout: leave): https://app.devin.ai/sessions/devin-abc')
+    })
+  })
 })

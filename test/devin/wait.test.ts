@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest'
+import type { DevinApi } from '../../src/devin/api.js'
+import { DevinApiError } from '../../src/devin/errors.js'
+import type { Session } from '../../src/devin/session.js'
+import { type WaitOptions, waitForSession } from '../../src/devin/wait.js'
+import { type FakeClock, fakeClock } from '../helpers/clock.js'
+
+type State = Partial<Session> | Error
+
+const START: Session = { id: 'devin-1', url: 'https://app.devin.ai/sessions/devin-1', status: 'new', tags: [], pullRequests: [], isArchived: false }
+
+/** A Devin whose session goes through the given states, one per GET, staying at the last. */
+function scripted(states: State[], clock: FakeClock) {
+  const gets: number[] = []
+  let index = 0
+  const api = {
+    version: 'v3',
+    async get(id: string) {
+      gets.push(clock.now())
+      const state = states[Math.min(index, states.length - 1)] as State
+      index++
+      if (state instanceof Error) throw state
+      return { ...START, id, ...state }
+    }
+  } as unknown as DevinApi
+  return { api, gets }
+}
+
+async function waitThrough(states: State[], options: Partial<WaitOptions> = {}) {
+  const clock = fakeClock()
+  const { api, gets } = scripted(states, clock)
+  const log: string[] = []
+  const polled: Session[] = []
+  const result = await waitForSession(
+    api,
+    START,
+    { until: 'stopped', timeoutMs: 3_600_000, pollIntervalMs: 15_000, ...options },
+    { clock, info: (m) => log.push(`info: ${m}`), warning: (m) => log.push(`warning: ${m}`), onPoll: (s) => polled.push(s) }
+  )
+  return { result, log, gets, polled, clock }
+}
+
+const working: State = { status: 'running', statusDetail: 'working' }
+const PR = { url: 'https://github.com/octo/repo/pull/5', state: 'open' }
+
+describe('waitForSession', () => {
+  it('ends at finished with pull requests and structured output, logging each change once', async () => {
+    const { result, log, polled } = await waitThrough([
+      { status: 'new' },
+      working,
+      working,
+      { ...working, pullRequests: [PR] },
+      { status: 'running', statusDetail: 'finished', pullRequests: [{ ...PR, state: 'merged' }], structuredOutput: { summary: 'done' }, acusConsumed: 3 }
+    ])
+    expect(result.outcome).toBe('finished')
+    expect(result.session).toMatchObject({ statusDetail: 'finished', acusConsumed: 3, structuredOutput: { summary: 'done' } })
+    expect(log).toEqual([
+      'info: Devin is starting the session',
+      'info: Devin is working',
+      'info: Devin opened a pull request: https://github.com/octo/repo/pull/5',
+      'info: Devin finished the task',
+      'info: Pull request https://github.com/octo/repo/pull/5 is now merged',
+      'info: Devin updated its structured output'
+    ])
+    expect(polled).toHaveLength(5)
+  })
+
+  for (const [detail, text] of [
+    ['waiting_for_user', 'Devin is waiting for your input: https://app.devin.ai/sessions/devin-1'],
+    ['waiting_for_approval', 'Devin is waiting for approval of an action: https://app.devin.ai/sessions/devin-1']
+  ] as const) {
+    it(`ends as blocked at ${detail}`, async () => {
+      const { result, log } = await waitThrough([working, { status: 'running', statusDetail: detail }])
+      expect(result.outcome).toBe('blocked')
+      expect(log.at(-1)).toBe(`info: ${text}`)
+    })
+  }
+
+  it('ends as error on status error and on suspended with error', async () => {
+    expect((await waitThrough([working, { status: 'error' }])).result.outcome).toBe('error')
+    expect((await waitThrough([working, { status: 'suspended', statusDetail: 'error' }])).result.outcome).toBe('error')
+  })
+
+  for (const reason of [
+    'inactivity',
+    'user_request',
+    'usage_limit_exceeded',
+    'out_of_credits',
+    'out_of_quota',
+    'no_quota_allocation',
+    'payment_declined',
+    'org_usage_limit_exceeded',
+    'user_usage_limit_exceeded',
+    'total_session_limit_exceeded'
+  ]) {
+    it(`ends as suspended for ${reason}, and says why`, async () => {
+      const { result, log } = await waitThrough([working, { status: 'suspended', statusDetail: reason }])
+      expect(result.outcome).toBe('suspended')
+      expect(result.session.statusDetail).toBe(reason)
+      expect(log.at(-1)).toMatch(/^info: The session was suspended because /)
+    })
+  }
+
+  it('ends as exited on exit', async () => {
+    const { result, log } = await waitThrough([working, { status: 'exit' }])
+    expect(result.outcome).toBe('exited')
+    expect(log.at(-1)).toBe('info: The session has ended')
+  })
+
+  it('treats an unknown status as still working, and names it', async () => {
+    const { result, log } = await waitThrough([{ status: 'hibernating', statusDetail: 'dreaming' }, { status: 'running', statusDetail: 'finished' }])
+    expect(result.outcome).toBe('finished')
+    expect(log[0]).toBe('info: The session is now "hibernating" ("dreaming")')
+  })
+
+  it('with wait: pull-request, ends when a pull request appears while Devin works on', async () => {
+    const { result, gets } = await waitThrough([working, working, { ...working, pullRequests: [PR] }, { status: 'running', statusDetail: 'finished' }], { until: 'pull-request' })
+    expect(result.outcome).toBe('running')
+    expect(result.session.pullRequests).toEqual([PR])
+    expect(gets).toHaveLength(3)
+  })
+
+  it('with wait: structured-output, ends when structured output appears, or when the session stops', async () => {
+    const early = await waitThrough([working, { ...working, structuredOutput: { ok: true } }], { until: 'structured-output' })
+    expect(early.result).toMatchObject({ outcome: 'running', session: { structuredOutput: { ok: true } } })
+    const stopped = await waitThrough([working, { status: 'error' }], { until: 'structured-output' })
+    expect(stopped.result.outcome).toBe('error')
+  })
+
+  it('times out at wait-timeout, with a last poll at the deadline', async () => {
+    const { result, gets, clock } = await waitThrough([working], { timeoutMs: 100_000 })
+    expect(result.outcome).toBe('timeout')
+    expect(result.waitedMs).toBe(100_000)
+    expect(gets.at(-1)).toBe(clock.now())
+  })
+
+  it('grows the interval to 4× while nothing changes and resets it on a change', async () => {
+    const states: State[] = [working, working, working, working, working, { ...working, pullRequests: [PR] }, { ...working, pullRequests: [PR] }, { status: 'running', statusDetail: 'finished', pullRequests: [PR] }]
+    const { gets } = await waitThrough(states)
+    const intervals = gets.map((at, i) => at - (i === 0 ? 1_700_000_000_000 : (gets[i - 1] as number)))
+    expect(intervals).toEqual([15_000, 15_000, 30_000, 60_000, 60_000, 60_000, 15_000, 30_000])
+  })
+
+  it('never polls less often than every two minutes', async () => {
+    const { gets } = await waitThrough([working], { pollIntervalMs: 60_000, timeoutMs: 900_000 })
+    const intervals = gets.slice(1).map((at, i) => at - (gets[i] as number))
+    expect(Math.max(...intervals)).toBe(120_000)
+  })
+
+  it('sends few requests for a session that stays quiet for 30 minutes, and sees the change within one interval', async () => {
+    const poll = 15_000
+    const clock = fakeClock()
+    const changeAt = clock.now() + 30 * 60_000
+    const gets: number[] = []
+    const api = {
+      async get(id: string) {
+        gets.push(clock.now())
+        return { ...START, id, ...(clock.now() >= changeAt ? { status: 'running', statusDetail: 'finished' } : working) }
+      }
+    } as unknown as DevinApi
+    const result = await waitForSession(api, START, { until: 'stopped', timeoutMs: 3_600_000, pollIntervalMs: poll }, { clock, info: () => undefined, warning: () => undefined, onPoll: () => undefined })
+    expect(result.outcome).toBe('finished')
+    const beforeChange = gets.filter((at) => at < changeAt).length
+    expect(beforeChange).toBeLessThanOrEqual((30 * 60) / ((4 * poll) / 1_000) + 10)
+    // Seen at the first poll after the change, which comes at most one (longest) interval later.
+    expect((gets.at(-1) as number) - changeAt).toBeLessThanOrEqual(4 * poll)
+  })
+
+  it('keeps waiting through polling failures that recover', async () => {
+    const outage = new DevinApiError('Devin\'s API failed when trying to read session devin-1 (HTTP 503).', { status: 503, reached: 'maybe', attempts: 8 })
+    const dropped = new DevinApiError('The connection broke.', { reached: 'maybe', attempts: 8 })
+    const { result, log } = await waitThrough([working, outage, dropped, { status: 'running', statusDetail: 'finished' }])
+    expect(result.outcome).toBe('finished')
+    expect(log.filter((line) => line.startsWith('warning: Could not read the session this time; still waiting.'))).toHaveLength(2)
+  })
+
+  it('ends at the deadline with the last failure when polling never recovers', async () => {
+    const outage = new DevinApiError('Devin\'s API failed (HTTP 502).', { status: 502, reached: 'maybe', attempts: 8 })
+    const { result } = await waitThrough([working, outage], { timeoutMs: 120_000 })
+    expect(result).toMatchObject({ outcome: 'timeout', pollFailure: "Devin's API failed (HTTP 502)." })
+  })
+
+  it('stops at a failure no later poll can fix', async () => {
+    const clock = fakeClock()
+    const unauthorized = new DevinApiError('Devin did not accept the API key (401).', { status: 401, reached: 'no', attempts: 1 })
+    const { api } = scripted([working, unauthorized], clock)
+    await expect(
+      waitForSession(api, START, { until: 'stopped', timeoutMs: 600_000, pollIntervalMs: 15_000 }, { clock, info: () => undefined, warning: () => undefined, onPoll: () => undefined })
+    ).rejects.toThrow('Devin did not accept the API key (401).')
+  })
+})
