@@ -1,0 +1,185 @@
+import { existsSync } from 'node:fs'
+import { afterAll, describe, expect, it } from 'vitest'
+import { type Emulator, type EmulatorOptions, startEmulator } from '../../emulator/server.ts'
+import type { FaultSpec } from '../../emulator/faults.ts'
+import { TEST_GITHUB_TOKEN } from '../helpers/action-yml.js'
+import { type StepResult, bundle, node24, runBundledAction } from './harness.js'
+
+// The committed bundle, run as the runner runs it, against the emulator on 127.0.0.1. Each test has
+// its own emulator, so tests run side by side without sharing faults or sessions.
+
+const API_KEY = 'cog_e2eKeyThatMustNeverBePrinted0123456789'
+const SECRET = 'e2e-session-secret-value-0042'
+const ORG = 'org-e2e'
+const emulators: Emulator[] = []
+
+async function emulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const started = await startEmulator({ orgId: ORG, ...options })
+  emulators.push(started)
+  return started
+}
+
+afterAll(async () => {
+  await Promise.all(emulators.map((e) => e.close()))
+})
+
+function inputs(devin: Emulator, extra: Record<string, string> = {}): Record<string, string> {
+  return { 'api-key': API_KEY, 'api-url': devin.url, 'org-id': ORG, prompt: 'Update the dependencies and open a pull request.', ...extra }
+}
+
+/** Secrets may appear only in `::add-mask::` lines, which the runner consumes and never shows. */
+function expectNoSecrets(step: StepResult): void {
+  const visible = step.everything
+    .split('\n')
+    .filter((line) => !line.startsWith('::add-mask::'))
+    .join('\n')
+  for (const secret of [API_KEY, TEST_GITHUB_TOKEN, SECRET]) expect(visible).not.toContain(secret)
+}
+
+const CREATE_PATH = '^/v3/organizations/org-e2e/sessions$'
+
+describe.skipIf(!existsSync(bundle) || !existsSync(node24))('the bundled action', { timeout: 60_000 }, () => {
+  it.concurrent('opens a session on workflow_dispatch with one request, and reports it', async () => {
+    const devin = await emulator({ scenario: 'forever-working' })
+    const { main } = await runBundledAction({ inputs: inputs(devin, { tags: 'e2e', 'session-secrets': `NPM_TOKEN=${SECRET}` }) })
+    expect(main.exitCode, main.stdout).toBe(0)
+    expect(devin.requests.all().map((r) => `${r.method} ${r.path}`)).toEqual(['POST /v3/organizations/org-e2e/sessions'])
+    const created = devin.requests.last('POST')
+    expect(created?.headers.authorization).toBe('Bearer ***')
+    expect(created?.body).toMatchObject({ prompt: 'Update the dependencies and open a pull request.', session_secrets: [{ key: 'NPM_TOKEN', value: SECRET, sensitive: true }] })
+    const tags = (created?.body as { tags: string[] }).tags
+    expect(tags.slice(1)).toEqual(['github:octo-org/octo-repo', 'e2e'])
+    expect(tags[0]).toMatch(/^idem:[0-9a-f]{24}$/)
+    const [session] = devin.store.query({ tags: ['e2e'] })
+    expect(main.outputs).toMatchObject({ 'session-id': session?.session_id, 'session-url': session?.url, 'is-new-session': 'true', outcome: 'running', prompt: 'Update the dependencies and open a pull request.' })
+    expect(main.summary).toContain(`| Session | [${session?.session_id}](${session?.url}) |`)
+    expect(main.masked).toEqual(expect.arrayContaining([API_KEY, TEST_GITHUB_TOKEN, SECRET]))
+    expectNoSecrets(main)
+  })
+
+  it.concurrent('reports every bad input and sends nothing to Devin', async () => {
+    const devin = await emulator()
+    const { main } = await runBundledAction({ inputs: inputs(devin, { 'max-acu-limit': 'lots', wait: 'sometimes', 'attachment-urls': 'ftp://x', 'session-secrets': `BROKEN${SECRET}` }) })
+    expect(main.exitCode).toBe(1)
+    expect(devin.requests.length).toBe(0)
+    expect(main.errors).toHaveLength(1)
+    expect(main.errors[0]).toMatch(/^4 inputs are invalid:\n- session-secrets: line 1 has no "="/)
+    expect(main.errors[0]).toContain('- max-acu-limit: "lots" is not a positive whole number.')
+    expect(main.errors[0]).toContain('- wait: "sometimes" is not one of the accepted values.')
+    expect(main.summary).toContain('**The step failed.**')
+    expectNoSecrets(main)
+  })
+
+  it.concurrent('prints a dry run and sends nothing', async () => {
+    const devin = await emulator()
+    const { main } = await runBundledAction({ inputs: inputs(devin, { 'dry-run': 'true', 'session-secrets': `NPM_TOKEN=${SECRET}` }) })
+    expect(main.exitCode).toBe(0)
+    expect(devin.requests.length).toBe(0)
+    expect(main.outputs.outcome).toBe('dry-run')
+    expect(main.stdout).toContain(`POST ${devin.url}/v3/organizations/org-e2e/sessions`)
+    expectNoSecrets(main)
+  })
+
+  describe('exactly once, whatever fails', () => {
+    const faults: [string, FaultSpec, EmulatorOptions][] = [
+      ['a connection dropped after the create', { method: 'POST', path: CREATE_PATH, kind: 'drop-after' }, { listLagMs: 2_000 }],
+      ['a connection dropped before the create', { method: 'POST', path: CREATE_PATH, kind: 'drop-before' }, {}],
+      ['a 500 after the create', { method: 'POST', path: CREATE_PATH, kind: 'status', status: 500, acted: true }, {}],
+      ['a 503 before the create', { method: 'POST', path: CREATE_PATH, kind: 'status', status: 503 }, {}],
+      ['a 429 with Retry-After', { method: 'POST', path: CREATE_PATH, kind: 'status', status: 429, retryAfter: 1 }, {}]
+    ]
+    for (const [name, fault, options] of faults) {
+      it.concurrent(`opens exactly one session after ${name}`, async () => {
+        const devin = await emulator({ scenario: 'forever-working', ...options })
+        devin.faults.add(fault)
+        const { main } = await runBundledAction({ inputs: inputs(devin, { tags: 'exactly-once' }) })
+        expect(main.exitCode, main.stdout).toBe(0)
+        devin.configure({ listLagMs: 0 })
+        const sessions = devin.store.query({ tags: ['exactly-once'] })
+        expect(sessions).toHaveLength(1)
+        expect(main.outputs['session-id']).toBe(sessions[0]?.session_id)
+        expect(main.outputs['is-new-session']).toBe('true')
+        expect(main.warnings.some((w) => w.startsWith('The request to create the session may have reached Devin'))).toBe(true)
+      })
+    }
+  })
+
+  describe('waiting', () => {
+    const wait = { wait: 'stopped', 'poll-interval': '5s' }
+
+    it.concurrent('waits for a finished session and hands over its pull request and structured output', async () => {
+      const devin = await emulator({ scenario: 'finished' })
+      const { main } = await runBundledAction({ inputs: inputs(devin, wait) })
+      expect(main.exitCode, main.stdout).toBe(0)
+      expect(main.outputs).toMatchObject({ outcome: 'finished', status: 'running', 'status-detail': 'finished', 'acus-consumed': '2.25' })
+      const prs = JSON.parse(main.outputs['pull-requests'] as string) as { url: string; state: string }[]
+      expect(prs).toHaveLength(1)
+      expect(main.outputs['pull-request-url']).toBe(prs[0]?.url)
+      expect(JSON.parse(main.outputs['structured-output'] as string)).toMatchObject({ tests_passed: true })
+      expect(main.stdout).toContain(`Devin opened a pull request: ${prs[0]?.url}`)
+      expect(main.summary).toContain('### Pull requests')
+      expect(main.summary).toContain('### Structured output')
+    })
+
+    it.concurrent('reports a blocked session, failing only when blocked is in fail-on', async () => {
+      const devin = await emulator({ scenario: 'waiting_for_user' })
+      const { main } = await runBundledAction({ inputs: inputs(devin, { ...wait, 'fail-on': 'blocked,error' }) })
+      expect(main.exitCode).toBe(1)
+      expect(main.outputs.outcome).toBe('blocked')
+      expect(main.errors[0]).toMatch(/^Devin is waiting for your input in session devin-/)
+    })
+
+    it.concurrent('fails on an error', async () => {
+      const devin = await emulator({ scenario: 'error' })
+      const { main } = await runBundledAction({ inputs: inputs(devin, wait) })
+      expect(main.exitCode).toBe(1)
+      expect(main.outputs.outcome).toBe('error')
+      expect(main.errors[0]).toMatch(/stopped with an error: https:\/\/app\.devin\.ai\/sessions\/devin-/)
+    })
+
+    it.concurrent('fails on a suspension and says why', async () => {
+      const devin = await emulator({ scenario: 'suspended:out_of_credits' })
+      const { main } = await runBundledAction({ inputs: inputs(devin, wait) })
+      expect(main.exitCode).toBe(1)
+      expect(main.outputs).toMatchObject({ outcome: 'suspended', 'status-detail': 'out_of_credits' })
+      expect(main.errors[0]).toContain('was suspended (out_of_credits: the organization is out of credits)')
+      expect(main.summary).toContain('| Outcome | `suspended` |')
+    })
+
+    it.concurrent('ends the session on a timeout with on-timeout: terminate', async () => {
+      const devin = await emulator({ scenario: 'forever-working' })
+      const { main } = await runBundledAction({ inputs: inputs(devin, { ...wait, 'wait-timeout': '7s', 'on-timeout': 'terminate' }) })
+      expect(main.exitCode).toBe(1)
+      expect(main.outputs.outcome).toBe('timeout')
+      expect(devin.requests.count('DELETE')).toBe(1)
+      const id = main.outputs['session-id'] as string
+      expect(devin.store.get(id)?.status).toBe('exit')
+      expect(main.errors[0]).toBe(`Devin's session ${id} did not stop within 7s; the action ended it (on-timeout: terminate): https://app.devin.ai/sessions/${id}.`)
+    })
+
+    it.concurrent('ends the session in the post step when the job is cancelled mid-wait', async () => {
+      const devin = await emulator({ scenario: 'forever-working' })
+      const polled = async () => {
+        for (let i = 0; i < 200 && devin.requests.count('GET') === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+      const run = await runBundledAction({ inputs: inputs(devin, wait), cancel: { when: polled, signal: 'SIGINT' } })
+      expect(run.main.signal).toBe('SIGINT')
+      const id = run.main.outputs['session-id'] as string
+      expect(devin.store.get(id)?.status).toBe('running')
+      const post = await run.post()
+      expect(post.exitCode, post.stdout).toBe(0)
+      expect(post.stdout).toContain(`The job was cancelled while waiting: ended Devin session ${id} (terminate-on-cancel).`)
+      expect(devin.store.get(id)?.status).toBe('exit')
+      expectNoSecrets(post)
+    })
+
+    it.concurrent('does nothing in the post step after a wait that ended by itself', async () => {
+      const devin = await emulator({ scenario: 'error' })
+      const run = await runBundledAction({ inputs: inputs(devin, wait) })
+      const before = devin.requests.length
+      const post = await run.post()
+      expect(post.exitCode).toBe(0)
+      expect(devin.requests.length).toBe(before)
+    })
+  })
+})
