@@ -293,179 +293,6 @@ const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(im
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-;// CONCATENATED MODULE: ./src/devin/v3.ts
-/** Pages read at most when listing by tag: a tag names one logical request, so a few pages is plenty. */
-const MAX_LIST_PAGES = 10;
-const PAGE_SIZE = 100;
-const MANAGE = 'ManageOrgSessions';
-const VIEW = 'ViewOrgSessions';
-/** The create-session body of v3 (and, with advanced_mode, of v3beta1): only the fields that are set. */
-function v3CreateBody(request) {
-    const body = {
-        prompt: request.prompt,
-        title: request.title,
-        tags: request.tags,
-        repos: request.repos,
-        playbook_id: request.playbookId,
-        child_playbook_id: request.childPlaybookId,
-        knowledge_ids: request.knowledgeIds,
-        secret_ids: request.secretIds,
-        session_secrets: request.sessionSecrets?.map(({ key, value }) => ({ key, value, sensitive: true })),
-        session_links: request.sessionLinks,
-        attachment_urls: request.attachmentUrls,
-        max_acu_limit: request.maxAcuLimit,
-        structured_output_schema: request.structuredOutputSchema,
-        structured_output_required: request.structuredOutputRequired,
-        devin_mode: request.devinMode,
-        platform: request.platform,
-        resumable: request.resumable,
-        bypass_approval: request.bypassApproval,
-        create_as_user_id: request.createAsUserId
-    };
-    return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
-}
-/** Maps a v3 SessionResponse to the Session model, refusing answers that lack what the action relies on. */
-function v3Session(raw) {
-    const record = (raw ?? {});
-    if (typeof record.session_id !== 'string' || typeof record.status !== 'string') {
-        throw new Error(`Devin answered with an unexpected body (no session_id or status): ${JSON.stringify(raw)?.slice(0, 200)}`);
-    }
-    const pullRequests = Array.isArray(record.pull_requests) ? record.pull_requests : [];
-    return {
-        id: record.session_id,
-        url: typeof record.url === 'string' ? record.url : '',
-        status: record.status,
-        statusDetail: typeof record.status_detail === 'string' ? record.status_detail : undefined,
-        tags: Array.isArray(record.tags) ? record.tags.filter((tag) => typeof tag === 'string') : [],
-        createdAt: typeof record.created_at === 'number' ? record.created_at : undefined,
-        acusConsumed: typeof record.acus_consumed === 'number' ? record.acus_consumed : undefined,
-        pullRequests: pullRequests
-            .filter((pr) => pr !== null && typeof pr === 'object' && typeof pr.pr_url === 'string')
-            .map((pr) => ({ url: pr.pr_url, state: typeof pr.pr_state === 'string' ? pr.pr_state : null })),
-        structuredOutput: record.structured_output ?? undefined,
-        isArchived: record.is_archived === true
-    };
-}
-/** Finds the organization of a v3 key with GET /v3/self. */
-async function discoverOrgId(http, deadline) {
-    const self = await http.request({
-        method: 'GET',
-        path: '/v3/self',
-        operation: { description: 'find the organization of the API key (GET /v3/self)' },
-        retry: 'safe',
-        deadline
-    });
-    const orgId = self?.org_id;
-    if (typeof orgId !== 'string' || orgId === '') {
-        throw new Error('The api-key belongs to no single organization (GET /v3/self returned no org_id, as for an enterprise service user). Set the org-id input to the organization (org-…) the sessions belong in.');
-    }
-    return orgId;
-}
-/** The v3 API: /v3/organizations/{org_id}/sessions. */
-function createV3Api(http, orgId) {
-    const sessions = `/v3/organizations/${encodeURIComponent(orgId)}/sessions`;
-    const sessionPath = (id) => `${sessions}/${encodeURIComponent(id)}`;
-    const orgNotFound = `Check org-id ("${orgId}") and that the key belongs to that organization.`;
-    const sessionNotFound = (id) => `Check session-id ("${id}"), org-id ("${orgId}") and that the session belongs to that organization.`;
-    return {
-        version: 'v3',
-        orgId,
-        describeCreate(request) {
-            return { method: 'POST', url: http.url(sessions), body: v3CreateBody(request) };
-        },
-        async create(request, deadline) {
-            const raw = await http.request({
-                method: 'POST',
-                path: sessions,
-                body: v3CreateBody(request),
-                operation: {
-                    description: 'create a session',
-                    permission: request.createAsUserId !== undefined ? `${MANAGE} and ImpersonateOrgSessions` : MANAGE,
-                    notFound: orgNotFound
-                },
-                retry: 'unsafe',
-                deadline
-            });
-            return v3Session(raw);
-        },
-        async get(sessionId, deadline) {
-            const raw = await http.request({
-                method: 'GET',
-                path: sessionPath(sessionId),
-                operation: { description: `read session ${sessionId}`, permission: VIEW, notFound: sessionNotFound(sessionId) },
-                retry: 'safe',
-                deadline
-            });
-            return v3Session(raw);
-        },
-        async listByTag(tag, deadline) {
-            const found = [];
-            let after;
-            for (let page = 0; page < MAX_LIST_PAGES; page++) {
-                const raw = await http.request({
-                    method: 'GET',
-                    path: sessions,
-                    query: { tags: [tag], first: PAGE_SIZE, after },
-                    operation: { description: `list the sessions tagged "${tag}"`, permission: VIEW, notFound: orgNotFound },
-                    retry: 'safe',
-                    deadline
-                });
-                const items = Array.isArray(raw?.items) ? raw.items : [];
-                // The filter's exact semantics are not documented, so the tag is checked here again.
-                for (const item of items) {
-                    const session = v3Session(item);
-                    if (session.tags.includes(tag))
-                        found.push(session);
-                }
-                const cursor = raw?.end_cursor;
-                if (raw?.has_next_page !== true || typeof cursor !== 'string' || cursor === '')
-                    break;
-                after = cursor;
-            }
-            return found;
-        },
-        async sendMessage(sessionId, message, deadline) {
-            const raw = await http.request({
-                method: 'POST',
-                path: `${sessionPath(sessionId)}/messages`,
-                body: { message },
-                operation: { description: `send a message to session ${sessionId}`, permission: MANAGE, notFound: sessionNotFound(sessionId) },
-                retry: 'unsafe',
-                deadline
-            });
-            return raw === null || raw === undefined ? undefined : v3Session(raw);
-        },
-        async terminate(sessionId, deadline) {
-            await http.request({
-                method: 'DELETE',
-                path: sessionPath(sessionId),
-                operation: { description: `end session ${sessionId}`, permission: MANAGE, notFound: sessionNotFound(sessionId) },
-                retry: 'safe',
-                deadline
-            });
-        }
-    };
-}
-
-;// CONCATENATED MODULE: ./src/devin/client.ts
-
-/** The organization placeholder shown in a dry run when the org is discovered only at run time. */
-const ORG_PLACEHOLDER = '{org_id}';
-/**
- * The adapter for the chosen API version, with the organization resolved. `discover: false` (dry
- * runs) never calls Devin and leaves a placeholder where the organization would be.
- */
-async function connect(http, connection, deadline, discover = true) {
-    switch (connection.apiVersion) {
-        case 'v3': {
-            const orgId = connection.orgId ?? (discover ? await discoverOrgId(http, deadline) : ORG_PLACEHOLDER);
-            return createV3Api(http, orgId);
-        }
-        default:
-            throw new Error(`api-version ${connection.apiVersion} is not supported by this release yet. Use a "cog_…" key with api-version "v3" (or "auto").`);
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/devin/errors.ts
 /** A request to Devin that failed; its message says what happened and what to fix. */
 class DevinApiError extends Error {
@@ -567,7 +394,7 @@ function describeHttpFailure(status, body, operation) {
         case 404:
             return `Devin found nothing when trying to ${operation.description} (404 Not Found)${because}. ${operation.notFound ?? 'Check org-id and api-url.'}`;
         case 409:
-            return `Devin reported a conflict when trying to ${operation.description} (409 Conflict)${because}.`;
+            return `Devin reported a conflict when trying to ${operation.description} (409 Conflict)${because}. The session is likely busy with another change: wait a moment and re-run.`;
         case 422: {
             const problems = validationProblems(body);
             const list = problems.length > 0 ? `:\n${problems.map((p) => `- ${p}`).join('\n')}` : '.';
@@ -580,6 +407,190 @@ function describeHttpFailure(status, body, operation) {
                 return `Devin's API failed when trying to ${operation.description} (HTTP ${status})${because}. It is likely a problem on Devin's side: re-run later.`;
             }
             return `Devin refused the request to ${operation.description} (HTTP ${status})${because}.`;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/devin/v3.ts
+
+/** Pages read at most when listing by tag: a tag names one logical request, so a few pages is plenty. */
+const MAX_LIST_PAGES = 10;
+const PAGE_SIZE = 100;
+const MANAGE = 'ManageOrgSessions';
+const VIEW = 'ViewOrgSessions';
+/** The create-session body of v3 (and, with advanced_mode, of v3beta1): only the fields that are set. */
+function v3CreateBody(request) {
+    const body = {
+        prompt: request.prompt,
+        title: request.title,
+        tags: request.tags,
+        repos: request.repos,
+        playbook_id: request.playbookId,
+        child_playbook_id: request.childPlaybookId,
+        knowledge_ids: request.knowledgeIds,
+        secret_ids: request.secretIds,
+        session_secrets: request.sessionSecrets?.map(({ key, value }) => ({ key, value, sensitive: true })),
+        session_links: request.sessionLinks,
+        attachment_urls: request.attachmentUrls,
+        max_acu_limit: request.maxAcuLimit,
+        structured_output_schema: request.structuredOutputSchema,
+        structured_output_required: request.structuredOutputRequired,
+        devin_mode: request.devinMode,
+        platform: request.platform,
+        resumable: request.resumable,
+        bypass_approval: request.bypassApproval,
+        create_as_user_id: request.createAsUserId
+    };
+    return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
+}
+/** Maps a v3 SessionResponse to the Session model, refusing answers that lack what the action relies on. */
+function v3Session(raw) {
+    const record = (raw ?? {});
+    if (typeof record.session_id !== 'string' || typeof record.status !== 'string') {
+        throw new Error('Devin answered with an unexpected body (no session_id or status); check that api-url is the Devin API');
+    }
+    const pullRequests = Array.isArray(record.pull_requests) ? record.pull_requests : [];
+    return {
+        id: record.session_id,
+        // The docs' URL form, should an answer ever lack the link.
+        url: typeof record.url === 'string' && record.url !== '' ? record.url : `https://app.devin.ai/sessions/${record.session_id}`,
+        status: record.status,
+        statusDetail: typeof record.status_detail === 'string' ? record.status_detail : undefined,
+        tags: Array.isArray(record.tags) ? record.tags.filter((tag) => typeof tag === 'string') : [],
+        createdAt: typeof record.created_at === 'number' ? record.created_at : undefined,
+        acusConsumed: typeof record.acus_consumed === 'number' ? record.acus_consumed : undefined,
+        pullRequests: pullRequests
+            .filter((pr) => pr !== null && typeof pr === 'object' && typeof pr.pr_url === 'string')
+            .map((pr) => ({ url: pr.pr_url, state: typeof pr.pr_state === 'string' ? pr.pr_state : null })),
+        structuredOutput: record.structured_output ?? undefined,
+        isArchived: record.is_archived === true
+    };
+}
+/** Finds the organization of a v3 key with GET /v3/self. */
+async function discoverOrgId(http, deadline) {
+    const self = await http.request({
+        method: 'GET',
+        path: '/v3/self',
+        operation: {
+            description: 'find the organization of the API key (GET /v3/self)',
+            notFound: 'Check api-url: it must be the base URL of the Devin API, e.g. https://api.devin.ai, or set org-id.'
+        },
+        retry: 'safe',
+        deadline
+    });
+    const orgId = self?.org_id;
+    if (typeof orgId !== 'string' || orgId === '') {
+        throw new Error('The api-key belongs to no single organization (GET /v3/self returned no org_id, as for an enterprise service user). Set the org-id input to the organization (org-…) the sessions belong in.');
+    }
+    return orgId;
+}
+/** The v3 API: /v3/organizations/{org_id}/sessions. */
+function createV3Api(http, orgId) {
+    const sessions = `/v3/organizations/${encodeURIComponent(orgId)}/sessions`;
+    const sessionPath = (id) => `${sessions}/${encodeURIComponent(id)}`;
+    const orgNotFound = `Check org-id ("${orgId}") and that the key belongs to that organization.`;
+    const sessionNotFound = (id) => `Check session-id ("${id}"), org-id ("${orgId}") and that the session belongs to that organization.`;
+    return {
+        version: 'v3',
+        orgId,
+        describeCreate(request) {
+            return { method: 'POST', url: http.url(sessions), body: v3CreateBody(request) };
+        },
+        async create(request, deadline) {
+            const raw = await http.request({
+                method: 'POST',
+                path: sessions,
+                body: v3CreateBody(request),
+                operation: {
+                    description: 'create a session',
+                    permission: request.createAsUserId !== undefined ? `${MANAGE} and ImpersonateOrgSessions` : MANAGE,
+                    notFound: orgNotFound
+                },
+                retry: 'unsafe',
+                deadline
+            });
+            try {
+                return v3Session(raw);
+            }
+            catch (error) {
+                // A success status with no session in it: the create may well have happened.
+                throw new DevinApiError(`${error.message}, in answer to the create request`, { status: 200, reached: 'maybe', attempts: 1 });
+            }
+        },
+        async get(sessionId, deadline) {
+            const raw = await http.request({
+                method: 'GET',
+                path: sessionPath(sessionId),
+                operation: { description: `read session ${sessionId}`, permission: VIEW, notFound: sessionNotFound(sessionId) },
+                retry: 'safe',
+                deadline
+            });
+            return v3Session(raw);
+        },
+        async listByTag(tag, deadline) {
+            const found = [];
+            let after;
+            for (let page = 0; page < MAX_LIST_PAGES; page++) {
+                const raw = await http.request({
+                    method: 'GET',
+                    path: sessions,
+                    query: { tags: [tag], first: PAGE_SIZE, after },
+                    operation: { description: `list the sessions tagged "${tag}"`, permission: VIEW, notFound: orgNotFound },
+                    retry: 'safe',
+                    deadline
+                });
+                const items = Array.isArray(raw?.items) ? raw.items : [];
+                // The filter's exact semantics are not documented, so the tag is checked here again.
+                for (const item of items) {
+                    const session = v3Session(item);
+                    if (session.tags.includes(tag))
+                        found.push(session);
+                }
+                const cursor = raw?.end_cursor;
+                if (raw?.has_next_page !== true || typeof cursor !== 'string' || cursor === '')
+                    break;
+                after = cursor;
+            }
+            return found;
+        },
+        async sendMessage(sessionId, message, deadline) {
+            const raw = await http.request({
+                method: 'POST',
+                path: `${sessionPath(sessionId)}/messages`,
+                body: { message },
+                operation: { description: `send a message to session ${sessionId}`, permission: MANAGE, notFound: sessionNotFound(sessionId) },
+                retry: 'unsafe',
+                deadline
+            });
+            return raw === null || raw === undefined ? undefined : v3Session(raw);
+        },
+        async terminate(sessionId, deadline) {
+            await http.request({
+                method: 'DELETE',
+                path: sessionPath(sessionId),
+                operation: { description: `end session ${sessionId}`, permission: MANAGE, notFound: sessionNotFound(sessionId) },
+                retry: 'safe',
+                deadline
+            });
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/devin/client.ts
+
+/** The organization placeholder shown in a dry run when the org is discovered only at run time. */
+const ORG_PLACEHOLDER = '{org_id}';
+/**
+ * The adapter for the chosen API version, with the organization resolved. `discover: false` (dry
+ * runs) never calls Devin and leaves a placeholder where the organization would be.
+ */
+async function connect(http, connection, deadline, discover = true) {
+    switch (connection.apiVersion) {
+        case 'v3': {
+            const orgId = connection.orgId ?? (discover ? await discoverOrgId(http, deadline) : ORG_PLACEHOLDER);
+            return createV3Api(http, orgId);
+        }
+        default:
+            throw new Error(`api-version ${connection.apiVersion} is not supported by this release yet. Use a "cog_…" key with api-version "v3" (or "auto").`);
     }
 }
 
@@ -715,6 +726,10 @@ class DevinHttp {
         }
         const code = errorCode(error);
         const origin = new URL(this.config.baseUrl).origin;
+        if (error instanceof TypeError && error.cause === undefined) {
+            // fetch refused to build the request (e.g. a header it cannot encode): nothing left the runner.
+            return { message: `Could not send the request to ${operation.description}: ${error.message}.`, reached: 'no', transient: false };
+        }
         if (code !== undefined && NOT_DELIVERED.has(code)) {
             return {
                 message: `Could not connect to the Devin API at ${origin} to ${operation.description} (${code}). Check api-url and that the runner can reach it.`,
@@ -751,6 +766,8 @@ function errorCode(error) {
 }
 
 ;// CONCATENATED MODULE: ./src/devin/session.ts
+/** The versions this release has an adapter for. */
+const SUPPORTED_VERSIONS = ['v3'];
 const DEVIN_MODES = ['normal', 'fast', 'lite', 'ultra', 'fusion'];
 const ADVANCED_MODES = ['analyze', 'create', 'improve', 'batch', 'manage'];
 /**
@@ -793,13 +810,22 @@ function normalizeSessionId(id) {
 
 
 
+/** A create that may have reached Devin, and could be neither confirmed nor ruled out. */
+class UnconfirmedSessionError extends Error {
+    tag;
+    constructor(message, tag) {
+        super(message);
+        this.tag = tag;
+        this.name = 'UnconfirmedSessionError';
+    }
+}
 /** Bound on create attempts, whatever the deadline. */
 const MAX_CREATE_ATTEMPTS = 5;
 /**
  * Opens the session for a request exactly once. A create that may have reached Devin (timeout,
- * dropped connection, 5xx, 429) is never simply repeated: the session is first looked up by its tag,
- * a few times, since the list can lag behind a create. Only when it has not appeared is the create
- * sent again. When neither is possible before the deadline, the error names the tag to look for.
+ * dropped connection, 5xx, 429, an unreadable answer) is never simply repeated: the session is first
+ * looked up by its tag, a few times, since the list can lag behind a create. Only when it has not
+ * appeared is the create sent again. When neither is possible, the error names the tag to look for.
  */
 async function openSession(api, open, deadline, deps) {
     if (open.kind === 'continue') {
@@ -820,41 +846,72 @@ async function openSession(api, open, deadline, deps) {
         // Ended sessions with this tag are not ours to adopt after an ambiguous create.
         known = new Set(existing.map((session) => session.id));
     }
-    let lastFailure;
+    let ambiguous;
     for (let attempt = 1; attempt <= MAX_CREATE_ATTEMPTS; attempt++) {
         let failure;
         try {
-            const session = await api.create(open.request, deadline);
-            deps.onSession(session, true);
-            deps.info(`Opened Devin session ${session.id}: ${session.url}`);
-            return { session, isNew: true, messageSent: false };
+            const created = await api.create(open.request, deadline);
+            deps.info(`Opened Devin session ${created.id}: ${created.url}`);
+            return open.reuse ? await settleRace(api, open, created, known, deadline, deps) : opened(created, deps);
         }
         catch (error) {
-            // A refusal, or a request that never got through after its own retries: nothing to reconcile.
-            if (!(error instanceof DevinApiError) || error.reached === 'no')
+            if (!(error instanceof DevinApiError) || error.reached === 'no') {
+                // A refusal is final; but if an earlier attempt may have created the session, it still may have.
+                if (ambiguous !== undefined)
+                    throw unconfirmed(open, ambiguous, `a later attempt then failed: ${messageOf(error)}`);
                 throw error;
+            }
             failure = error;
         }
-        lastFailure = failure;
-        deps.warning(`The request to create the session may have reached Devin (${failure.message.replace(/\.$/, '')}). Looking for a session tagged ${open.tag} before trying again.`);
+        ambiguous = failure;
+        deps.warning(`The request to create the session may have reached Devin (${trimStop(failure.message)}). Looking for a session tagged ${open.tag} before trying again.`);
         let found;
         try {
             found = await findCreated(api, open.tag, known, deadline, deps);
         }
         catch (error) {
-            throw unconfirmed(open.tag, failure, error);
+            throw unconfirmed(open, failure, `looking it up by its tag failed too: ${messageOf(error)}`);
         }
         if (found !== undefined) {
-            deps.onSession(found, true);
             deps.info(`Found the session the interrupted request created: ${found.id}: ${found.url}`);
-            return { session: found, isNew: true, messageSent: false };
+            return opened(found, deps);
         }
         const pause = Math.max(backoffDelay(attempt, deps.random), failure.retryAfterMs ?? 0);
         if (deps.clock.now() + pause >= deadline)
             break;
         await deps.clock.sleep(pause);
     }
-    throw unconfirmed(open.tag, lastFailure);
+    throw unconfirmed(open, ambiguous, 'it did not appear when looked up by its tag');
+}
+function opened(session, deps) {
+    deps.onSession(session, true);
+    return { session, isNew: true, messageSent: false };
+}
+/**
+ * Two runs with the same key can both find nothing and both create. After creating, look again: if
+ * an older live session with the key exists, every run settles on that one, and the newer duplicate
+ * is ended. (A list that lags behind both creates can still hide the race; it is rare and visible.)
+ */
+async function settleRace(api, open, created, known, deadline, deps) {
+    let rivals;
+    try {
+        rivals = (await api.listByTag(open.tag, deadline)).filter((session) => !known.has(session.id) && isLiveSession(session));
+    }
+    catch {
+        return opened(created, deps);
+    }
+    const first = oldest([created, ...rivals.filter((session) => session.id !== created.id)]);
+    if (first === undefined || first.id === created.id)
+        return opened(created, deps);
+    deps.warning(`Another run opened session ${first.id} with the same idempotency key at the same time; using it and ending the duplicate ${created.id}.`);
+    try {
+        await api.terminate(created.id, deadline);
+    }
+    catch (error) {
+        deps.warning(`Could not end the duplicate session ${created.id}: ${messageOf(error)}`);
+    }
+    deps.onSession(first, false);
+    return deliverMessage(api, first, false, open.message, deadline, deps);
 }
 /** Looks the tag up a few times, pausing between looks, for a session that was not there before. */
 async function findCreated(api, tag, known, deadline, deps) {
@@ -882,15 +939,21 @@ async function deliverMessage(api, session, isNew, message, deadline, deps) {
         deps.onSession(updated, isNew);
     return { session: updated, isNew, messageSent: true };
 }
-function unconfirmed(tag, cause, lookupError) {
-    const lookup = lookupError === undefined
-        ? 'and it did not appear when looked up by its tag'
-        : `and looking it up by its tag failed too (${lookupError instanceof Error ? lookupError.message : String(lookupError)})`;
-    return new Error(`Could not confirm whether Devin created the session: the create request failed (${cause?.message.replace(/\.$/, '') ?? 'no answer'}) ${lookup}. ` +
-        `Before re-running, look in Devin for a session tagged "${tag}"; re-running with the same idempotency-key reuses it if it exists.`);
+function unconfirmed(open, cause, then) {
+    const rerun = open.reuse
+        ? 're-running with the same idempotency-key reuses it if it exists'
+        : 'a re-run opens a new session, so end this one first if it exists';
+    return new UnconfirmedSessionError(`Could not confirm whether Devin created the session: the create request failed (${trimStop(cause?.message ?? 'no answer')}), and ${then}. ` +
+        `Before re-running, look in Devin for a session tagged "${open.tag}"; ${rerun}.`, open.tag);
+}
+function messageOf(error) {
+    return trimStop(error instanceof Error ? error.message : String(error));
+}
+function trimStop(text) {
+    return text.replace(/\.$/, '');
 }
 function byCreated(a, b) {
-    return (a.createdAt ?? 0) - (b.createdAt ?? 0);
+    return (a.createdAt ?? 0) - (b.createdAt ?? 0) || a.id.localeCompare(b.id);
 }
 function newest(sessions) {
     return [...sessions].sort(byCreated).at(-1);
@@ -1062,9 +1125,14 @@ function formatDuration(ms) {
 }
 
 ;// CONCATENATED MODULE: ./src/structured-schema.ts
+
 /** Devin's limit on a structured-output schema: 64 KB of JSON. */
 const MAX_SCHEMA_BYTES = 64 * 1024;
 const SCHEMA_FILE = /\.(json|ya?ml)$/i;
+/** A relative path that stays inside the workspace: files named by inputs are the repository's own. */
+function isInsideWorkspace(path) {
+    return !(0,external_node_path_namespaceObject.isAbsolute)(path) && !path.split(/[\\/]/).includes('..');
+}
 /**
  * Turns the `structured-output-schema` input (inline JSON, inline YAML, or a path to a .json/.yml file)
  * into a schema object, and checks what Devin requires of it: a Draft-7 JSON Schema of at most 64 KB
@@ -1076,6 +1144,9 @@ async function loadStructuredOutputSchema(raw, readFile) {
     let text = value;
     let source = 'the inline value';
     if (!value.includes('\n') && SCHEMA_FILE.test(value) && !value.startsWith('{')) {
+        if (!isInsideWorkspace(value)) {
+            return { ok: false, problem: `the file "${value}" is outside the workspace. Accepted: a path relative to the workspace, without "..".` };
+        }
         const content = readFile(value);
         if (content === undefined) {
             return {
@@ -1195,18 +1266,58 @@ function failureFor(outcome, session, wait, details = {}) {
 /** What replaces a secret anywhere the action writes text. */
 const REDACTED = '***';
 /**
- * Removes known secret values from text. The runner masks registered secrets in the log, but outputs,
- * the job summary and error messages built from API answers pass through here as well, so a secret
- * that an API echoes back is caught before it is written anywhere.
+ * Removes known secret values. The runner masks registered secrets in its log, but not in outputs,
+ * the job summary or anything built from API answers, so those pass through here. Redaction works on
+ * the data, before it is serialized or escaped for markdown, so escaping cannot hide a secret; and
+ * it is applied to text from outside (API answers, prompts, messages), never to the action's own
+ * vocabulary such as `outcome`, so a secret that happens to be "true" cannot break an output.
  */
 function createRedactor(secrets) {
+    const forms = new Set();
+    for (const secret of secrets) {
+        if (secret.length === 0)
+            continue;
+        forms.add(secret);
+        forms.add(JSON.stringify(secret).slice(1, -1));
+    }
     // Longest first, so a secret that contains another is replaced whole.
-    const values = [...new Set(secrets.filter((secret) => secret.length >= 4))].sort((a, b) => b.length - a.length);
-    return (text) => {
-        let result = text;
-        for (const secret of values)
-            result = result.split(secret).join(REDACTED);
+    const values = [...forms].sort((a, b) => b.length - a.length);
+    const text = (input) => {
+        let result = input;
+        for (const value of values)
+            result = result.split(value).join(REDACTED);
         return result;
+    };
+    const deep = (value) => {
+        if (typeof value === 'string')
+            return text(value);
+        if (Array.isArray(value))
+            return value.map((item) => deep(item));
+        if (value !== null && typeof value === 'object') {
+            return Object.fromEntries(Object.entries(value).map(([key, item]) => [text(key), deep(item)]));
+        }
+        return value;
+    };
+    return { text, deep };
+}
+/** The report with everything that came from outside redacted; what the action chose itself is kept. */
+function redactReport(report, redactor) {
+    const { session } = report;
+    return {
+        ...report,
+        prompt: report.prompt === undefined ? undefined : redactor.text(report.prompt),
+        failure: report.failure === undefined ? undefined : redactor.text(report.failure),
+        dryRun: redactor.deep(report.dryRun),
+        session: session === undefined
+            ? undefined
+            : {
+                ...session,
+                id: redactor.text(session.id),
+                url: redactor.text(session.url),
+                tags: redactor.deep(session.tags),
+                pullRequests: redactor.deep(session.pullRequests),
+                structuredOutput: redactor.deep(session.structuredOutput)
+            }
     };
 }
 
@@ -10814,11 +10925,7 @@ function secretValues(getInput) {
     }
     return values.filter((value) => value.length > 0);
 }
-/**
- * Parses and checks every input, then either returns the settings or throws one InputError listing
- * each problem: the input, what is wrong with its value, and what is accepted.
- */
-async function parseInputs(getInput, readFile) {
+async function parseInputs(getInput, readFile, context) {
     const problems = [];
     const warnings = [];
     const noQuote = { quoteValue: false };
@@ -10894,7 +11001,10 @@ async function parseInputs(getInput, readFile) {
     const dryRun = field(Input.DryRun, requiredBoolean(false)) ?? false;
     // Checks across inputs, run on whatever parsed, so one run reports everything at once.
     let promptText = prompt;
-    if (prompt !== undefined && promptFile !== undefined) {
+    if (promptFile !== undefined && !isInsideWorkspace(promptFile)) {
+        problems.push(`${Input.PromptFile}: "${promptFile}" is outside the workspace. Accepted: a path relative to the workspace, without "..".`);
+    }
+    else if (prompt !== undefined && promptFile !== undefined) {
         problems.push(`${Input.Prompt} and ${Input.PromptFile}: both are set. Accepted: one of them.`);
     }
     else if (promptFile !== undefined) {
@@ -10912,14 +11022,24 @@ async function parseInputs(getInput, readFile) {
     if (sessionId !== undefined && idempotencyKey !== undefined) {
         problems.push(`${Input.SessionId} and ${Input.IdempotencyKey}: both are set. Accepted: one of them (session-id continues a known session; idempotency-key finds or creates one).`);
     }
+    if (prompt === undefined && promptFile === undefined && sessionId === undefined && !context.hasDefaultPrompt) {
+        const event = context.event === '' ? 'this' : `the "${context.event}"`;
+        problems.push(`${Input.Prompt}: is empty, and ${event} event has no default prompt. Accepted: the task for Devin in ${Input.Prompt}, or a file with it in ${Input.PromptFile}.`);
+    }
+    if (message !== undefined && sessionId === undefined && idempotencyKey === undefined) {
+        warnings.push(`${Input.Message} is sent only to a session that is reused (idempotency-key) or continued (session-id); with neither set, every run opens a new session and the message is never sent.`);
+    }
     if (sessionId !== undefined) {
         const ignored = [Input.Prompt, Input.PromptFile, Input.Title, Input.Tags].filter((name) => getInput(name).trim() !== '');
         if (ignored.length > 0)
             warnings.push(`${ignored.join(', ')} ${ignored.length === 1 ? 'is' : 'are'} ignored with session-id: the session already exists; use message to tell it something.`);
     }
     const apiVersion = resolveApiVersion(apiKey, apiVersionInput, request, problems);
-    if (apiVersion !== undefined)
+    if (apiVersion !== undefined) {
         checkFieldsForVersion(request, apiVersion, problems);
+        if (!SUPPORTED_VERSIONS.includes(apiVersion))
+            problems.push(unsupportedVersion(apiVersion, apiVersionInput));
+    }
     checkAdvancedModeNeeds(request, problems);
     if (problems.length > 0)
         throw new InputError(problems);
@@ -10969,6 +11089,15 @@ function resolveApiVersion(apiKey, requested, request, problems) {
         return undefined;
     }
     return requested;
+}
+/** Names the input that chose a version this release cannot speak yet. */
+function unsupportedVersion(version, requested) {
+    const accepted = `Accepted: a "cog_…" key with api-version ${SUPPORTED_VERSIONS.map((v) => `"${v}"`).join(' or ')} (or "auto").`;
+    if (requested !== 'auto')
+        return `${Input.ApiVersion}: "${version}" is not supported by this release yet. ${accepted}`;
+    if (version === 'v1')
+        return `${Input.ApiKey}: an "apk_…" key selects the v1 API, which this release does not support yet. ${accepted}`;
+    return `${Input.AdvancedMode}: needs the ${version} API, which this release does not support yet. ${accepted}`;
 }
 /** Input names of the optional request fields, for messages. */
 const inputs_FIELD_INPUTS = {
@@ -11135,6 +11264,9 @@ const apiKeyParser = schemas_string().transform((raw, ctx) => {
     }
     if (/\s/.test(value))
         return fail(ctx, 'contains white space. Accepted: the key alone, with nothing around it.');
+    // Anything else outside printable ASCII cannot be sent in an HTTP header at all.
+    if (!/^[\x21-\x7e]+$/.test(value))
+        return fail(ctx, 'contains characters that cannot be sent in an HTTP header. Accepted: the key exactly as Devin shows it (printable ASCII).');
     return value;
 });
 /** `KEY=value` lines. Messages name lines by number and never quote a value. */
@@ -11165,19 +11297,16 @@ const sessionSecretsParser = schemas_string().transform((raw, ctx) => {
 });
 
 ;// CONCATENATED MODULE: ./src/prompt.ts
-
-
 /**
- * The prompt to send: the user's `prompt` or `prompt-file`. Events without a default prompt need one;
- * the default prompts of pull request, issue and comment events join here with event triggers.
+ * Whether the event has a default prompt, so the `prompt` input may stay empty. The default prompts
+ * of pull request, issue and comment events join here with event triggers; until then none has one.
  */
-function resolvePrompt(settings, trigger) {
-    if (settings.prompt !== undefined)
-        return settings.prompt;
-    const event = trigger.event === '' ? 'this' : `the "${trigger.event}"`;
-    throw new InputError([
-        `${Input.Prompt}: is empty, and ${event} event has no default prompt. Accepted: the task for Devin in ${Input.Prompt}, or a file with it in ${Input.PromptFile}.`
-    ]);
+function hasDefaultPrompt(_trigger) {
+    return false;
+}
+/** The prompt to send: the user's `prompt` or `prompt-file` (input checks make sure there is one). */
+function resolvePrompt(settings, _trigger) {
+    return settings.prompt ?? '';
 }
 
 ;// CONCATENATED MODULE: ./src/request.ts
@@ -11286,11 +11415,15 @@ function summaryMarkdown(report) {
             lines.push('### Structured output', '', ...structuredOutputMarkdown(session.structuredOutput), '');
         }
     }
+    else if (report.unconfirmedTag !== undefined) {
+        lines.push(`Devin may have created a session that the action could not confirm: look for the tag \`${escapeCell(report.unconfirmedTag)}\` in Devin.`, '');
+    }
     else if (report.failure !== undefined) {
         lines.push('No session was opened.', '');
     }
     const dryRun = report.dryRun;
     if (dryRun !== undefined) {
+        lines.push('| | |', '|---|---|', '| Outcome | `dry-run` |', '');
         lines.push('Nothing was sent to Devin. This is what the action would have done:', '');
         if ('continueSession' in dryRun) {
             lines.push(`Continue session \`${escapeCell(dryRun.continueSession)}\`${dryRun.message !== undefined ? ' and send it the message.' : '.'}`, '');
@@ -11481,33 +11614,34 @@ async function run(deps = defaultDeps()) {
     const secrets = secretValues((name) => runner.getInput(name));
     for (const secret of secrets)
         runner.setSecret(secret);
-    const redact = createRedactor(secrets);
+    const redactor = createRedactor(secrets);
+    const redact = redactor.text;
     const report = {};
     const written = new Map();
     const publish = () => {
-        for (const [name, value] of Object.entries(reportOutputs(report))) {
-            const safe = redact(value);
-            if (written.get(name) === safe)
+        for (const [name, value] of Object.entries(reportOutputs(redactReport(report, redactor)))) {
+            if (written.get(name) === value)
                 continue;
-            written.set(name, safe);
-            runner.setOutput(name, safe);
+            written.set(name, value);
+            runner.setOutput(name, value);
         }
     };
     try {
         const trigger = readTrigger(deps.env);
-        const readWorkspaceFile = (path) => deps.readFile((0,external_node_path_namespaceObject.isAbsolute)(path) ? path : (0,external_node_path_namespaceObject.resolve)(trigger.workspace, path));
-        const settings = await parseInputs((name) => runner.getInput(name), readWorkspaceFile);
+        // Input checks keep these paths relative and free of "..", so they stay in the workspace.
+        const readWorkspaceFile = (path) => deps.readFile((0,external_node_path_namespaceObject.resolve)(trigger.workspace, path));
+        const settings = await parseInputs((name) => runner.getInput(name), readWorkspaceFile, { event: trigger.event, hasDefaultPrompt: hasDefaultPrompt(trigger) });
         for (const warning of settings.warnings)
-            runner.warning(warning);
+            runner.warning(redact(warning));
         report.apiVersion = settings.apiVersion;
         const plan = planOpen(settings, trigger, settings.sessionId === undefined ? resolvePrompt(settings, trigger) : '', deps.randomId());
-        if (plan.kind === 'create')
-            report.prompt = plan.request.prompt;
+        const prompt = plan.kind === 'create' ? plan.request.prompt : undefined;
         const http = new DevinHttp({ baseUrl: settings.apiUrl, apiKey: settings.apiKey, requestTimeoutMs: REQUEST_TIMEOUT_MS }, { fetch: deps.fetch, clock: deps.clock, random: deps.random, debug: (message) => runner.debug(redact(message)) });
         const deadline = deps.clock.now() + OPEN_DEADLINE_MS;
         if (settings.dryRun) {
             const api = await connect(http, settings, deadline, false);
-            dryRun(runner, report, plan.kind === 'create' ? api.describeCreate(plan.request) : undefined, settings, redact);
+            report.prompt = prompt;
+            dryRun(runner, report, plan.kind === 'create' ? api.describeCreate(plan.request) : undefined, settings, redactor);
             publish();
             return;
         }
@@ -11521,6 +11655,8 @@ async function run(deps = defaultDeps()) {
             onSession: (session, isNew) => {
                 report.session = session;
                 report.isNew = isNew;
+                // The prompt output is the prompt sent: only a session this run created was sent one.
+                report.prompt = isNew ? prompt : undefined;
                 publish();
             }
         });
@@ -11533,13 +11669,15 @@ async function run(deps = defaultDeps()) {
         }
     }
     catch (error) {
+        if (error instanceof UnconfirmedSessionError)
+            report.unconfirmedTag = error.tag;
         report.failure = redact(error instanceof Error ? error.message : String(error));
         // Outputs of a session that was opened are already set; the failure does not take them back.
         runner.setFailed(report.failure);
     }
     finally {
         try {
-            await runner.appendSummary(redact(summaryMarkdown(report)));
+            await runner.appendSummary(summaryMarkdown(redactReport(report, redactor)));
         }
         catch (error) {
             runner.warning(`Could not write the job summary: ${redact(error instanceof Error ? error.message : String(error))}`);
@@ -11597,7 +11735,7 @@ async function waitAndJudge(api, session, settings, report, deps, publish, redac
     return failureFor(result.outcome, result.session, wait, { pollFailure: result.pollFailure, terminated: report.terminated });
 }
 /** Prints the request a real run would send, with every secret value replaced, and reports outcome dry-run. */
-function dryRun(runner, report, request, settings, redact) {
+function dryRun(runner, report, request, settings, redactor) {
     report.outcome = 'dry-run';
     if (request === undefined) {
         report.dryRun = { continueSession: settings.sessionId ?? '', message: settings.message };
@@ -11610,7 +11748,8 @@ function dryRun(runner, report, request, settings, redact) {
     }
     report.dryRun = { ...request, body };
     runner.info('Dry run: nothing was sent to Devin. A real run would send:');
-    runner.info(redact(`${request.method} ${decodeURI(request.url)}\n${JSON.stringify(body, null, 2)}`));
+    // Redacted as data, so JSON's own values (true, false) are never taken for a secret's text.
+    runner.info(`${request.method} ${redactor.text(decodeURI(request.url))}\n${JSON.stringify(redactor.deep(body), null, 2)}`);
 }
 
 ;// CONCATENATED MODULE: ./src/post.ts
@@ -11635,7 +11774,7 @@ async function cleanup(deps) {
     const secrets = secretValues((name) => runner.getInput(name));
     for (const secret of secrets)
         runner.setSecret(secret);
-    const redact = createRedactor(secrets);
+    const redact = createRedactor(secrets).text;
     try {
         const waiting = JSON.parse(saved);
         const { sessionId } = waiting;

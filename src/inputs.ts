@@ -6,11 +6,12 @@ import {
   type ApiVersion,
   DEVIN_MODES,
   type OptionalRequestField,
+  SUPPORTED_VERSIONS,
   type SessionRequest,
   type SessionSecret,
   normalizeSessionId
 } from './devin/session.js'
-import { type ReadWorkspaceFile, loadStructuredOutputSchema } from './structured-schema.js'
+import { type ReadWorkspaceFile, isInsideWorkspace, loadStructuredOutputSchema } from './structured-schema.js'
 
 /** How many tags the action adds to every session it creates (the idempotency tag and the repository tag). */
 export const ACTION_TAG_COUNT = 2
@@ -92,7 +93,15 @@ export function secretValues(getInput: GetInput): string[] {
  * Parses and checks every input, then either returns the settings or throws one InputError listing
  * each problem: the input, what is wrong with its value, and what is accepted.
  */
-export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFile): Promise<Settings> {
+/** What the inputs are checked against besides themselves. */
+export interface InputContext {
+  /** The event that started the run, e.g. "workflow_dispatch". */
+  event: string
+  /** Whether the event has a default prompt, so `prompt` may be empty. */
+  hasDefaultPrompt: boolean
+}
+
+export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFile, context: InputContext): Promise<Settings> {
   const problems: string[] = []
   const warnings: string[] = []
   const noQuote = { quoteValue: false }
@@ -171,7 +180,9 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
 
   // Checks across inputs, run on whatever parsed, so one run reports everything at once.
   let promptText = prompt
-  if (prompt !== undefined && promptFile !== undefined) {
+  if (promptFile !== undefined && !isInsideWorkspace(promptFile)) {
+    problems.push(`${Input.PromptFile}: "${promptFile}" is outside the workspace. Accepted: a path relative to the workspace, without "..".`)
+  } else if (prompt !== undefined && promptFile !== undefined) {
     problems.push(`${Input.Prompt} and ${Input.PromptFile}: both are set. Accepted: one of them.`)
   } else if (promptFile !== undefined) {
     const text = readFile(promptFile)
@@ -187,13 +198,23 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
   if (sessionId !== undefined && idempotencyKey !== undefined) {
     problems.push(`${Input.SessionId} and ${Input.IdempotencyKey}: both are set. Accepted: one of them (session-id continues a known session; idempotency-key finds or creates one).`)
   }
+  if (prompt === undefined && promptFile === undefined && sessionId === undefined && !context.hasDefaultPrompt) {
+    const event = context.event === '' ? 'this' : `the "${context.event}"`
+    problems.push(`${Input.Prompt}: is empty, and ${event} event has no default prompt. Accepted: the task for Devin in ${Input.Prompt}, or a file with it in ${Input.PromptFile}.`)
+  }
+  if (message !== undefined && sessionId === undefined && idempotencyKey === undefined) {
+    warnings.push(`${Input.Message} is sent only to a session that is reused (idempotency-key) or continued (session-id); with neither set, every run opens a new session and the message is never sent.`)
+  }
   if (sessionId !== undefined) {
     const ignored = [Input.Prompt, Input.PromptFile, Input.Title, Input.Tags].filter((name) => getInput(name).trim() !== '')
     if (ignored.length > 0) warnings.push(`${ignored.join(', ')} ${ignored.length === 1 ? 'is' : 'are'} ignored with session-id: the session already exists; use message to tell it something.`)
   }
 
   const apiVersion = resolveApiVersion(apiKey, apiVersionInput, request, problems)
-  if (apiVersion !== undefined) checkFieldsForVersion(request, apiVersion, problems)
+  if (apiVersion !== undefined) {
+    checkFieldsForVersion(request, apiVersion, problems)
+    if (!SUPPORTED_VERSIONS.includes(apiVersion)) problems.push(unsupportedVersion(apiVersion, apiVersionInput))
+  }
   checkAdvancedModeNeeds(request, problems)
 
   if (problems.length > 0) throw new InputError(problems)
@@ -246,6 +267,14 @@ function resolveApiVersion(
     return undefined
   }
   return requested
+}
+
+/** Names the input that chose a version this release cannot speak yet. */
+function unsupportedVersion(version: ApiVersion, requested: string | undefined): string {
+  const accepted = `Accepted: a "cog_…" key with api-version ${SUPPORTED_VERSIONS.map((v) => `"${v}"`).join(' or ')} (or "auto").`
+  if (requested !== 'auto') return `${Input.ApiVersion}: "${version}" is not supported by this release yet. ${accepted}`
+  if (version === 'v1') return `${Input.ApiKey}: an "apk_…" key selects the v1 API, which this release does not support yet. ${accepted}`
+  return `${Input.AdvancedMode}: needs the ${version} API, which this release does not support yet. ${accepted}`
 }
 
 /** Input names of the optional request fields, for messages. */
@@ -421,6 +450,8 @@ const apiKeyParser = z.string().transform((raw, ctx) => {
     return fail(ctx, 'is empty. Accepted: a Devin key from a secret, e.g. api-key: ${{ secrets.DEVIN_API_KEY }}.')
   }
   if (/\s/.test(value)) return fail(ctx, 'contains white space. Accepted: the key alone, with nothing around it.')
+  // Anything else outside printable ASCII cannot be sent in an HTTP header at all.
+  if (!/^[\x21-\x7e]+$/.test(value)) return fail(ctx, 'contains characters that cannot be sent in an HTTP header. Accepted: the key exactly as Devin shows it (printable ASCII).')
   return value
 })
 

@@ -1,20 +1,20 @@
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { isAbsolute, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { CLEANUP_DEADLINE_MS, OPEN_DEADLINE_MS, type OutputName, REQUEST_TIMEOUT_MS, State } from './constants.js'
 import type { DevinApi, WireRequest } from './devin/api.js'
 import { connect } from './devin/client.js'
 import { type Clock, DevinHttp } from './devin/http.js'
-import { openSession } from './devin/open.js'
+import { UnconfirmedSessionError, openSession } from './devin/open.js'
 import type { Session } from './devin/session.js'
 import { type WaitResult, type WaitUntil, waitForSession } from './devin/wait.js'
 import { formatDuration } from './duration.js'
 import { structuredOutputProblems } from './structured-schema.js'
 import { WAIT_GOALS, failureFor } from './verdict.js'
-import { REDACTED, createRedactor } from './redact.js'
+import { REDACTED, type Redactor, createRedactor, redactReport } from './redact.js'
 import { parseInputs, secretValues, type Settings } from './inputs.js'
 import type { WaitingState } from './post.js'
-import { resolvePrompt } from './prompt.js'
+import { hasDefaultPrompt, resolvePrompt } from './prompt.js'
 import { planOpen } from './request.js'
 import { reportOutputs } from './report/outputs.js'
 import type { Report } from './report/report.js'
@@ -70,28 +70,29 @@ export async function run(deps: MainDeps = defaultDeps()): Promise<void> {
   // Mask first, before anything could print a secret, even when the inputs turn out to be invalid.
   const secrets = secretValues((name) => runner.getInput(name))
   for (const secret of secrets) runner.setSecret(secret)
-  const redact = createRedactor(secrets)
+  const redactor = createRedactor(secrets)
+  const redact = redactor.text
 
   const report: Report = {}
   const written = new Map<string, string>()
   const publish = (): void => {
-    for (const [name, value] of Object.entries(reportOutputs(report))) {
-      const safe = redact(value)
-      if (written.get(name) === safe) continue
-      written.set(name, safe)
-      runner.setOutput(name as OutputName, safe)
+    for (const [name, value] of Object.entries(reportOutputs(redactReport(report, redactor)))) {
+      if (written.get(name) === value) continue
+      written.set(name, value)
+      runner.setOutput(name as OutputName, value)
     }
   }
 
   try {
     const trigger = readTrigger(deps.env)
-    const readWorkspaceFile = (path: string) => deps.readFile(isAbsolute(path) ? path : resolve(trigger.workspace, path))
-    const settings = await parseInputs((name) => runner.getInput(name), readWorkspaceFile)
-    for (const warning of settings.warnings) runner.warning(warning)
+    // Input checks keep these paths relative and free of "..", so they stay in the workspace.
+    const readWorkspaceFile = (path: string) => deps.readFile(resolve(trigger.workspace, path))
+    const settings = await parseInputs((name) => runner.getInput(name), readWorkspaceFile, { event: trigger.event, hasDefaultPrompt: hasDefaultPrompt(trigger) })
+    for (const warning of settings.warnings) runner.warning(redact(warning))
     report.apiVersion = settings.apiVersion
 
     const plan = planOpen(settings, trigger, settings.sessionId === undefined ? resolvePrompt(settings, trigger) : '', deps.randomId())
-    if (plan.kind === 'create') report.prompt = plan.request.prompt
+    const prompt = plan.kind === 'create' ? plan.request.prompt : undefined
 
     const http = new DevinHttp(
       { baseUrl: settings.apiUrl, apiKey: settings.apiKey, requestTimeoutMs: REQUEST_TIMEOUT_MS },
@@ -101,7 +102,8 @@ export async function run(deps: MainDeps = defaultDeps()): Promise<void> {
 
     if (settings.dryRun) {
       const api = await connect(http, settings, deadline, false)
-      dryRun(runner, report, plan.kind === 'create' ? api.describeCreate(plan.request) : undefined, settings, redact)
+      report.prompt = prompt
+      dryRun(runner, report, plan.kind === 'create' ? api.describeCreate(plan.request) : undefined, settings, redactor)
       publish()
       return
     }
@@ -116,6 +118,8 @@ export async function run(deps: MainDeps = defaultDeps()): Promise<void> {
       onSession: (session, isNew) => {
         report.session = session
         report.isNew = isNew
+        // The prompt output is the prompt sent: only a session this run created was sent one.
+        report.prompt = isNew ? prompt : undefined
         publish()
       }
     })
@@ -127,12 +131,13 @@ export async function run(deps: MainDeps = defaultDeps()): Promise<void> {
       if (failure !== undefined) throw new Error(failure)
     }
   } catch (error) {
+    if (error instanceof UnconfirmedSessionError) report.unconfirmedTag = error.tag
     report.failure = redact(error instanceof Error ? error.message : String(error))
     // Outputs of a session that was opened are already set; the failure does not take them back.
     runner.setFailed(report.failure)
   } finally {
     try {
-      await runner.appendSummary(redact(summaryMarkdown(report)))
+      await runner.appendSummary(summaryMarkdown(redactReport(report, redactor)))
     } catch (error) {
       runner.warning(`Could not write the job summary: ${redact(error instanceof Error ? error.message : String(error))}`)
     }
@@ -204,7 +209,7 @@ async function waitAndJudge(
 }
 
 /** Prints the request a real run would send, with every secret value replaced, and reports outcome dry-run. */
-function dryRun(runner: Runner, report: Report, request: WireRequest | undefined, settings: Settings, redact: (text: string) => string): void {
+function dryRun(runner: Runner, report: Report, request: WireRequest | undefined, settings: Settings, redactor: Redactor): void {
   report.outcome = 'dry-run'
   if (request === undefined) {
     report.dryRun = { continueSession: settings.sessionId ?? '', message: settings.message }
@@ -217,5 +222,6 @@ function dryRun(runner: Runner, report: Report, request: WireRequest | undefined
   }
   report.dryRun = { ...request, body }
   runner.info('Dry run: nothing was sent to Devin. A real run would send:')
-  runner.info(redact(`${request.method} ${decodeURI(request.url)}\n${JSON.stringify(body, null, 2)}`))
+  // Redacted as data, so JSON's own values (true, false) are never taken for a secret's text.
+  runner.info(`${request.method} ${redactor.text(decodeURI(request.url))}\n${JSON.stringify(redactor.deep(body), null, 2)}`)
 }

@@ -29,7 +29,7 @@ export async function cleanup(deps: MainDeps): Promise<void> {
   }
   const secrets = secretValues((name) => runner.getInput(name))
   for (const secret of secrets) runner.setSecret(secret)
-  const redact = createRedactor(secrets)
+  const redact = createRedactor(secrets).text
   try {
     const waiting = JSON.parse(saved) as WaitingState
     const { sessionId } = waiting

@@ -1,15 +1,15 @@
-import { Input } from './constants.js'
-import { InputError, type Settings } from './inputs.js'
+import type { Settings } from './inputs.js'
 import type { Trigger } from './trigger.js'
 
 /**
- * The prompt to send: the user's `prompt` or `prompt-file`. Events without a default prompt need one;
- * the default prompts of pull request, issue and comment events join here with event triggers.
+ * Whether the event has a default prompt, so the `prompt` input may stay empty. The default prompts
+ * of pull request, issue and comment events join here with event triggers; until then none has one.
  */
-export function resolvePrompt(settings: Pick<Settings, 'prompt'>, trigger: Pick<Trigger, 'event'>): string {
-  if (settings.prompt !== undefined) return settings.prompt
-  const event = trigger.event === '' ? 'this' : `the "${trigger.event}"`
-  throw new InputError([
-    `${Input.Prompt}: is empty, and ${event} event has no default prompt. Accepted: the task for Devin in ${Input.Prompt}, or a file with it in ${Input.PromptFile}.`
-  ])
+export function hasDefaultPrompt(_trigger: Pick<Trigger, 'event'>): boolean {
+  return false
+}
+
+/** The prompt to send: the user's `prompt` or `prompt-file` (input checks make sure there is one). */
+export function resolvePrompt(settings: Pick<Settings, 'prompt'>, _trigger: Pick<Trigger, 'event'>): string {
+  return settings.prompt ?? ''
 }

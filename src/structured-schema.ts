@@ -1,7 +1,14 @@
+import { isAbsolute } from 'node:path'
+
 /** Devin's limit on a structured-output schema: 64 KB of JSON. */
 export const MAX_SCHEMA_BYTES = 64 * 1024
 
 const SCHEMA_FILE = /\.(json|ya?ml)$/i
+
+/** A relative path that stays inside the workspace: files named by inputs are the repository's own. */
+export function isInsideWorkspace(path: string): boolean {
+  return !isAbsolute(path) && !path.split(/[\\/]/).includes('..')
+}
 
 /** Reads a file of the workspace; undefined when there is no such file. Passed in, so parsing does no I/O of its own. */
 export type ReadWorkspaceFile = (relativePath: string) => string | undefined
@@ -19,6 +26,9 @@ export async function loadStructuredOutputSchema(raw: string, readFile: ReadWork
   let text = value
   let source = 'the inline value'
   if (!value.includes('\n') && SCHEMA_FILE.test(value) && !value.startsWith('{')) {
+    if (!isInsideWorkspace(value)) {
+      return { ok: false, problem: `the file "${value}" is outside the workspace. Accepted: a path relative to the workspace, without "..".` }
+    }
     const content = readFile(value)
     if (content === undefined) {
       return {

@@ -11,9 +11,11 @@ function getter(overrides: Inputs): (name: InputName) => string {
 }
 
 const noFiles = () => undefined
+const CONTEXT = { event: 'workflow_dispatch', hasDefaultPrompt: false }
+const UNSUPPORTED = 'Accepted: a "cog_…" key with api-version "v3" (or "auto").'
 
 async function parse(overrides: Inputs, files: Record<string, string> = {}): Promise<Settings> {
-  return parseInputs(getter(overrides), (path) => files[path])
+  return parseInputs(getter(overrides), (path) => files[path], CONTEXT)
 }
 
 /** The problems an InputError lists, or fails the test when the inputs were accepted. */
@@ -170,6 +172,25 @@ describe('parseInputs', () => {
     expect(ok.request.tags).toHaveLength(48)
   })
 
+  it('refuses files outside the workspace', async () => {
+    expect(await problems({ prompt: '', 'prompt-file': '../secrets.txt' })).toEqual([
+      'prompt-file: "../secrets.txt" is outside the workspace. Accepted: a path relative to the workspace, without "..".'
+    ])
+    expect(await problems({ prompt: '', 'prompt-file': '/etc/passwd' })).toEqual([
+      'prompt-file: "/etc/passwd" is outside the workspace. Accepted: a path relative to the workspace, without "..".'
+    ])
+    expect(await problems({ 'structured-output-schema': '/tmp/schema.json' })).toEqual([
+      'structured-output-schema: the file "/tmp/schema.json" is outside the workspace. Accepted: a path relative to the workspace, without "..".'
+    ])
+  })
+
+  it('warns that a message is never sent without a key or a session id', async () => {
+    expect((await parse({ message: 'hello' })).warnings).toEqual([
+      'message is sent only to a session that is reused (idempotency-key) or continued (session-id); with neither set, every run opens a new session and the message is never sent.'
+    ])
+    expect((await parse({ message: 'hello', 'idempotency-key': 'k' })).warnings).toEqual([])
+  })
+
   it('refuses both prompt and prompt-file, and a missing or empty prompt file', async () => {
     expect(await problems({ 'prompt-file': 'p.md' }, { 'p.md': 'x' })).toEqual(['prompt and prompt-file: both are set. Accepted: one of them.'])
     expect(await problems({ prompt: '', 'prompt-file': 'missing.md' })).toEqual([
@@ -181,16 +202,16 @@ describe('parseInputs', () => {
   })
 
   describe('api-key and api-version', () => {
-    it('picks v3 for cog_ keys and v1 for apk_ keys', async () => {
+    it('picks v3 for cog_ keys, v1 for apk_ keys and v3beta1 when asked, and says which this release lacks', async () => {
       expect((await parse({ 'api-key': 'cog_abc' })).apiVersion).toBe('v3')
-      expect((await parse({ 'api-key': 'apk_user_abc' })).apiVersion).toBe('v1')
-      expect((await parse({ 'api-key': 'apk_abc' })).apiVersion).toBe('v1')
-      expect((await parse({ 'api-key': 'cog_abc', 'api-version': 'v3beta1' })).apiVersion).toBe('v3beta1')
+      expect((await parse({ 'api-key': 'cog_abc', 'api-version': 'v3' })).apiVersion).toBe('v3')
+      expect(await problems({ 'api-key': 'apk_user_abc' })).toEqual([`api-key: an "apk_…" key selects the v1 API, which this release does not support yet. ${UNSUPPORTED}`])
+      expect(await problems({ 'api-key': 'apk_abc' })).toEqual([`api-key: an "apk_…" key selects the v1 API, which this release does not support yet. ${UNSUPPORTED}`])
+      expect(await problems({ 'api-key': 'cog_abc', 'api-version': 'v3beta1' })).toEqual([`api-version: "v3beta1" is not supported by this release yet. ${UNSUPPORTED}`])
     })
 
     it('picks v3beta1 when advanced-mode is set with a cog_ key', async () => {
-      const settings = await parse({ 'api-key': 'cog_abc', 'advanced-mode': 'manage' })
-      expect(settings.apiVersion).toBe('v3beta1')
+      expect(await problems({ 'api-key': 'cog_abc', 'advanced-mode': 'manage' })).toEqual([`advanced-mode: needs the v3beta1 API, which this release does not support yet. ${UNSUPPORTED}`])
     })
 
     it('refuses a key of the other version, without quoting the key', async () => {
@@ -208,6 +229,9 @@ describe('parseInputs', () => {
         'api-key: is empty. Accepted: a Devin key from a secret, e.g. api-key: ${{ secrets.DEVIN_API_KEY }}.'
       ])
       expect(await problems({ 'api-key': 'cog_a b' })).toEqual(['api-key: contains white space. Accepted: the key alone, with nothing around it.'])
+      expect(await problems({ 'api-key': 'cog_ключ' })).toEqual([
+        'api-key: contains characters that cannot be sent in an HTTP header. Accepted: the key exactly as Devin shows it (printable ASCII).'
+      ])
       const unknown = await problems({ 'api-key': 'sk-SECRETVALUE' })
       expect(unknown).toEqual([
         'api-key: does not look like a Devin key. Accepted: a "cog_…" key (v3) or an "apk_…"/"apk_user_…" key (v1); or set api-version when a proxy uses other keys.'
@@ -226,13 +250,15 @@ describe('parseInputs', () => {
       ])
       expect(await problems({ 'api-key': 'apk_x', 'devin-mode': 'fast', repos: 'a/b' })).toEqual([
         'repos: the v1 API has no such field; it exists in v3 and v3beta1. Remove the input or use api-version: v3 (with a key of that version).',
-        'devin-mode: the v1 API has no such field; it exists in v3. Remove the input or use api-version: v3 (with a key of that version).'
+        'devin-mode: the v1 API has no such field; it exists in v3. Remove the input or use api-version: v3 (with a key of that version).',
+        `api-key: an "apk_…" key selects the v1 API, which this release does not support yet. ${UNSUPPORTED}`
       ])
     })
 
     it('checks what each advanced mode needs', async () => {
-      expect(await problems({ 'advanced-mode': 'analyze' })).toEqual(['advanced-mode: "analyze" needs session-links, the sessions to analyze.'])
-      expect(await problems({ 'advanced-mode': 'batch' })).toEqual(['advanced-mode: "batch" needs child-playbook-id.'])
+      const unsupported = `advanced-mode: needs the v3beta1 API, which this release does not support yet. ${UNSUPPORTED}`
+      expect(await problems({ 'advanced-mode': 'analyze' })).toEqual([unsupported, 'advanced-mode: "analyze" needs session-links, the sessions to analyze.'])
+      expect(await problems({ 'advanced-mode': 'batch' })).toEqual([unsupported, 'advanced-mode: "batch" needs child-playbook-id.'])
     })
   })
 
@@ -330,10 +356,14 @@ describe('parseInputs', () => {
 
   it('reads nothing from the workspace unless a file input is set', async () => {
     const read: string[] = []
-    await parseInputs(getter({}), (path) => {
-      read.push(path)
-      return noFiles()
-    })
+    await parseInputs(
+      getter({}),
+      (path) => {
+        read.push(path)
+        return noFiles()
+      },
+      CONTEXT
+    )
     expect(read).toEqual([])
   })
 })

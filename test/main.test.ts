@@ -120,6 +120,8 @@ describe('run', () => {
     const runner = await runAction({ 'idempotency-key': 'pr-7', message: 'New commits were pushed.' })
     expect(scope.isDone()).toBe(true)
     expect(runner.outputs).toMatchObject({ 'session-id': 'devin-live', 'is-new-session': 'false', outcome: 'running' })
+    // The prompt was not sent to a reused session, so there is no prompt output.
+    expect(runner.outputs.prompt).toBeUndefined()
     expect(runner.summary).toContain('| Session was | Reused (message sent) |')
   })
 
@@ -171,10 +173,11 @@ describe('run', () => {
       expect(runner.summary).toContain('No session was opened.')
     })
 
-    it('needs a prompt on an event without a default one', async () => {
-      const runner = await runAction({ prompt: '' })
+    it('needs a prompt on an event without a default one, reported with the other bad inputs', async () => {
+      const runner = await runAction({ prompt: '', 'max-acu-limit': '0' })
       expect(runner.failed).toBe(
-        'Invalid input: prompt: is empty, and the "workflow_dispatch" event has no default prompt. Accepted: the task for Devin in prompt, or a file with it in prompt-file.'
+        '2 inputs are invalid:\n- max-acu-limit: "0" is not a positive whole number. Accepted: a whole number greater than 0, e.g. "50".\n' +
+          '- prompt: is empty, and the "workflow_dispatch" event has no default prompt. Accepted: the task for Devin in prompt, or a file with it in prompt-file.'
       )
     })
 
@@ -196,9 +199,9 @@ describe('run', () => {
       expect(runner.summary).toContain('| Session | [devin-9](https://app.devin.ai/sessions/devin-9) |')
     })
 
-    it('reports v1 and v3beta1 as not yet supported, before any request', async () => {
+    it('reports an API version this release lacks as an input error, before any request', async () => {
       const runner = await runAction({ 'api-key': 'apk_user_abc' })
-      expect(runner.failed).toBe('api-version v1 is not supported by this release yet. Use a "cog_…" key with api-version "v3" (or "auto").')
+      expect(runner.failed).toBe('Invalid input: api-key: an "apk_…" key selects the v1 API, which this release does not support yet. Accepted: a "cog_…" key with api-version "v3" (or "auto").')
     })
   })
 
@@ -311,5 +314,42 @@ describe('run', () => {
       expect(runner.outputs.outcome).toBe('timeout')
       expect(runner.log).toContain('warning: The wait timed out after 1m; the session keeps running (on-timeout: leave): https://app.devin.ai/sessions/devin-abc')
     })
+  })
+
+  describe('secrets that Devin echoes back', () => {
+    it('are redacted from outputs and summary even when JSON or markdown would escape them', async () => {
+      const awkward = 'pa"ss\\w<rd|x'
+      nock(BASE)
+        .get(`${SESSIONS}/devin-1`)
+        .reply(200, v3SessionBody({ session_id: 'devin-1', status: 'running', status_detail: 'finished', structured_output: { token: awkward, note: `uses ${awkward}` } }))
+      const runner = await runAction({ 'session-id': 'devin-1', 'session-secrets': `WEIRD=${awkward}` })
+      expect(runner.outputs['structured-output']).toBe('{"token":"***","note":"uses ***"}')
+      expect(runner.summary).toContain('| token | *** |')
+      expect(runner.everything()).not.toContain('pa\\"ss')
+      expect(runner.everything()).not.toContain('w&lt;rd')
+    })
+
+    it('are redacted however short, without touching the action’s own output values', async () => {
+      nock(BASE).post(SESSIONS).reply(200, v3SessionBody({ session_id: 'devin-1', structured_output: null }))
+      const runner = await runAction({ 'session-secrets': 'FLAG=true\nSTATE=running\nPIN=abc', prompt: 'Check abc' })
+      expect(runner.outputs).toMatchObject({ 'is-new-session': 'true', outcome: 'running', prompt: 'Check ***' })
+      expect(runner.summary).toContain('| Outcome | `running` |')
+    })
+
+    it('are redacted from a failure message', async () => {
+      nock(BASE).post(SESSIONS).reply(400, { detail: 'bad value abc in request' })
+      const runner = await runAction({ 'session-secrets': 'PIN=abc' })
+      expect(runner.failed).toBe('Devin refused the request to create a session (HTTP 400): bad value *** in request.')
+      expect(runner.summary).not.toContain('abc')
+    })
+  })
+
+  it('says in the summary which tag to look for when a create could not be confirmed', async () => {
+    nock(BASE).post(SESSIONS).times(5).reply(502).get(SESSIONS).query(true).times(60).reply(200, { items: [], has_next_page: false })
+    const runner = await runAction({})
+    const tag = idempotencyTag('octo/repo/1001/1/devin/__run/run-uuid', 'octo/repo')
+    expect(runner.failed).toMatch(/^Could not confirm whether Devin created the session/)
+    expect(runner.summary).toContain(`Devin may have created a session that the action could not confirm: look for the tag \`${tag}\` in Devin.`)
+    expect(runner.outputs).toEqual({})
   })
 })

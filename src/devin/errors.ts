@@ -124,7 +124,7 @@ export function describeHttpFailure(status: number, body: unknown, operation: Op
     case 404:
       return `Devin found nothing when trying to ${operation.description} (404 Not Found)${because}. ${operation.notFound ?? 'Check org-id and api-url.'}`
     case 409:
-      return `Devin reported a conflict when trying to ${operation.description} (409 Conflict)${because}.`
+      return `Devin reported a conflict when trying to ${operation.description} (409 Conflict)${because}. The session is likely busy with another change: wait a moment and re-run.`
     case 422: {
       const problems = validationProblems(body)
       const list = problems.length > 0 ? `:\n${problems.map((p) => `- ${p}`).join('\n')}` : '.'

@@ -174,6 +174,10 @@ export class DevinHttp {
     }
     const code = errorCode(error)
     const origin = new URL(this.config.baseUrl).origin
+    if (error instanceof TypeError && error.cause === undefined) {
+      // fetch refused to build the request (e.g. a header it cannot encode): nothing left the runner.
+      return { message: `Could not send the request to ${operation.description}: ${error.message}.`, reached: 'no', transient: false }
+    }
     if (code !== undefined && NOT_DELIVERED.has(code)) {
       return {
         message: `Could not connect to the Devin API at ${origin} to ${operation.description} (${code}). Check api-url and that the runner can reach it.`,

@@ -11,7 +11,7 @@ export type OpenRequest =
       request: SessionRequest
       /** The tag that identifies this logical request's session. */
       tag: string
-      /** Look for a live session with the tag first, and reuse it. */
+      /** A user-given key: look for a live session with the tag first, and reuse it. */
       reuse: boolean
       message?: string
     }
@@ -32,14 +32,25 @@ export interface Opened {
   messageSent: boolean
 }
 
+/** A create that may have reached Devin, and could be neither confirmed nor ruled out. */
+export class UnconfirmedSessionError extends Error {
+  constructor(
+    message: string,
+    readonly tag: string
+  ) {
+    super(message)
+    this.name = 'UnconfirmedSessionError'
+  }
+}
+
 /** Bound on create attempts, whatever the deadline. */
 const MAX_CREATE_ATTEMPTS = 5
 
 /**
  * Opens the session for a request exactly once. A create that may have reached Devin (timeout,
- * dropped connection, 5xx, 429) is never simply repeated: the session is first looked up by its tag,
- * a few times, since the list can lag behind a create. Only when it has not appeared is the create
- * sent again. When neither is possible before the deadline, the error names the tag to look for.
+ * dropped connection, 5xx, 429, an unreadable answer) is never simply repeated: the session is first
+ * looked up by its tag, a few times, since the list can lag behind a create. Only when it has not
+ * appeared is the create sent again. When neither is possible, the error names the tag to look for.
  */
 export async function openSession(api: DevinApi, open: OpenRequest, deadline: number, deps: OpenDeps): Promise<Opened> {
   if (open.kind === 'continue') {
@@ -62,39 +73,69 @@ export async function openSession(api: DevinApi, open: OpenRequest, deadline: nu
     known = new Set(existing.map((session) => session.id))
   }
 
-  let lastFailure: DevinApiError | undefined
+  let ambiguous: DevinApiError | undefined
   for (let attempt = 1; attempt <= MAX_CREATE_ATTEMPTS; attempt++) {
     let failure: DevinApiError
     try {
-      const session = await api.create(open.request, deadline)
-      deps.onSession(session, true)
-      deps.info(`Opened Devin session ${session.id}: ${session.url}`)
-      return { session, isNew: true, messageSent: false }
+      const created = await api.create(open.request, deadline)
+      deps.info(`Opened Devin session ${created.id}: ${created.url}`)
+      return open.reuse ? await settleRace(api, open, created, known, deadline, deps) : opened(created, deps)
     } catch (error) {
-      // A refusal, or a request that never got through after its own retries: nothing to reconcile.
-      if (!(error instanceof DevinApiError) || error.reached === 'no') throw error
+      if (!(error instanceof DevinApiError) || error.reached === 'no') {
+        // A refusal is final; but if an earlier attempt may have created the session, it still may have.
+        if (ambiguous !== undefined) throw unconfirmed(open, ambiguous, `a later attempt then failed: ${messageOf(error)}`)
+        throw error
+      }
       failure = error
     }
-    lastFailure = failure
+    ambiguous = failure
 
-    deps.warning(`The request to create the session may have reached Devin (${failure.message.replace(/\.$/, '')}). Looking for a session tagged ${open.tag} before trying again.`)
+    deps.warning(`The request to create the session may have reached Devin (${trimStop(failure.message)}). Looking for a session tagged ${open.tag} before trying again.`)
     let found: Session | undefined
     try {
       found = await findCreated(api, open.tag, known, deadline, deps)
     } catch (error) {
-      throw unconfirmed(open.tag, failure, error)
+      throw unconfirmed(open, failure, `looking it up by its tag failed too: ${messageOf(error)}`)
     }
     if (found !== undefined) {
-      deps.onSession(found, true)
       deps.info(`Found the session the interrupted request created: ${found.id}: ${found.url}`)
-      return { session: found, isNew: true, messageSent: false }
+      return opened(found, deps)
     }
 
     const pause = Math.max(backoffDelay(attempt, deps.random), failure.retryAfterMs ?? 0)
     if (deps.clock.now() + pause >= deadline) break
     await deps.clock.sleep(pause)
   }
-  throw unconfirmed(open.tag, lastFailure)
+  throw unconfirmed(open, ambiguous, 'it did not appear when looked up by its tag')
+}
+
+function opened(session: Session, deps: OpenDeps): Opened {
+  deps.onSession(session, true)
+  return { session, isNew: true, messageSent: false }
+}
+
+/**
+ * Two runs with the same key can both find nothing and both create. After creating, look again: if
+ * an older live session with the key exists, every run settles on that one, and the newer duplicate
+ * is ended. (A list that lags behind both creates can still hide the race; it is rare and visible.)
+ */
+async function settleRace(api: DevinApi, open: Extract<OpenRequest, { kind: 'create' }>, created: Session, known: ReadonlySet<string>, deadline: number, deps: OpenDeps): Promise<Opened> {
+  let rivals: Session[]
+  try {
+    rivals = (await api.listByTag(open.tag, deadline)).filter((session) => !known.has(session.id) && isLiveSession(session))
+  } catch {
+    return opened(created, deps)
+  }
+  const first = oldest([created, ...rivals.filter((session) => session.id !== created.id)])
+  if (first === undefined || first.id === created.id) return opened(created, deps)
+  deps.warning(`Another run opened session ${first.id} with the same idempotency key at the same time; using it and ending the duplicate ${created.id}.`)
+  try {
+    await api.terminate(created.id, deadline)
+  } catch (error) {
+    deps.warning(`Could not end the duplicate session ${created.id}: ${messageOf(error)}`)
+  }
+  deps.onSession(first, false)
+  return deliverMessage(api, first, false, open.message, deadline, deps)
 }
 
 /** Looks the tag up a few times, pausing between looks, for a session that was not there before. */
@@ -112,14 +153,7 @@ async function findCreated(api: DevinApi, tag: string, known: ReadonlySet<string
   return undefined
 }
 
-async function deliverMessage(
-  api: DevinApi,
-  session: Session,
-  isNew: boolean,
-  message: string | undefined,
-  deadline: number,
-  deps: OpenDeps
-): Promise<Opened> {
+async function deliverMessage(api: DevinApi, session: Session, isNew: boolean, message: string | undefined, deadline: number, deps: OpenDeps): Promise<Opened> {
   if (message === undefined) return { session, isNew, messageSent: false }
   const answered = await api.sendMessage(session.id, message, deadline)
   deps.info(`Sent the message to session ${session.id}.`)
@@ -128,19 +162,27 @@ async function deliverMessage(
   return { session: updated, isNew, messageSent: true }
 }
 
-function unconfirmed(tag: string, cause: DevinApiError | undefined, lookupError?: unknown): Error {
-  const lookup =
-    lookupError === undefined
-      ? 'and it did not appear when looked up by its tag'
-      : `and looking it up by its tag failed too (${lookupError instanceof Error ? lookupError.message : String(lookupError)})`
-  return new Error(
-    `Could not confirm whether Devin created the session: the create request failed (${cause?.message.replace(/\.$/, '') ?? 'no answer'}) ${lookup}. ` +
-      `Before re-running, look in Devin for a session tagged "${tag}"; re-running with the same idempotency-key reuses it if it exists.`
+function unconfirmed(open: Extract<OpenRequest, { kind: 'create' }>, cause: DevinApiError | undefined, then: string): UnconfirmedSessionError {
+  const rerun = open.reuse
+    ? 're-running with the same idempotency-key reuses it if it exists'
+    : 'a re-run opens a new session, so end this one first if it exists'
+  return new UnconfirmedSessionError(
+    `Could not confirm whether Devin created the session: the create request failed (${trimStop(cause?.message ?? 'no answer')}), and ${then}. ` +
+      `Before re-running, look in Devin for a session tagged "${open.tag}"; ${rerun}.`,
+    open.tag
   )
 }
 
+function messageOf(error: unknown): string {
+  return trimStop(error instanceof Error ? error.message : String(error))
+}
+
+function trimStop(text: string): string {
+  return text.replace(/\.$/, '')
+}
+
 function byCreated(a: Session, b: Session): number {
-  return (a.createdAt ?? 0) - (b.createdAt ?? 0)
+  return (a.createdAt ?? 0) - (b.createdAt ?? 0) || a.id.localeCompare(b.id)
 }
 
 function newest(sessions: Session[]): Session | undefined {

@@ -1,4 +1,5 @@
 import type { DevinApi, WireRequest } from './api.js'
+import { DevinApiError } from './errors.js'
 import type { DevinHttp } from './http.js'
 import type { Session, SessionRequest } from './session.js'
 
@@ -39,12 +40,13 @@ export function v3CreateBody(request: SessionRequest): Record<string, unknown> {
 export function v3Session(raw: unknown): Session {
   const record = (raw ?? {}) as Record<string, unknown>
   if (typeof record.session_id !== 'string' || typeof record.status !== 'string') {
-    throw new Error(`Devin answered with an unexpected body (no session_id or status): ${JSON.stringify(raw)?.slice(0, 200)}`)
+    throw new Error('Devin answered with an unexpected body (no session_id or status); check that api-url is the Devin API')
   }
   const pullRequests = Array.isArray(record.pull_requests) ? record.pull_requests : []
   return {
     id: record.session_id,
-    url: typeof record.url === 'string' ? record.url : '',
+    // The docs' URL form, should an answer ever lack the link.
+    url: typeof record.url === 'string' && record.url !== '' ? record.url : `https://app.devin.ai/sessions/${record.session_id}`,
     status: record.status,
     statusDetail: typeof record.status_detail === 'string' ? record.status_detail : undefined,
     tags: Array.isArray(record.tags) ? record.tags.filter((tag): tag is string => typeof tag === 'string') : [],
@@ -63,7 +65,10 @@ export async function discoverOrgId(http: DevinHttp, deadline: number): Promise<
   const self = await http.request<Record<string, unknown> | null>({
     method: 'GET',
     path: '/v3/self',
-    operation: { description: 'find the organization of the API key (GET /v3/self)' },
+    operation: {
+      description: 'find the organization of the API key (GET /v3/self)',
+      notFound: 'Check api-url: it must be the base URL of the Devin API, e.g. https://api.devin.ai, or set org-id.'
+    },
     retry: 'safe',
     deadline
   })
@@ -104,7 +109,12 @@ export function createV3Api(http: DevinHttp, orgId: string): DevinApi {
         retry: 'unsafe',
         deadline
       })
-      return v3Session(raw)
+      try {
+        return v3Session(raw)
+      } catch (error) {
+        // A success status with no session in it: the create may well have happened.
+        throw new DevinApiError(`${(error as Error).message}, in answer to the create request`, { status: 200, reached: 'maybe', attempts: 1 })
+      }
     },
 
     async get(sessionId, deadline) {

@@ -14,8 +14,10 @@ export interface Report {
   waitedMs?: number
   /** The action ended the session (on-timeout: terminate). */
   terminated?: boolean
-  /** The request a dry run would have sent, secrets already redacted. */
+  /** The request a dry run would have sent, session-secret values already replaced. */
   dryRun?: WireRequest | { continueSession: string; message?: string }
-  /** Why the step failed, already redacted. */
+  /** Why the step failed. */
   failure?: string
+  /** The tag of a session whose creation could not be confirmed either way. */
+  unconfirmedTag?: string
 }

@@ -35,12 +35,15 @@ export function summaryMarkdown(report: Report): string {
     if (session.structuredOutput !== undefined && session.structuredOutput !== null) {
       lines.push('### Structured output', '', ...structuredOutputMarkdown(session.structuredOutput), '')
     }
+  } else if (report.unconfirmedTag !== undefined) {
+    lines.push(`Devin may have created a session that the action could not confirm: look for the tag \`${escapeCell(report.unconfirmedTag)}\` in Devin.`, '')
   } else if (report.failure !== undefined) {
     lines.push('No session was opened.', '')
   }
 
   const dryRun = report.dryRun
   if (dryRun !== undefined) {
+    lines.push('| | |', '|---|---|', '| Outcome | `dry-run` |', '')
     lines.push('Nothing was sent to Devin. This is what the action would have done:', '')
     if ('continueSession' in dryRun) {
       lines.push(`Continue session \`${escapeCell(dryRun.continueSession)}\`${dryRun.message !== undefined ? ' and send it the message.' : '.'}`, '')

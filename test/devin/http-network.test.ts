@@ -64,4 +64,20 @@ describe('DevinHttp on a real connection', () => {
       await server.close()
     }
   })
+
+  it('fails at once, as never sent, when fetch cannot even build the request', async () => {
+    const clock = fakeClock()
+    const server = await startLoopback((_req, res) => res.end('{}'))
+    try {
+      const http = new DevinHttp({ baseUrl: server.url, apiKey: 'cog_ключ', requestTimeoutMs: 1_000 }, { fetch: globalThis.fetch, clock, random: () => 0.5, debug: () => undefined })
+      const error = await apiFailure(http.request(create(clock)))
+      expect(error.reached).toBe('no')
+      expect(error.attempts).toBe(1)
+      expect(error.message).toMatch(/^Could not send the request to create a session: /)
+      expect(server.requests).toHaveLength(0)
+      expect(clock.sleeps).toEqual([])
+    } finally {
+      await server.close()
+    }
+  })
 })

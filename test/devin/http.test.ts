@@ -132,7 +132,7 @@ describe('DevinHttp', () => {
         'The Devin API key is not allowed to read session devin-1 (403 Forbidden): Missing permission. Give its service user the ViewOrgSessions permission in the Devin organization, or use a key that has it.'
       ],
       [404, { title: 'Not Found', status: 404 }, 'Devin found nothing when trying to read session devin-1 (404 Not Found): Not Found. Check session-id ("devin-1").'],
-      [409, { detail: 'Session is busy' }, 'Devin reported a conflict when trying to read session devin-1 (409 Conflict): Session is busy.'],
+      [409, { detail: 'Session is busy' }, 'Devin reported a conflict when trying to read session devin-1 (409 Conflict): Session is busy. The session is likely busy with another change: wait a moment and re-run.'],
       [400, { detail: "Unknown platform 'macos'. Available: linux, windows" }, "Devin refused the request to read session devin-1 (HTTP 400): Unknown platform 'macos'. Available: linux, windows."]
     ]
     for (const [status, body, message] of cases) {
@@ -171,15 +171,6 @@ describe('DevinHttp', () => {
         expect(error.message).toBe(`Devin rejected the request to create a session as invalid (422 Unprocessable Entity):\n${lines.join('\n')}\nFix the inputs named above.`)
       })
     }
-  })
-
-  it('never puts the key in its debug log', async () => {
-    const clock = fakeClock()
-    nock(BASE).get('/v3/organizations/org-1/sessions/devin-1').reply(500).get('/v3/organizations/org-1/sessions/devin-1').reply(200, {})
-    const { http, debug } = client(clock)
-    await http.request(spec(clock))
-    expect(debug.length).toBeGreaterThan(0)
-    expect(debug.join('\n')).not.toContain(TEST_API_KEY)
   })
 })
 
