@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { Input, type InputName, MAX_TAGS } from './constants.js'
 import { FIELD_VERSIONS } from './devin/fields.js'
 import {
@@ -107,7 +107,7 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
   const noQuote = { quoteValue: false }
 
   /** Runs a field parser on one input, recording its problems under the input's name. */
-  function field<T>(name: InputName, parser: z.ZodType<T, string>, options: { quoteValue?: boolean } = {}): T | undefined {
+  function field<T>(name: InputName, parser: Parser<T>, options: { quoteValue?: boolean } = {}): T | undefined {
     const raw = getInput(name)
     const result = parser.safeParse(raw)
     if (result.success) return result.data
@@ -121,7 +121,7 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
   const apiKey = field(Input.ApiKey, apiKeyParser) ?? ''
   const apiVersionInput = field(Input.ApiVersion, oneOf(['auto', 'v3', 'v3beta1', 'v1'] as const, 'auto'))
   const orgId = field(Input.OrgId, optional(pattern(/^org-[A-Za-z0-9_-]+$/, 'is not an organization id. Accepted: an id that starts with "org-", e.g. "org-abc123", or empty to discover it from the key.')))
-  const apiUrl = field(Input.ApiUrl, httpUrl.transform((url) => url.replace(/\/+$/, '')))
+  const apiUrl = field(Input.ApiUrl, then(httpUrl, (url) => url.replace(/\/+$/, '')))
 
   const prompt = field(Input.Prompt, optionalRaw)
   const promptFile = field(Input.PromptFile, optional(z.string()))
@@ -158,7 +158,7 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
 
   const idempotencyKey = field(Input.IdempotencyKey, optional(z.string()))
   const message = field(Input.Message, optionalRaw)
-  const sessionId = field(Input.SessionId, optional(pattern(/^[A-Za-z0-9_-]+$/, 'is not a session id. Accepted: an id such as "devin-abc123" or "abc123".').transform(normalizeSessionId)))
+  const sessionId = field(Input.SessionId, optional(then(pattern(/^[A-Za-z0-9_-]+$/, 'is not a session id. Accepted: an id such as "devin-abc123" or "abc123".'), normalizeSessionId)))
 
   const wait: Settings['wait'] = {
     mode: field(Input.Wait, oneOf(WAIT_MODES, 'none', { true: 'stopped' })) ?? 'none',
@@ -333,35 +333,53 @@ export function splitList(raw: string): string[] {
     .filter((item) => item.length > 0)
 }
 
-function fail(ctx: z.RefinementCtx, message: string): typeof z.NEVER {
-  ctx.addIssue({ code: 'custom', message })
+/** A parser of the raw input string. zod's mini build keeps the bundle, and so start-up, small. */
+type Parser<T> = z.ZodMiniType<T>
+type Ctx = z.core.ParsePayload
+
+/** A parser from the raw string. */
+function fromText<T>(parse: (raw: string, ctx: Ctx) => T): Parser<T> {
+  return z.pipe(z.string(), z.transform(parse)) as unknown as Parser<T>
+}
+
+/** A parser that takes another's result further. */
+function then<A, B>(first: Parser<A>, next: (value: A, ctx: Ctx) => B): Parser<B> {
+  return z.pipe(first, z.transform(next)) as unknown as Parser<B>
+}
+
+function addProblem(ctx: Ctx, message: string): void {
+  ctx.issues.push({ code: 'custom', message, input: ctx.value })
+}
+
+function fail(ctx: Ctx, message: string): typeof z.NEVER {
+  addProblem(ctx, message)
   return z.NEVER
 }
 
 /** Empty (after trimming) means "not set". */
-function optional<T>(inner: z.ZodType<T, string>): z.ZodType<T | undefined, string> {
-  return z.string().transform((raw, ctx) => {
+function optional<T>(inner: Parser<T>): Parser<T | undefined> {
+  return fromText((raw, ctx) => {
     if (raw.trim() === '') return undefined
     const result = inner.safeParse(raw.trim())
     if (result.success) return result.data
-    for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', message: issue.message })
+    for (const issue of result.error.issues) addProblem(ctx, issue.message)
     return z.NEVER
   })
 }
 
 /** Text kept exactly as written (a prompt or message template), or undefined when blank. */
-const optionalRaw = z.string().transform((raw) => (raw.trim() === '' ? undefined : raw))
+const optionalRaw = fromText((raw) => (raw.trim() === '' ? undefined : raw))
 
-function pattern(regex: RegExp, message: string): z.ZodType<string, string> {
-  return z.string().refine((value) => regex.test(value), { message })
+function pattern(regex: RegExp, message: string): Parser<string> {
+  return z.string().check(z.refine((value) => regex.test(value), { message }))
 }
 
 function oneOf<const T extends readonly string[]>(
   values: T,
   fallback?: T[number],
   aliases: Record<string, T[number]> = {}
-): z.ZodType<T[number], string> {
-  return z.string().transform((raw, ctx) => {
+): Parser<T[number]> {
+  return fromText((raw, ctx) => {
     const value = raw.trim()
     if (value === '' && fallback !== undefined) return fallback
     const known = (values as readonly string[]).includes(value) ? (value as T[number]) : aliases[value]
@@ -371,27 +389,27 @@ function oneOf<const T extends readonly string[]>(
   })
 }
 
-function list<T>(item: z.ZodType<T, string>): z.ZodType<T[], string> {
-  return z.string().transform((raw, ctx) => {
+function list<T>(item: Parser<T>): Parser<T[]> {
+  return fromText((raw, ctx) => {
     const items = splitList(raw)
     const values: T[] = []
     items.forEach((text, index) => {
       const result = item.safeParse(text)
       if (result.success) values.push(result.data)
-      else for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', message: `item ${index + 1} ${JSON.stringify(text)} ${issue.message}` })
+      else for (const issue of result.error.issues) addProblem(ctx, `item ${index + 1} ${JSON.stringify(text)} ${issue.message}`)
     })
     return values
   })
 }
 
-function optionalList<T>(item: z.ZodType<T, string>): z.ZodType<T[] | undefined, string> {
-  return list(item).transform((items) => (items.length === 0 ? undefined : items))
+function optionalList<T>(item: Parser<T>): Parser<T[] | undefined> {
+  return then(list(item), (items) => (items.length === 0 ? undefined : items))
 }
 
 /** Tags: a list without duplicates. */
-const tagList = list(z.string()).transform((tags) => [...new Set(tags)])
+const tagList = then(list(z.string()), (tags) => [...new Set(tags)])
 
-const positiveInteger = z.string().transform((raw, ctx) => {
+const positiveInteger = fromText((raw, ctx) => {
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw)) || Number(raw) === 0) {
     return fail(ctx, 'is not a positive whole number. Accepted: a whole number greater than 0, e.g. "50".')
   }
@@ -400,14 +418,14 @@ const positiveInteger = z.string().transform((raw, ctx) => {
 
 const BOOLEANS: Record<string, boolean> = { true: true, True: true, TRUE: true, false: false, False: false, FALSE: false }
 
-const optionalBoolean = z.string().transform((raw, ctx) => {
+const optionalBoolean = fromText((raw, ctx) => {
   const value = raw.trim()
   if (value === '') return undefined
   return BOOLEANS[value] ?? fail(ctx, 'is not a boolean. Accepted: "true" or "false", or empty to leave the field unset.')
 })
 
-function requiredBoolean(fallback: boolean): z.ZodType<boolean, string> {
-  return z.string().transform((raw, ctx) => {
+function requiredBoolean(fallback: boolean): Parser<boolean> {
+  return fromText((raw, ctx) => {
     const value = raw.trim()
     if (value === '') return fallback
     return BOOLEANS[value] ?? fail(ctx, 'is not a boolean. Accepted: "true" or "false".')
@@ -417,8 +435,8 @@ function requiredBoolean(fallback: boolean): z.ZodType<boolean, string> {
 const UNIT_MS: Record<string, number> = { '': 1_000, s: 1_000, m: 60_000, h: 3_600_000 }
 
 /** A duration ("90s", "15m", "2h" or a bare number of seconds) in milliseconds, at least `minimumMs`; empty means the default. */
-function duration(minimumMs: number, fallbackMs: number): z.ZodType<number, string> {
-  return z.string().transform((raw, ctx) => {
+function duration(minimumMs: number, fallbackMs: number): Parser<number> {
+  return fromText((raw, ctx) => {
     if (raw.trim() === '') return fallbackMs
     const match = /^(\d+)\s*(s|m|h)?$/i.exec(raw.trim())
     if (!match) return fail(ctx, 'is not a duration. Accepted: "90s", "15m", "2h" or a bare number of seconds.')
@@ -429,7 +447,7 @@ function duration(minimumMs: number, fallbackMs: number): z.ZodType<number, stri
 }
 
 /** An absolute http(s) URL of at most 2083 characters (Devin's limit on attachment URLs). */
-const httpUrl = z.string().transform((raw, ctx) => {
+const httpUrl = fromText((raw, ctx) => {
   const value = raw.trim()
   let url: URL | undefined
   try {
@@ -444,7 +462,7 @@ const httpUrl = z.string().transform((raw, ctx) => {
   return value
 })
 
-const apiKeyParser = z.string().transform((raw, ctx) => {
+const apiKeyParser = fromText((raw, ctx) => {
   const value = raw.trim()
   if (value === '') {
     return fail(ctx, 'is empty. Accepted: a Devin key from a secret, e.g. api-key: ${{ secrets.DEVIN_API_KEY }}.')
@@ -456,7 +474,7 @@ const apiKeyParser = z.string().transform((raw, ctx) => {
 })
 
 /** `KEY=value` lines. Messages name lines by number and never quote a value. */
-const sessionSecretsParser = z.string().transform((raw, ctx) => {
+const sessionSecretsParser = fromText((raw, ctx) => {
   const secrets: SessionSecret[] = []
   const seen = new Set<string>()
   raw.split(/\r?\n/).forEach((line, index) => {
@@ -465,10 +483,10 @@ const sessionSecretsParser = z.string().transform((raw, ctx) => {
     const key = at < 0 ? '' : line.slice(0, at).trim()
     const value = at < 0 ? '' : line.slice(at + 1)
     const where = `line ${index + 1}`
-    if (at < 0) ctx.addIssue({ code: 'custom', message: `${where} has no "=". Accepted: one KEY=value per line.` })
-    else if (key.length === 0 || key.length > 256) ctx.addIssue({ code: 'custom', message: `${where} has a key of ${key.length} characters. Accepted: keys of 1 to 256 characters.` })
-    else if (value.length > 65_536) ctx.addIssue({ code: 'custom', message: `${where} (${key}) has a value of ${value.length} characters. Accepted: at most 65536.` })
-    else if (seen.has(key)) ctx.addIssue({ code: 'custom', message: `${where} repeats the key ${key}. Accepted: each key once.` })
+    if (at < 0) addProblem(ctx, `${where} has no "=". Accepted: one KEY=value per line.`)
+    else if (key.length === 0 || key.length > 256) addProblem(ctx, `${where} has a key of ${key.length} characters. Accepted: keys of 1 to 256 characters.`)
+    else if (value.length > 65_536) addProblem(ctx, `${where} (${key}) has a value of ${value.length} characters. Accepted: at most 65536.`)
+    else if (seen.has(key)) addProblem(ctx, `${where} repeats the key ${key}. Accepted: each key once.`)
     else {
       seen.add(key)
       secrets.push({ key, value })

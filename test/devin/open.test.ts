@@ -218,7 +218,10 @@ describe('openSession', () => {
   it('still names the tag when a later attempt is refused after an earlier one may have created the session', async () => {
     const { api, deps, deadline } = setup()
     nock(BASE).post(SESSIONS).reply(503).get(SESSIONS).query(true).times(5).reply(200, listReply()).post(SESSIONS).reply(401, { detail: 'Key revoked' })
-    const error = await openSession(api, create(), deadline, deps).catch((e: unknown) => e as Error)
+    const error = await openSession(api, create(), deadline, deps).then(
+      () => new Error('the open succeeded'),
+      (e: unknown) => e as Error
+    )
     expect(error.name).toBe('UnconfirmedSessionError')
     expect(error.message).toContain(', and a later attempt then failed: Devin did not accept the API key when trying to create a session (401 Unauthorized): Key revoked.')
     expect(error.message).toContain(`look in Devin for a session tagged "${TAG}"`)

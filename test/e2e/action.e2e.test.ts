@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../emulator/server.ts'
 import type { FaultSpec } from '../../emulator/faults.ts'
 import { TEST_GITHUB_TOKEN } from '../helpers/action-yml.js'
-import { type StepResult, bundle, node24, runBundledAction } from './harness.js'
+import { type StepResult, bundle, node24, runBundledAction as runWith } from '../../scripts/lib/action-runner.ts'
 
 // The committed bundle, run as the runner runs it, against the emulator on 127.0.0.1. Each test has
 // its own emulator, so tests run side by side without sharing faults or sessions.
@@ -22,6 +22,11 @@ async function emulator(options: EmulatorOptions = {}): Promise<Emulator> {
 afterAll(async () => {
   await Promise.all(emulators.map((e) => e.close()))
 })
+
+/** The bundled action with the job token tests check for. */
+function runBundledAction(options: Parameters<typeof runWith>[0]) {
+  return runWith({ githubToken: TEST_GITHUB_TOKEN, ...options })
+}
 
 function inputs(devin: Emulator, extra: Record<string, string> = {}): Record<string, string> {
   return { 'api-key': API_KEY, 'api-url': devin.url, 'org-id': ORG, prompt: 'Update the dependencies and open a pull request.', ...extra }

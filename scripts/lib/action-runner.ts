@@ -4,7 +4,7 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { defaultInputs } from '../helpers/action-yml.js'
+import { defaultInputs } from './action-yml.ts'
 
 /**
  * Runs the committed bundle the way GitHub's runner does: a fresh Node 24 process with the inputs as
@@ -37,6 +37,8 @@ export interface StepResult {
 
 export interface StepOptions {
   inputs?: Record<string, string>
+  /** The job's GITHUB_TOKEN, passed where action.yml defaults to `${{ github.token }}`. */
+  githubToken?: string
   event?: string
   payload?: unknown
   env?: Record<string, string>
@@ -87,7 +89,7 @@ function commands(stdout: string, name: string): string[] {
     .map((line) => decode(line.slice(prefix.length)))
 }
 
-interface Workspace {
+export interface Workspace {
   dir: string
   files: { output: string; state: string; summary: string; event: string }
 }
@@ -129,7 +131,7 @@ function baseEnv(ws: Workspace, event: string): Record<string, string> {
 
 function inputEnv(inputs: Record<string, string>): Record<string, string> {
   const env: Record<string, string> = {}
-  for (const [name, value] of Object.entries({ ...defaultInputs(), ...inputs })) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
   return env
 }
 
@@ -172,12 +174,18 @@ export interface ActionRun {
   post(): Promise<StepResult>
 }
 
-/** Runs the main step of the bundled action; `post()` runs its post step afterwards. */
-export async function runBundledAction(options: StepOptions = {}): Promise<ActionRun> {
+/** A workspace with the runner's files and the environment a step of the action gets. */
+export function prepareStep(options: StepOptions = {}): { env: Record<string, string>; ws: Workspace } {
   const ws = workspace()
   const event = options.event ?? 'workflow_dispatch'
   writeFileSync(ws.files.event, JSON.stringify(options.payload ?? examplePayload(event)))
-  const env = { ...baseEnv(ws, event), ...inputEnv(options.inputs ?? {}), ...(options.env ?? {}) }
+  const inputs = { ...defaultInputs(options.githubToken ?? 'ghs_runnerJobToken000000000000000000000'), ...(options.inputs ?? {}) }
+  return { env: { ...baseEnv(ws, event), ...inputEnv(inputs), ...(options.env ?? {}) }, ws }
+}
+
+/** Runs the main step of the bundled action; `post()` runs its post step afterwards. */
+export async function runBundledAction(options: StepOptions = {}): Promise<ActionRun> {
+  const { env, ws } = prepareStep(options)
   const main = await execute(env, ws, options)
   return {
     main,

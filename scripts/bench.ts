@@ -1,0 +1,98 @@
+/**
+ * `npm run bench`: start-up cost of the bundled action against the floor, on the action's runtime
+ * (Node 24). Over interleaved rounds it measures, for (a) dist/index.js opening a session (org-id
+ * given, no idempotency key, no wait) and (b) a one-file script doing a single fetch: the time from
+ * process start to the first request reaching the local emulator, the time to process exit, and peak
+ * memory. Prints medians and the ratios a/b, the requests (a) sent per run, and the bundle's size.
+ */
+import { spawn } from 'node:child_process'
+import { readFileSync, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { startEmulator } from '../emulator/server.ts'
+import { bundle, node24, prepareStep } from './lib/action-runner.ts'
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 21)
+const here = fileURLToPath(new URL('.', import.meta.url))
+const preload = join(here, 'bench/rss-at-exit.mjs')
+const floorScript = join(here, 'bench/floor.mjs')
+const KEY = 'cog_bench_key_not_a_secret'
+
+interface Sample {
+  firstRequestMs: number
+  totalMs: number
+  peakRssMb: number
+  requests: number
+}
+
+let current: { started: number; first?: number; requests: number } | undefined
+const emulator = await startEmulator({
+  orgId: 'org-bench',
+  scenario: 'forever-working',
+  onRequest: () => {
+    if (current === undefined) return
+    current.first ??= performance.now()
+    current.requests++
+  }
+})
+
+async function measure(args: string[], env: Record<string, string>, rssFile: string): Promise<Sample> {
+  current = { started: performance.now(), requests: 0 }
+  const child = spawn(node24, ['--import', preload, ...args], { env: { ...env, BENCH_RSS_FILE: rssFile }, stdio: 'ignore' })
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  const ended = performance.now()
+  const run = current
+  current = undefined
+  if (code !== 0) throw new Error(`${args.join(' ')} exited with ${code}`)
+  if (run.first === undefined) throw new Error(`${args.join(' ')} sent no request`)
+  return { firstRequestMs: run.first - run.started, totalMs: ended - run.started, peakRssMb: Number(readFileSync(rssFile, 'utf8')) / 1024, requests: run.requests }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
+}
+
+const actionSamples: Sample[] = []
+const floorSamples: Sample[] = []
+try {
+  // One warm-up of each, not counted, so the first round does not pay for a cold file cache.
+  const warm = prepareStep({ inputs: { 'api-key': KEY, 'api-url': emulator.url, 'org-id': 'org-bench', prompt: 'Benchmark run' } })
+  await measure([bundle], warm.env, join(warm.ws.dir, 'rss'))
+  await measure([floorScript], { PATH: process.env.PATH ?? '', FLOOR_URL: `${emulator.url}/v3/organizations/org-bench/sessions`, FLOOR_KEY: KEY }, join(warm.ws.dir, 'rss-floor'))
+
+  for (let round = 0; round < ROUNDS; round++) {
+    // Fresh runner files each round, prepared before the clock starts, as a runner prepares them.
+    const step = prepareStep({ inputs: { 'api-key': KEY, 'api-url': emulator.url, 'org-id': 'org-bench', prompt: 'Benchmark run' } })
+    const floorEnv = { PATH: process.env.PATH ?? '', FLOOR_URL: `${emulator.url}/v3/organizations/org-bench/sessions`, FLOOR_KEY: KEY }
+    // Interleaved, alternating which goes first, so drift on a shared machine hits both alike.
+    if (round % 2 === 0) {
+      actionSamples.push(await measure([bundle], step.env, join(step.ws.dir, 'rss')))
+      floorSamples.push(await measure([floorScript], floorEnv, join(step.ws.dir, 'rss-floor')))
+    } else {
+      floorSamples.push(await measure([floorScript], floorEnv, join(step.ws.dir, 'rss-floor')))
+      actionSamples.push(await measure([bundle], step.env, join(step.ws.dir, 'rss')))
+    }
+  }
+} finally {
+  await emulator.close()
+}
+
+const a = { first: median(actionSamples.map((s) => s.firstRequestMs)), total: median(actionSamples.map((s) => s.totalMs)), rss: median(actionSamples.map((s) => s.peakRssMb)) }
+const b = { first: median(floorSamples.map((s) => s.firstRequestMs)), total: median(floorSamples.map((s) => s.totalMs)), rss: median(floorSamples.map((s) => s.peakRssMb)) }
+const distDir = join(here, '../dist')
+const bundleBytes = statSync(bundle).size
+const allBytes = readdirSync(distDir)
+  .filter((file) => file.endsWith('.js'))
+  .reduce((sum, file) => sum + statSync(join(distDir, file)).size, 0)
+const requests = [...new Set(actionSamples.map((s) => s.requests))]
+
+const row = (label: string, action: string, floor: string, ratio: string) => `${label.padEnd(26)}${action.padStart(12)}${floor.padStart(12)}${ratio.padStart(14)}`
+console.log(`Node ${process.version} · ${ROUNDS} interleaved rounds · medians`)
+console.log(row('', '(a) action', '(b) floor', 'a/b'))
+console.log(row('first request (ms)', a.first.toFixed(1), b.first.toFixed(1), `${(a.first / b.first).toFixed(2)}x`))
+console.log(row('process exit (ms)', a.total.toFixed(1), b.total.toFixed(1), `${(a.total / b.total).toFixed(2)}x`))
+console.log(row('peak memory (MB)', a.rss.toFixed(1), b.rss.toFixed(1), `+${(a.rss - b.rss).toFixed(1)} MB`))
+console.log(`requests to Devin per action run: ${requests.join(', ')}`)
+console.log(`bundle: dist/index.js ${(bundleBytes / 1024).toFixed(0)} KB loaded at start; all of dist/*.js ${(allBytes / 1024).toFixed(0)} KB (the rest loads only when needed)`)
