@@ -12,6 +12,7 @@ import {
   normalizeSessionId
 } from './devin/session.js'
 import { type ReadWorkspaceFile, isInsideWorkspace, loadStructuredOutputSchema } from './structured-schema.js'
+import { TEMPLATE_VARIABLES, unknownVariables } from './template.js'
 
 /** How many tags the action adds to every session it creates (the idempotency tag and the repository tag). */
 export const ACTION_TAG_COUNT = 2
@@ -34,6 +35,8 @@ export interface Settings {
   apiUrl: string
   /** The prompt as written (a template), from `prompt` or the text of `prompt-file`; undefined when neither is set. */
   prompt?: string
+  /** Which input the prompt came from, for messages. */
+  promptInput: 'prompt' | 'prompt-file'
   request: RequestFields
   idempotencyKey?: string
   message?: string
@@ -202,6 +205,16 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
     const event = context.event === '' ? 'this' : `the "${context.event}"`
     problems.push(`${Input.Prompt}: is empty, and ${event} event has no default prompt. Accepted: the task for Devin in ${Input.Prompt}, or a file with it in ${Input.PromptFile}.`)
   }
+  // Names no event has are reported with the other inputs; names empty for this event, after the gate.
+  for (const [name, template] of [
+    [promptFile !== undefined ? Input.PromptFile : Input.Prompt, promptText],
+    [Input.Title, request.title],
+    [Input.Message, message]
+  ] as const) {
+    for (const unknown of unknownVariables(template ?? '')) {
+      problems.push(`${name}: {{ ${unknown} }} is not a template variable. Accepted: ${TEMPLATE_VARIABLES.map((v) => `{{ ${v} }}`).join(', ')}.`)
+    }
+  }
   if (message !== undefined && sessionId === undefined && idempotencyKey === undefined) {
     warnings.push(`${Input.Message} is sent only to a session that is reused (idempotency-key) or continued (session-id); with neither set, every run opens a new session and the message is never sent.`)
   }
@@ -224,6 +237,7 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
     apiVersion: apiVersion as ApiVersion,
     apiUrl: apiUrl as string,
     prompt: promptText,
+    promptInput: promptFile !== undefined ? Input.PromptFile : Input.Prompt,
     request,
     idempotencyKey,
     message,

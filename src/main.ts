@@ -14,13 +14,16 @@ import { WAIT_GOALS, failureFor } from './verdict.js'
 import { REDACTED, type Redactor, createRedactor, redactReport } from './redact.js'
 import { parseInputs, secretValues, type Settings } from './inputs.js'
 import type { WaitingState } from './post.js'
-import { hasDefaultPrompt, resolvePrompt } from './prompt.js'
-import { planOpen } from './request.js'
+import { COMMENT_EVENTS, PULL_REQUEST_EVENTS, decide, instructionOf } from './gate.js'
+import { type GitHub, createGitHub } from './github/client.js'
+import { LivingComment, commentBody, commentMarker } from './github/comment.js'
+import { defaultPrompt } from './prompt.js'
+import { expandTexts, planOpen } from './request.js'
 import { reportOutputs } from './report/outputs.js'
 import type { Report } from './report/report.js'
 import { summaryMarkdown } from './report/summary.js'
 import { type Runner, createActionsRunner } from './runner.js'
-import { readTrigger } from './trigger.js'
+import { type Trigger, readTrigger, threadOf } from './trigger.js'
 
 /** The edges of the main step, passed in so tests can replace any of them. */
 export interface MainDeps {
@@ -32,6 +35,8 @@ export interface MainDeps {
   randomId(): string
   /** Reads a file by absolute path; undefined when it does not exist. */
   readFile(path: string): string | undefined
+  /** The GitHub client for a token, API URL and repository. */
+  github(token: string, apiUrl: string, repo: string): GitHub
 }
 
 export const realClock: Clock = {
@@ -53,14 +58,18 @@ export function defaultDeps(): MainDeps {
       } catch {
         return undefined
       }
-    }
+    },
+    github: createGitHub
   }
 }
 
+/** Events whose thread gets the living comment under `comment: auto`. */
+const THREAD_EVENTS: ReadonlySet<string> = new Set([...PULL_REQUEST_EVENTS, ...COMMENT_EVENTS, 'issues'])
+
 /**
- * The main step: inputs → trigger → request → open → report. The one place that fails the step:
- * everything below throws errors whose text says what to fix, and this turns them into the failure
- * message, the outputs and the job summary, a session that was opened included.
+ * The main step: inputs → trigger → gate → request → open → wait → report. The one place that fails
+ * the step: everything below throws errors whose text says what to fix, and this turns them into the
+ * failure message, the outputs, the comment and the job summary, a session that was opened included.
  */
 export async function run(deps: MainDeps = defaultDeps()): Promise<void> {
   const { runner } = deps
@@ -74,6 +83,7 @@ export async function run(deps: MainDeps = defaultDeps()): Promise<void> {
   const redact = redactor.text
 
   const report: Report = {}
+  let comment: { refresh(): void; settled(): Promise<void> } | undefined
   const written = new Map<string, string>()
   const publish = (): void => {
     for (const [name, value] of Object.entries(reportOutputs(redactReport(report, redactor)))) {
@@ -81,17 +91,34 @@ export async function run(deps: MainDeps = defaultDeps()): Promise<void> {
       written.set(name, value)
       runner.setOutput(name as OutputName, value)
     }
+    comment?.refresh()
   }
 
   try {
-    const trigger = readTrigger(deps.env)
+    const eventPath = deps.env.GITHUB_EVENT_PATH
+    const trigger = readTrigger(deps.env, eventPath ? deps.readFile(eventPath) : undefined)
     // Input checks keep these paths relative and free of "..", so they stay in the workspace.
     const readWorkspaceFile = (path: string) => deps.readFile(resolve(trigger.workspace, path))
-    const settings = await parseInputs((name) => runner.getInput(name), readWorkspaceFile, { event: trigger.event, hasDefaultPrompt: hasDefaultPrompt(trigger) })
+    const settings = await parseInputs((name) => runner.getInput(name), readWorkspaceFile, {
+      event: trigger.event,
+      hasDefaultPrompt: defaultPrompt(trigger, undefined) !== undefined
+    })
     for (const warning of settings.warnings) runner.warning(redact(warning))
     report.apiVersion = settings.apiVersion
 
-    const plan = planOpen(settings, trigger, settings.sessionId === undefined ? resolvePrompt(settings, trigger) : '', deps.randomId())
+    const github = deps.github(settings.github.token ?? '', trigger.apiUrl, trigger.repo)
+    const decision = await decide(trigger, settings.github, { permissionOf: (user) => github.permission(user) })
+    if (!decision.run) {
+      report.outcome = 'skipped'
+      report.skipReason = decision.reason
+      runner.info(`Skipped, nothing was sent to Devin: ${redact(decision.reason)}`)
+      publish()
+      return
+    }
+    for (const warning of decision.warnings) runner.warning(redact(warning))
+
+    const texts = expandTexts(settings, trigger, instructionOf(trigger, settings.github.triggerPhrase))
+    const plan = planOpen(settings, trigger, texts, deps.randomId())
     const prompt = plan.kind === 'create' ? plan.request.prompt : undefined
 
     const http = new DevinHttp(
@@ -107,6 +134,9 @@ export async function run(deps: MainDeps = defaultDeps()): Promise<void> {
       publish()
       return
     }
+
+    comment = livingComment(trigger, settings, github, report, redactor, (message) => runner.warning(redact(message)))
+    await reactToTrigger(trigger, github, runner)
 
     const api: DevinApi = await connect(http, settings, deadline)
     report.outcome = 'running'
@@ -135,12 +165,50 @@ export async function run(deps: MainDeps = defaultDeps()): Promise<void> {
     report.failure = redact(error instanceof Error ? error.message : String(error))
     // Outputs of a session that was opened are already set; the failure does not take them back.
     runner.setFailed(report.failure)
+    comment?.refresh()
   } finally {
+    await comment?.settled()
     try {
       await runner.appendSummary(summaryMarkdown(redactReport(report, redactor)))
     } catch (error) {
       runner.warning(`Could not write the job summary: ${redact(error instanceof Error ? error.message : String(error))}`)
     }
+  }
+}
+
+/**
+ * The comment kept on the pull request or issue, when `comment` asks for one and there is a thread.
+ * Writes are queued, so they happen in order and never block the run; the run waits for them at the end.
+ */
+function livingComment(trigger: Trigger, settings: Settings, github: GitHub, report: Report, redactor: Redactor, warn: (message: string) => void) {
+  const mode = settings.github.comment
+  const thread = threadOf(trigger)
+  if (mode === 'false' || (mode === 'auto' && !THREAD_EVENTS.has(trigger.event))) return undefined
+  if (thread === undefined) {
+    if (mode === 'true') warn(`comment is true, but the "${trigger.event}" event has no pull request or issue to comment on.`)
+    return undefined
+  }
+  const marker = commentMarker(trigger.workflow, trigger.job, settings.idempotencyKey)
+  const living = new LivingComment(github, thread.number, marker, warn)
+  let queue = Promise.resolve()
+  return {
+    refresh(): void {
+      if (report.session === undefined && report.failure === undefined) return
+      const body = commentBody(redactReport(report, redactor), marker, trigger.runUrl)
+      queue = queue.then(() => living.write(body))
+    },
+    settled: () => queue
+  }
+}
+
+/** Marks the triggering comment with 👀, so its author sees the request was taken. Failing that only warns. */
+async function reactToTrigger(trigger: Trigger, github: GitHub, runner: Runner): Promise<void> {
+  const { comment } = trigger
+  if (comment === undefined || comment.kind === 'review') return
+  try {
+    await github.react(comment.id, comment.kind, 'eyes')
+  } catch (error) {
+    runner.debug(`Could not react to the comment: ${error instanceof Error ? error.message : String(error)}`)
   }
 }
 

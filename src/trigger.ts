@@ -1,40 +1,164 @@
+/** A pull request the run is about. Fields the event does not carry are undefined. */
+export interface PullRequest {
+  number: number
+  title: string
+  url: string
+  body: string
+  author: string
+  headSha?: string
+  headRef?: string
+  baseRef?: string
+  /** The head branch lives in another repository (or one that was deleted). */
+  isFork: boolean
+}
+
+/** An issue the run is about (not a pull request). */
+export interface Issue {
+  number: number
+  title: string
+  url: string
+  body: string
+  author: string
+}
+
+/** The comment or review that triggered the run. */
+export interface Comment {
+  id: number
+  kind: 'issue_comment' | 'review_comment' | 'review'
+  body: string
+  author: string
+  url: string
+}
+
 /** What started the workflow run, as far as the action needs it. */
 export interface Trigger {
   /** `owner/repo`. */
   repo: string
   event: string
+  /** The webhook's `action`, e.g. "opened", "created". */
+  action?: string
+  /** Who triggered the run: the event's sender, else GITHUB_ACTOR. */
   actor: string
+  /** The sender's account type ("User", "Bot", "Organization"), when the payload says. */
+  actorType?: string
   sha: string
   ref: string
   runUrl: string
   runId: string
   runAttempt: string
+  workflow: string
   job: string
   /** The step's id within the job (GITHUB_ACTION). */
   step: string
   workspace: string
+  /** Base URL of the GitHub REST API (GITHUB_API_URL; differs on GitHub Enterprise Server). */
+  apiUrl: string
+  pullRequest?: PullRequest
+  issue?: Issue
+  comment?: Comment
+}
+
+type Json = Record<string, unknown>
+
+function record(value: unknown): Json | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : ''
+}
+
+function optionalText(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined
+}
+
+function login(user: unknown): string {
+  return text(record(user)?.login)
+}
+
+/** A pull request object of a pull_request* payload. */
+function pullRequestFrom(pr: Json): PullRequest {
+  const head = record(pr.head) ?? {}
+  const base = record(pr.base) ?? {}
+  const headRepo = text(record(head.repo)?.full_name)
+  const baseRepo = text(record(base.repo)?.full_name)
+  return {
+    number: Number(pr.number),
+    title: text(pr.title),
+    url: text(pr.html_url),
+    body: text(pr.body),
+    author: login(pr.user),
+    headSha: optionalText(head.sha),
+    headRef: optionalText(head.ref),
+    baseRef: optionalText(base.ref),
+    // A deleted fork has no head repository: treat it as a fork, the cautious reading.
+    isFork: headRepo === '' || headRepo.toLowerCase() !== baseRepo.toLowerCase()
+  }
 }
 
 /**
- * Reads the trigger from the runner's environment. This module is the only reader of the run's
- * context; event payload fields (pull request, issue, comment) join it when event triggers arrive.
+ * Reads the trigger from the runner's environment and the event payload. This module is the only
+ * reader of either: everything else works with the typed Trigger.
  */
-export function readTrigger(env: NodeJS.ProcessEnv): Trigger {
+export function readTrigger(env: NodeJS.ProcessEnv, payloadText: string | undefined): Trigger {
   const repo = env.GITHUB_REPOSITORY ?? ''
   const serverUrl = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '')
   const runId = env.GITHUB_RUN_ID ?? ''
   const runAttempt = env.GITHUB_RUN_ATTEMPT ?? '1'
-  return {
+  let payload: Json = {}
+  try {
+    payload = record(payloadText === undefined ? {} : JSON.parse(payloadText)) ?? {}
+  } catch {
+    payload = {}
+  }
+  const sender = record(payload.sender)
+  const trigger: Trigger = {
     repo,
     event: env.GITHUB_EVENT_NAME ?? '',
-    actor: env.GITHUB_ACTOR ?? '',
+    action: optionalText(payload.action),
+    actor: login(sender) || (env.GITHUB_ACTOR ?? ''),
+    actorType: optionalText(sender?.type),
     sha: env.GITHUB_SHA ?? '',
     ref: env.GITHUB_REF ?? '',
     runUrl: repo && runId ? `${serverUrl}/${repo}/actions/runs/${runId}${runAttempt !== '1' ? `/attempts/${runAttempt}` : ''}` : '',
     runId,
     runAttempt,
+    workflow: env.GITHUB_WORKFLOW ?? '',
     job: env.GITHUB_JOB ?? '',
     step: env.GITHUB_ACTION ?? '',
-    workspace: env.GITHUB_WORKSPACE ?? process.cwd()
+    workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
+    apiUrl: (env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, '')
   }
+
+  const pr = record(payload.pull_request)
+  const issue = record(payload.issue)
+  const comment = record(payload.comment)
+  const review = record(payload.review)
+  if (pr !== undefined) trigger.pullRequest = pullRequestFrom(pr)
+  if (issue !== undefined) {
+    const thread = { number: Number(issue.number), title: text(issue.title), url: text(issue.html_url), body: text(issue.body), author: login(issue.user) }
+    // A comment on a pull request arrives as an issue comment whose issue has a pull_request link;
+    // that payload has no head or base, so those stay unknown.
+    if (record(issue.pull_request) !== undefined) trigger.pullRequest ??= { ...thread, isFork: false }
+    else trigger.issue = thread
+  }
+  if (comment !== undefined) {
+    trigger.comment = {
+      id: Number(comment.id),
+      kind: trigger.event === 'pull_request_review_comment' ? 'review_comment' : 'issue_comment',
+      body: text(comment.body),
+      author: login(comment.user),
+      url: text(comment.html_url)
+    }
+  } else if (review !== undefined) {
+    trigger.comment = { id: Number(review.id), kind: 'review', body: text(review.body), author: login(review.user), url: text(review.html_url) }
+  }
+  return trigger
+}
+
+/** The pull request or issue the run can comment on, if any. */
+export function threadOf(trigger: Trigger): { number: number; url: string; kind: 'pull request' | 'issue' } | undefined {
+  if (trigger.pullRequest !== undefined) return { number: trigger.pullRequest.number, url: trigger.pullRequest.url, kind: 'pull request' }
+  if (trigger.issue !== undefined) return { number: trigger.issue.number, url: trigger.issue.url, kind: 'issue' }
+  return undefined
 }

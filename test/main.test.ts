@@ -1,6 +1,7 @@
 import nock from 'nock'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { InputName } from '../src/constants.js'
+import { createGitHub } from '../src/github/client.js'
 import { type MainDeps, run } from '../src/main.js'
 import { idempotencyTag } from '../src/request.js'
 import { TEST_API_KEY, TEST_GITHUB_TOKEN } from './helpers/action-yml.js'
@@ -35,7 +36,8 @@ async function runAction(inputs: Partial<Record<InputName, string>>, files: Reco
     clock: fakeClock(),
     random: () => 0.5,
     randomId: () => 'run-uuid',
-    readFile: (path) => files[path]
+    readFile: (path) => files[path],
+    github: createGitHub
   }
   await run(deps)
   return runner

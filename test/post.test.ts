@@ -1,5 +1,6 @@
 import nock from 'nock'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createGitHub } from '../src/github/client.js'
 import type { MainDeps } from '../src/main.js'
 import { type WaitingState, cleanup } from '../src/post.js'
 import { TEST_API_KEY } from './helpers/action-yml.js'
@@ -14,7 +15,7 @@ const WAITING: WaitingState = { sessionId: 'devin-abc', orgId: 'org-test', apiVe
 async function post(state: Record<string, string>): Promise<RecordingRunner> {
   const runner = recordingRunner()
   runner.state = { 'is-post': 'true', ...state }
-  const deps: MainDeps = { runner, env: {}, fetch: globalThis.fetch, clock: fakeClock(), random: () => 0.5, randomId: () => 'x', readFile: () => undefined }
+  const deps: MainDeps = { runner, env: {}, fetch: globalThis.fetch, clock: fakeClock(), random: () => 0.5, randomId: () => 'x', readFile: () => undefined, github: createGitHub }
   await cleanup(deps)
   return runner
 }

@@ -1,4 +1,5 @@
 import { formatDuration } from '../duration.js'
+import { codeBlock, escapeCell, escapeText, link } from './markdown.js'
 import type { Report } from './report.js'
 
 /**
@@ -64,32 +65,4 @@ function structuredOutputMarkdown(output: unknown): string[] {
     Object.values(output).every((value) => value === null || typeof value !== 'object')
   if (!isFlat) return codeBlock('json', JSON.stringify(output, null, 2))
   return ['| field | value |', '|---|---|', ...Object.entries(output).map(([key, value]) => `| ${escapeCell(key)} | ${escapeCell(String(value))} |`)]
-}
-
-/** A fenced block whose fence is longer than any run of backticks inside, so the content cannot close it. */
-function codeBlock(language: string, text: string): string[] {
-  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((match) => match[0].length))
-  const fence = '`'.repeat(longest + 1)
-  return [`${fence}${language}`, text, fence]
-}
-
-/** A link to an http(s) URL; anything else is shown as plain text rather than linked. */
-function link(text: string, url: string): string {
-  if (!/^https?:\/\//.test(url)) return escapeCell(text)
-  let target: string
-  try {
-    target = encodeURI(decodeURI(url))
-  } catch {
-    return escapeCell(text)
-  }
-  return `[${escapeCell(text)}](${target.replace(/[()]/g, (c) => (c === '(' ? '%28' : '%29'))})`
-}
-
-/** Text that cannot open HTML or markdown structure of its own. */
-function escapeText(text: string): string {
-  return text.replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'))
-}
-
-function escapeCell(text: string): string {
-  return escapeText(text).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
 }
