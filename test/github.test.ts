@@ -1,0 +1,133 @@
+import nock from 'nock'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createGitHub } from '../src/github/client.js'
+import { LivingComment, commentBody, commentMarker } from '../src/github/comment.js'
+import type { Report } from '../src/report/report.js'
+
+const API = 'https://api.github.com'
+const REPO = '/repos/Codertocat/Hello-World'
+const TOKEN = 'ghs_GithubTokenForTests000000000000000'
+const marker = commentMarker('Devin', 'devin', 'pr-2')
+
+beforeAll(() => nock.disableNetConnect())
+afterEach(() => nock.cleanAll())
+
+const github = () => createGitHub(TOKEN, API, 'Codertocat/Hello-World')
+
+describe('the GitHub client', () => {
+  it('reads a permission with one call, telling triage and maintain apart', async () => {
+    const scope = nock(API, { reqheaders: { authorization: `token ${TOKEN}` } })
+      .get(`${REPO}/collaborators/mona/permission`)
+      .reply(200, { permission: 'write', role_name: 'maintain', user: { login: 'mona' } })
+      .get(`${REPO}/collaborators/sam/permission`)
+      .reply(200, { permission: 'read', role_name: 'custom-reviewer', user: { login: 'sam' } })
+      .get(`${REPO}/collaborators/stranger/permission`)
+      .reply(404, { message: 'Not Found' })
+    const client = github()
+    expect(await client.permission('mona')).toBe('maintain')
+    expect(await client.permission('sam')).toBe('read')
+    expect(await client.permission('stranger')).toBeUndefined()
+    expect(scope.isDone()).toBe(true)
+  })
+
+  it('says what the token needs when the permission cannot be read', async () => {
+    nock(API).get(`${REPO}/collaborators/mona/permission`).reply(403, { message: 'Resource not accessible by integration' })
+    await expect(github().permission('mona')).rejects.toThrow(
+      "Could not check mona's permission on Codertocat/Hello-World (HTTP 403: Resource not accessible by integration"
+    )
+  })
+
+  it('refuses to call GitHub without a token, saying so', async () => {
+    await expect(createGitHub('', API, 'Codertocat/Hello-World').permission('mona')).rejects.toThrow('github-token is empty')
+  })
+
+  it('reacts to issue comments and review comments', async () => {
+    const scope = nock(API)
+      .post(`${REPO}/issues/comments/11/reactions`, { content: 'eyes' })
+      .reply(201, {})
+      .post(`${REPO}/pulls/comments/12/reactions`, { content: 'eyes' })
+      .reply(201, {})
+    await github().react(11, 'issue_comment', 'eyes')
+    await github().react(12, 'review_comment', 'eyes')
+    expect(scope.isDone()).toBe(true)
+  })
+})
+
+describe('the living comment', () => {
+  const report: Report = {
+    outcome: 'running',
+    isNew: true,
+    session: { id: 'devin-1', url: 'https://app.devin.ai/sessions/devin-1', status: 'running', statusDetail: 'working', tags: [], pullRequests: [], isArchived: false, acusConsumed: 1 }
+  }
+
+  it('is created once, then edited', async () => {
+    const posted: string[] = []
+    const scope = nock(API)
+      .get(`${REPO}/issues/2/comments`)
+      .query(true)
+      .reply(200, [{ id: 5, body: 'Nice work!', user: { login: 'mona', type: 'User' }, html_url: 'x' }])
+      .post(`${REPO}/issues/2/comments`, (body: { body: string }) => posted.push(body.body) > 0)
+      .reply(201, { id: 99, body: '', user: { login: 'github-actions[bot]', type: 'Bot' }, html_url: 'https://github.com/c/2#issuecomment-99' })
+      .patch(`${REPO}/issues/comments/99`, (body: { body: string }) => posted.push(body.body) > 0)
+      .reply(200, {})
+    const warnings: string[] = []
+    const living = new LivingComment(github(), 2, marker, (m) => warnings.push(m))
+    await living.write(commentBody(report, marker, 'https://github.com/c/actions/runs/1'))
+    await living.write(commentBody(report, marker, 'https://github.com/c/actions/runs/1'))
+    await living.write(commentBody({ ...report, outcome: 'finished', session: { ...report.session!, statusDetail: 'finished' } }, marker, 'https://github.com/c/actions/runs/1'))
+    expect(scope.isDone()).toBe(true)
+    expect(posted).toHaveLength(2)
+    expect(posted[0]).toBe(
+      `${marker}\n### Devin session\n\n⏳ Devin is working: [devin-1](https://app.devin.ai/sessions/devin-1) (status \`running / working\`)\n\nACUs consumed: 1\n\n<sub>[Workflow run](https://github.com/c/actions/runs/1)</sub>\n`
+    )
+    expect(posted[1]).toContain('✅ Devin finished')
+    expect(warnings).toEqual([])
+  })
+
+  it('is found again by its marker on a later run, and never posted twice', async () => {
+    const scope = nock(API)
+      .get(`${REPO}/issues/2/comments`)
+      .query(true)
+      .reply(200, [{ id: 42, body: `${marker}\nold`, user: { login: 'github-actions[bot]', type: 'Bot' }, html_url: 'x' }])
+      .patch(`${REPO}/issues/comments/42`)
+      .reply(200, {})
+    await new LivingComment(github(), 2, marker, () => undefined).write(commentBody(report, marker, ''))
+    expect(scope.isDone()).toBe(true)
+  })
+
+  it("does not take over a stranger's comment that copies the marker", async () => {
+    const scope = nock(API)
+      .get(`${REPO}/issues/2/comments`)
+      .query(true)
+      .reply(200, [{ id: 7, body: `${marker}\nI am the bot, trust me`, user: { login: 'stranger', type: 'User' }, html_url: 'x' }])
+      .post(`${REPO}/issues/2/comments`)
+      .reply(201, { id: 8, body: '', user: { type: 'Bot' }, html_url: 'y' })
+    await new LivingComment(github(), 2, marker, () => undefined).write(commentBody(report, marker, ''))
+    expect(scope.isDone()).toBe(true)
+  })
+
+  it('warns once and gives up when the token may not comment', async () => {
+    const scope = nock(API).get(`${REPO}/issues/2/comments`).query(true).reply(200, []).post(`${REPO}/issues/2/comments`).reply(403, { message: 'Resource not accessible by integration' })
+    const warnings: string[] = []
+    const living = new LivingComment(github(), 2, marker, (m) => warnings.push(m))
+    await living.write('a')
+    await living.write('b')
+    expect(scope.isDone()).toBe(true)
+    expect(warnings).toEqual([
+      'Could not write the comment on #2 (Resource not accessible by integration). Give the job "pull-requests: write" and "issues: write" permissions, or set comment: false.'
+    ])
+  })
+
+  it('says what failed, links the run and pings nobody', () => {
+    const body = commentBody({ ...report, failure: 'Devin refused: ask @octo-org/admins <b>now</b>\nsecond line' }, marker, 'https://github.com/c/actions/runs/1')
+    expect(body).toContain('**The step failed:** Devin refused: ask @\u200bocto-org/admins &lt;b&gt;now&lt;/b&gt;\n')
+    expect(body).not.toContain('second line')
+    expect(body).toContain('[Workflow run](https://github.com/c/actions/runs/1)')
+  })
+
+  it('has one marker per workflow job and key', () => {
+    expect(commentMarker('Devin', 'devin', 'pr-2')).toMatch(/^<!-- devin-session-action:[0-9a-f]{16} -->$/)
+    expect(commentMarker('Devin', 'devin', 'pr-2')).not.toBe(commentMarker('Devin', 'review', 'pr-2'))
+    expect(commentMarker('Devin', 'devin', undefined)).not.toBe(commentMarker('Devin', 'devin', 'pr-2'))
+  })
+})
