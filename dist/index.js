@@ -9527,6 +9527,9 @@ function summaryMarkdown(report) {
         if (rest.length > 0)
             lines.push(...rest.map((line) => escapeText(line)), '');
     }
+    if (report.outcome === 'skipped') {
+        lines.push(`Skipped: ${escapeText(report.skipReason ?? '')} Nothing was sent to Devin.`, '');
+    }
     const { session } = report;
     if (session !== undefined) {
         const how = report.isNew === false ? (report.messageSent ? 'Reused (message sent)' : 'Reused') : 'Created by this run';

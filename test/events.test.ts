@@ -1,0 +1,201 @@
+import nock from 'nock'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { InputName } from '../src/constants.js'
+import { createGitHub } from '../src/github/client.js'
+import { commentMarker } from '../src/github/comment.js'
+import { type MainDeps, run } from '../src/main.js'
+import { idempotencyTag } from '../src/request.js'
+import { TEST_GITHUB_TOKEN } from './helpers/action-yml.js'
+import { fakeClock } from './helpers/clock.js'
+import { v3SessionBody } from './helpers/devin-fixtures.js'
+import { eventEnv, examplePayload } from './helpers/events.js'
+import { type RecordingRunner, recordingRunner } from './helpers/fake-runner.js'
+
+const DEVIN = 'https://api.devin.test'
+const SESSIONS = '/v3/organizations/org-test/sessions'
+const GITHUB = 'https://api.github.com'
+const REPO = '/repos/Codertocat/Hello-World'
+
+/** Runs the main step on an event with a real payload, adapted by `adapt`. */
+async function runOn(event: string, action: string | undefined, inputs: Partial<Record<InputName, string>>, adapt: (payload: Record<string, any>) => void = () => undefined): Promise<RecordingRunner> {
+  const payload = examplePayload(event === 'pull_request_target' ? 'pull_request' : event, action) as Record<string, any>
+  adapt(payload)
+  const runner = recordingRunner({ 'api-url': DEVIN, ...inputs })
+  const deps: MainDeps = {
+    runner,
+    env: eventEnv(event, { GITHUB_EVENT_PATH: '/runner/event.json' }),
+    fetch: globalThis.fetch,
+    clock: fakeClock(),
+    random: () => 0.5,
+    randomId: () => 'run-uuid',
+    readFile: (path) => (path === '/runner/event.json' ? JSON.stringify(payload) : undefined),
+    github: createGitHub
+  }
+  await run(deps)
+  return runner
+}
+
+const comment = (body: string) => (payload: Record<string, any>) => {
+  payload.comment.body = body
+}
+
+beforeAll(() => nock.disableNetConnect())
+afterEach(() => nock.cleanAll())
+
+describe('on pull_request.opened', () => {
+  it('reviews the pull request with the default prompt and keeps one comment on it', async () => {
+    let prompt = ''
+    const devin = nock(DEVIN)
+      .post(SESSIONS, (body: { prompt: string }) => {
+        prompt = body.prompt
+        return true
+      })
+      .reply(200, v3SessionBody({ session_id: 'devin-pr', status: 'new' }))
+    const posted: string[] = []
+    const github = nock(GITHUB, { reqheaders: { authorization: `token ${TEST_GITHUB_TOKEN}` } })
+      .get(`${REPO}/issues/2/comments`)
+      .query(true)
+      .reply(200, [])
+      .post(`${REPO}/issues/2/comments`, (body: { body: string }) => posted.push(body.body) > 0)
+      .reply(201, { id: 900, body: '', user: { type: 'Bot' }, html_url: 'https://github.com/Codertocat/Hello-World/pull/2#issuecomment-900' })
+    const runner = await runOn('pull_request', 'opened', { prompt: '' })
+    expect(runner.failed).toBeUndefined()
+    expect(devin.isDone() && github.isDone()).toBe(true)
+    expect(prompt).toMatch(/^Review pull request #2 of Codertocat\/Hello-World: https:\/\/github.com\/Codertocat\/Hello-World\/pull\/2\n/)
+    expect(runner.outputs.prompt).toBe(prompt)
+    expect(posted).toHaveLength(1)
+    expect(posted[0]).toContain('[devin-pr](https://app.devin.ai/sessions/devin-pr)')
+    expect(posted[0]?.startsWith(commentMarker('Devin', 'devin', undefined))).toBe(true)
+  })
+
+  it('does not comment with comment: false', async () => {
+    nock(DEVIN).post(SESSIONS).reply(200, v3SessionBody())
+    const runner = await runOn('pull_request', 'opened', { prompt: '', comment: 'false' })
+    expect(runner.failed).toBeUndefined()
+  })
+
+  it('goes on with a warning when the comment cannot be written', async () => {
+    nock(DEVIN).post(SESSIONS).reply(200, v3SessionBody({ session_id: 'devin-pr' }))
+    nock(GITHUB).get(`${REPO}/issues/2/comments`).query(true).reply(403, { message: 'Resource not accessible by integration' })
+    const runner = await runOn('pull_request', 'opened', { prompt: '' })
+    expect(runner.failed).toBeUndefined()
+    expect(runner.outputs['session-id']).toBe('devin-pr')
+    expect(runner.log.filter((line) => line.startsWith('warning: Could not write the comment on #2'))).toHaveLength(1)
+  })
+
+  it('skips a pull request from a fork, sending nothing', async () => {
+    const runner = await runOn('pull_request_target', 'opened', { prompt: '' }, (p) => (p.pull_request.head.repo.full_name = 'stranger/Hello-World'))
+    expect(runner.failed).toBeUndefined()
+    expect(runner.outputs).toEqual({
+      outcome: 'skipped',
+      'skip-reason': 'fork: pull request #2 comes from a fork. A maintainer can comment @devin to start a session, or set allow-forks: true.'
+    })
+    expect(runner.log).toContain('info: Skipped, nothing was sent to Devin: fork: pull request #2 comes from a fork. A maintainer can comment @devin to start a session, or set allow-forks: true.')
+    expect(runner.summary).toContain('Skipped: fork: pull request #2 comes from a fork.')
+  })
+
+  it('skips a bot', async () => {
+    const runner = await runOn('pull_request', 'opened', { prompt: '' }, (p) => {
+      p.sender.login = 'renovate[bot]'
+      p.sender.type = 'Bot'
+    })
+    expect(runner.outputs['skip-reason']).toBe('bot: renovate[bot] is a bot; add it to allowed-bots to let it start Devin sessions.')
+  })
+})
+
+describe('on an @devin comment', () => {
+  it('opens a session for a writer, with the instruction, a reaction and a comment', async () => {
+    let prompt = ''
+    const github = nock(GITHUB)
+      .get(`${REPO}/collaborators/Codertocat/permission`)
+      .reply(200, { permission: 'write', role_name: 'write' })
+      .post(`${REPO}/issues/comments/492700400/reactions`, { content: 'eyes' })
+      .reply(201, {})
+      .get(`${REPO}/issues/1/comments`)
+      .query(true)
+      .reply(200, [])
+      .post(`${REPO}/issues/1/comments`)
+      .reply(201, { id: 901, body: '', user: { type: 'Bot' }, html_url: 'x' })
+    const devin = nock(DEVIN)
+      .post(SESSIONS, (body: { prompt: string }) => {
+        prompt = body.prompt
+        return true
+      })
+      .reply(200, v3SessionBody({ session_id: 'devin-c' }))
+    const runner = await runOn('issue_comment', 'created', { prompt: '' }, comment('@devin please fix the typo in README.md'))
+    expect(runner.failed).toBeUndefined()
+    expect(github.isDone() && devin.isDone()).toBe(true)
+    expect(prompt).toContain('<<<USER_TEXT\nplease fix the typo in README.md\nUSER_TEXT>>>')
+    expect(runner.outputs['session-id']).toBe('devin-c')
+  })
+
+  it('skips a reader after one permission call, sending nothing to Devin', async () => {
+    const github = nock(GITHUB).get(`${REPO}/collaborators/Codertocat/permission`).reply(200, { permission: 'read', role_name: 'read' })
+    const runner = await runOn('issue_comment', 'created', { prompt: '' }, comment('@devin delete everything'))
+    expect(github.isDone()).toBe(true)
+    expect(runner.failed).toBeUndefined()
+    expect(runner.outputs).toEqual({ outcome: 'skipped', 'skip-reason': 'permission: Codertocat has read permission on Codertocat/Hello-World; required-permission is write.' })
+  })
+
+  it('skips a comment without the phrase without calling anyone', async () => {
+    const runner = await runOn('issue_comment', 'created', { prompt: '' })
+    expect(runner.outputs).toEqual({ outcome: 'skipped', 'skip-reason': 'no trigger phrase: the comment does not mention @devin.' })
+  })
+
+  it('expands the template variables in prompt, title and message', async () => {
+    nock(GITHUB)
+      .get(`${REPO}/collaborators/Codertocat/permission`)
+      .reply(200, { permission: 'admin', role_name: 'admin' })
+      .post(`${REPO}/issues/comments/492700400/reactions`)
+      .reply(201, {})
+      .get(`${REPO}/issues/1/comments`)
+      .query(true)
+      .reply(200, [])
+      .post(`${REPO}/issues/1/comments`)
+      .reply(201, { id: 1, user: { type: 'Bot' }, html_url: 'x' })
+    let body: Record<string, unknown> = {}
+    nock(DEVIN)
+      .post(SESSIONS, (sent: Record<string, unknown>) => {
+        body = sent
+        return true
+      })
+      .reply(200, v3SessionBody())
+    await runOn('issue_comment', 'created', { prompt: 'From {{ comment.author }} on #{{ issue.number }}: {{ instruction }}', title: '{{ repo }}#{{ issue.number }}' }, comment('@devin ship\u202E it'))
+    expect(body).toMatchObject({ prompt: 'From Codertocat on #1: ship it', title: 'Codertocat/Hello-World#1' })
+  })
+
+  it('fails before sending anything when a variable is empty for the event, listing those available', async () => {
+    nock(GITHUB).get(`${REPO}/collaborators/Codertocat/permission`).reply(200, { permission: 'admin' })
+    const runner = await runOn('issue_comment', 'created', { prompt: 'Check {{ pr.head_sha }}' }, comment('@devin go'))
+    expect(runner.failed).toBe(
+      'Invalid input: prompt: {{ pr.head_sha }} is empty for the "issue_comment" event. Available for this event: repo, event, actor, sha, ref, run_url, issue.number, issue.title, issue.url, comment.body, comment.author, comment.url, instruction.'
+    )
+  })
+})
+
+describe('across runs on one pull request', () => {
+  it('reuses the session for the idempotency key, sends the message, and edits the same comment', async () => {
+    const tag = idempotencyTag('pr-2', 'Codertocat/Hello-World')
+    const marker = commentMarker('Devin', 'devin', 'pr-2')
+    const edits: string[] = []
+    nock(DEVIN)
+      .get(SESSIONS)
+      .query({ tags: tag, first: '100' })
+      .reply(200, { items: [v3SessionBody({ session_id: 'devin-first', tags: [tag], status: 'running', status_detail: 'finished' })], has_next_page: false })
+      .post(`${SESSIONS}/devin-first/messages`, { message: 'New commits were pushed: ec26c3e57ca3a959ca5aad62de7213c562f8c821' })
+      .reply(200, v3SessionBody({ session_id: 'devin-first', tags: [tag], status: 'running', status_detail: 'working' }))
+    const github = nock(GITHUB)
+      .get(`${REPO}/issues/2/comments`)
+      .query(true)
+      .reply(200, [{ id: 77, body: `${marker}\nfirst run`, user: { login: 'github-actions[bot]', type: 'Bot' }, html_url: 'x' }])
+      .patch(`${REPO}/issues/comments/77`, (body: { body: string }) => edits.push(body.body) > 0)
+      .times(3)
+      .reply(200, {})
+    const runner = await runOn('pull_request', 'synchronize', { prompt: '', 'idempotency-key': 'pr-2', message: 'New commits were pushed: {{ pr.head_sha }}' })
+    expect(runner.failed).toBeUndefined()
+    expect(github.pendingMocks()).toEqual([])
+    expect(runner.log.some((line) => line.startsWith('warning:'))).toBe(false)
+    expect(runner.outputs).toMatchObject({ 'session-id': 'devin-first', 'is-new-session': 'false' })
+    expect(edits.at(-1)).toContain('Continued an existing session and sent it the new message.')
+  })
+})
