@@ -774,13 +774,19 @@ function createV3Api(http, orgId) {
             return raw === null || raw === undefined ? undefined : v3Session(raw);
         },
         async terminate(sessionId, deadline) {
-            await http.request({
+            const raw = await http.request({
                 method: 'DELETE',
                 path: sessionPath(sessionId),
                 operation: { description: `end session ${sessionId}`, permission: MANAGE, notFound: sessionNotFound(sessionId) },
                 retry: 'safe',
                 deadline
             });
+            try {
+                return v3Session(raw);
+            }
+            catch {
+                return undefined;
+            }
         }
     };
 }
@@ -1452,7 +1458,11 @@ function failureFor(outcome, session, wait, details = {}) {
     if (outcome === 'timeout') {
         if (wait.onTimeout === 'leave' || !wait.failOn.includes('timeout'))
             return undefined;
-        const fate = details.terminated ? 'the action ended it (on-timeout: terminate)' : 'it keeps running (on-timeout: fail)';
+        const fate = details.terminated
+            ? 'the action ended it (on-timeout: terminate)'
+            : wait.onTimeout === 'terminate'
+                ? 'it may still be running'
+                : 'it keeps running (on-timeout: fail)';
         const polling = details.pollFailure !== undefined ? ` Polling kept failing: ${details.pollFailure}` : '';
         return `Devin's session ${session.id} did not ${WAIT_GOALS[wait.mode]} within ${formatDuration(wait.timeoutMs)}; ${fate}: ${session.url}.${polling}`;
     }
@@ -9973,16 +9983,7 @@ async function waitAndJudge(api, session, settings, report, deps, publish, redac
     report.session = result.session;
     report.outcome = result.outcome;
     report.waitedMs = result.waitedMs;
-    if (result.outcome === 'timeout') {
-        if (wait.onTimeout === 'terminate') {
-            await api.terminate(result.session.id, deps.clock.now() + CLEANUP_DEADLINE_MS);
-            report.terminated = true;
-            runner.info(`Ended session ${result.session.id} because the wait timed out (on-timeout: terminate).`);
-        }
-        else if (wait.onTimeout === 'leave') {
-            runner.warning(`The wait timed out after ${formatDuration(wait.timeoutMs)}; the session keeps running (on-timeout: leave): ${result.session.url}`);
-        }
-    }
+    publish();
     const schema = settings.request.structuredOutputSchema;
     const output = result.session.structuredOutput;
     if (schema !== undefined && output !== undefined && output !== null) {
@@ -9991,8 +9992,29 @@ async function waitAndJudge(api, session, settings, report, deps, publish, redac
             runner.warning(`The structured output does not match structured-output-schema (it is still set as the output): ${problems.join('; ')}`);
         }
     }
-    publish();
-    return failureFor(result.outcome, result.session, wait, { pollFailure: result.pollFailure, terminated: report.terminated });
+    let endFailure;
+    if (result.outcome === 'timeout' && wait.onTimeout === 'terminate') {
+        try {
+            // Devin answers with the ended session: its status is the last one, and the outputs say so.
+            const ended = await api.terminate(result.session.id, deps.clock.now() + CLEANUP_DEADLINE_MS);
+            if (ended !== undefined)
+                report.session = ended;
+            report.terminated = true;
+            runner.info(`Ended session ${result.session.id} because the wait timed out (on-timeout: terminate).`);
+        }
+        catch (error) {
+            endFailure = `ending the session failed too: ${error instanceof Error ? error.message : String(error)}`;
+        }
+        publish();
+    }
+    const failure = failureFor(result.outcome, report.session ?? result.session, wait, { pollFailure: result.pollFailure, terminated: report.terminated });
+    if (result.outcome === 'timeout' && failure === undefined) {
+        const why = wait.onTimeout === 'leave' ? 'on-timeout: leave' : '"timeout" is not in fail-on';
+        runner.warning(`The wait timed out after ${formatDuration(wait.timeoutMs)}; the step succeeds because ${why}. The session ${report.terminated ? 'was ended' : 'keeps running'}: ${result.session.url}`);
+    }
+    if (endFailure !== undefined)
+        return `${(failure ?? `Devin's session ${result.session.id} timed out`).replace(/\.$/, '')}; ${endFailure}`;
+    return failure;
 }
 /** Prints the request a real run would send, with every secret value replaced, and reports outcome dry-run. */
 function dryRun(runner, report, request, settings, redactor) {

@@ -38,7 +38,7 @@ export type FaultSpec = FaultTarget &
 export type Fault = FaultSpec & { id: number; remaining: number }
 
 /** Longest delay accepted: a fault must never keep a test (or the server's close) waiting for long. */
-export const MAX_DELAY_MS = 60_000
+export const MAX_DELAY_MS = 120_000
 
 const FIELDS: Record<FaultKind, readonly string[]> = {
   'drop-before': [],

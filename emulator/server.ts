@@ -29,6 +29,8 @@ export interface EmulatorOptions extends ConfigPatch {
   now?: () => number
   /** Called once per API request after it was answered or dropped (e.g. to print a log line). */
   onRequest?: (request: RecordedRequest) => void
+  /** Called the moment a request arrives, before its body is read (for timing, e.g. the benchmark). */
+  onArrival?: () => void
 }
 
 export interface Emulator {
@@ -54,7 +56,7 @@ const MAX_BODY_BYTES = 1024 * 1024
 const CONTROL_PREFIX = '/_emulator/'
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const { port = 0, listLagMs = 0, now = Date.now, onRequest, ...patch } = options
+  const { port = 0, listLagMs = 0, now = Date.now, onRequest, onArrival, ...patch } = options
   const initialConfig = defaultConfig()
   applyConfigPatch(initialConfig, patch)
   const config: EmulatorConfig = structuredClone(initialConfig)
@@ -85,6 +87,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
 
   const server = createServer((req, res) => {
+    onArrival?.()
     handle(req, res).catch((error: unknown) => {
       // Reaching here is an emulator bug; answer it visibly rather than hanging the client.
       if (!res.headersSent && !res.destroyed) send(res, problem(500, `Emulator error: ${String(error)}`, req.url ?? ''))

@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url'
 import { startEmulator } from '../emulator/server.ts'
 import { bundle, node24, prepareStep } from './lib/action-runner.ts'
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 21)
+const ROUNDS = Math.max(20, Number(process.env.BENCH_ROUNDS ?? 21) || 21)
+/** A process that takes longer than this is stuck, and the benchmark stops rather than hang. */
+const RUN_LIMIT_MS = 30_000
 const here = fileURLToPath(new URL('.', import.meta.url))
 const preload = join(here, 'bench/rss-at-exit.mjs')
 const floorScript = join(here, 'bench/floor.mjs')
@@ -29,7 +31,8 @@ let current: { started: number; first?: number; requests: number } | undefined
 const emulator = await startEmulator({
   orgId: 'org-bench',
   scenario: 'forever-working',
-  onRequest: () => {
+  // Timed on arrival, before the emulator reads the body or answers.
+  onArrival: () => {
     if (current === undefined) return
     current.first ??= performance.now()
     current.requests++
@@ -39,7 +42,9 @@ const emulator = await startEmulator({
 async function measure(args: string[], env: Record<string, string>, rssFile: string): Promise<Sample> {
   current = { started: performance.now(), requests: 0 }
   const child = spawn(node24, ['--import', preload, ...args], { env: { ...env, BENCH_RSS_FILE: rssFile }, stdio: 'ignore' })
+  const limit = setTimeout(() => child.kill('SIGKILL'), RUN_LIMIT_MS)
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  clearTimeout(limit)
   const ended = performance.now()
   const run = current
   current = undefined

@@ -12,7 +12,7 @@ const rule = (title: string) => `\n── ${title} ${'─'.repeat(Math.max(0, 66
 const emulator = await startEmulator({ orgId: 'org-demo', scenario: 'finished' })
 try {
   const payload = examplePayload('pull_request', 'opened')
-  const pr = payload.pull_request as { number: number; html_url: string }
+  const pr = payload.pull_request as { number: number }
   process.stdout.write(`Devin API emulator on ${emulator.url}; running dist/index.js for pull_request.opened (#${pr.number}).\n`)
   process.stdout.write('The session is scripted to work, open a pull request and finish; polling every 5s takes about 15s.\n')
 
@@ -23,12 +23,16 @@ try {
       'api-key': 'cog_demo_key_not_a_real_secret',
       'api-url': emulator.url,
       'org-id': 'org-demo',
-      prompt: `Review pull request #${pr.number} (${pr.html_url}) and post your review on it.`,
+      // Empty: the action's own default prompt for pull requests.
+      prompt: '',
+      // The demo's pull request is from the repository itself; its comment has nowhere real to go.
+      comment: 'false',
       tags: 'demo',
       wait: 'stopped',
       'poll-interval': '5s',
       'wait-timeout': '2m'
-    }
+    },
+    timeoutMs: 150_000
   })
 
   process.stdout.write(rule('Log'))

@@ -18,7 +18,11 @@ export const WAIT_GOALS: Record<Settings['wait']['mode'], string> = {
 export function failureFor(outcome: Outcome, session: Session, wait: Settings['wait'], details: { pollFailure?: string; terminated?: boolean } = {}): string | undefined {
   if (outcome === 'timeout') {
     if (wait.onTimeout === 'leave' || !wait.failOn.includes('timeout')) return undefined
-    const fate = details.terminated ? 'the action ended it (on-timeout: terminate)' : 'it keeps running (on-timeout: fail)'
+    const fate = details.terminated
+      ? 'the action ended it (on-timeout: terminate)'
+      : wait.onTimeout === 'terminate'
+        ? 'it may still be running'
+        : 'it keeps running (on-timeout: fail)'
     const polling = details.pollFailure !== undefined ? ` Polling kept failing: ${details.pollFailure}` : ''
     return `Devin's session ${session.id} did not ${WAIT_GOALS[wait.mode]} within ${formatDuration(wait.timeoutMs)}; ${fate}: ${session.url}.${polling}`
   }

@@ -298,7 +298,7 @@ describe('run', () => {
       const runner = await runAction({ wait: 'stopped', 'wait-timeout': '2m', 'on-timeout': 'terminate' })
       expect(scope.pendingMocks().filter((mock) => mock.startsWith('DELETE'))).toEqual([])
       expect(runner.failed).toBe("Devin's session devin-abc did not stop within 2m; the action ended it (on-timeout: terminate): https://app.devin.ai/sessions/devin-abc.")
-      expect(runner.outputs.outcome).toBe('timeout')
+      expect(runner.outputs).toMatchObject({ outcome: 'timeout', status: 'exit' })
       expect(runner.log).toContain('info: Ended session devin-abc because the wait timed out (on-timeout: terminate).')
       expect(runner.summary).toContain('| Outcome | `timeout` (the action ended the session) |')
     })
@@ -314,7 +314,32 @@ describe('run', () => {
       const runner = await runAction({ wait: 'stopped', 'wait-timeout': '60', 'on-timeout': 'leave' })
       expect(runner.failed).toBeUndefined()
       expect(runner.outputs.outcome).toBe('timeout')
-      expect(runner.log).toContain('warning: The wait timed out after 1m; the session keeps running (on-timeout: leave): https://app.devin.ai/sessions/devin-abc')
+      expect(runner.log).toContain('warning: The wait timed out after 1m; the step succeeds because on-timeout: leave. The session keeps running: https://app.devin.ai/sessions/devin-abc')
+    })
+
+    it('succeeds with a warning on a timeout that fail-on leaves out', async () => {
+      nock(BASE).post(SESSIONS).reply(200, v3SessionBody({ session_id: 'devin-abc' })).get(`${SESSIONS}/devin-abc`).times(20).reply(200, v3SessionBody({ session_id: 'devin-abc', status: 'running' }))
+      const runner = await runAction({ wait: 'stopped', 'wait-timeout': '60', 'fail-on': 'error' })
+      expect(runner.failed).toBeUndefined()
+      expect(runner.outputs.outcome).toBe('timeout')
+      expect(runner.log).toContain('warning: The wait timed out after 1m; the step succeeds because "timeout" is not in fail-on. The session keeps running: https://app.devin.ai/sessions/devin-abc')
+    })
+
+    it('reports the timeout, and that ending the session failed, when the end is refused', async () => {
+      nock(BASE)
+        .post(SESSIONS)
+        .reply(200, v3SessionBody({ session_id: 'devin-abc' }))
+        .get(`${SESSIONS}/devin-abc`)
+        .times(20)
+        .reply(200, v3SessionBody({ session_id: 'devin-abc', status: 'running', status_detail: 'working' }))
+        .delete(`${SESSIONS}/devin-abc`)
+        .reply(403, { detail: 'Missing ManageOrgSessions' })
+      const runner = await runAction({ wait: 'stopped', 'wait-timeout': '60', 'on-timeout': 'terminate' })
+      expect(runner.outputs.outcome).toBe('timeout')
+      expect(runner.failed).toBe(
+        "Devin's session devin-abc did not stop within 1m; it may still be running: https://app.devin.ai/sessions/devin-abc; ending the session failed too: The Devin API key is not allowed to end session devin-abc (403 Forbidden): Missing ManageOrgSessions. Give its service user the ManageOrgSessions permission in the Devin organization, or use a key that has it."
+      )
+      expect(runner.summary).toContain('| Outcome | `timeout` |')
     })
   })
 

@@ -24,5 +24,6 @@ export interface DevinApi {
   listByTag(tag: string, deadline: number): Promise<Session[]>
   /** Sends a message; returns the session as Devin answered it, when it did. */
   sendMessage(sessionId: string, message: string, deadline: number): Promise<Session | undefined>
-  terminate(sessionId: string, deadline: number): Promise<void>
+  /** Ends the session; returns it as Devin answered, when it did. */
+  terminate(sessionId: string, deadline: number): Promise<Session | undefined>
 }

@@ -166,13 +166,18 @@ export function createV3Api(http: DevinHttp, orgId: string): DevinApi {
     },
 
     async terminate(sessionId, deadline) {
-      await http.request({
+      const raw = await http.request({
         method: 'DELETE',
         path: sessionPath(sessionId),
         operation: { description: `end session ${sessionId}`, permission: MANAGE, notFound: sessionNotFound(sessionId) },
         retry: 'safe',
         deadline
       })
+      try {
+        return v3Session(raw)
+      } catch {
+        return undefined
+      }
     }
   }
 }
