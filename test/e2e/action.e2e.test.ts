@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../emulator/server.ts'
 import type { FaultSpec } from '../../emulator/faults.ts'
 import { TEST_GITHUB_TOKEN } from '../helpers/action-yml.js'
+import { expectNoSecrets as expectSecretsAbsent } from './no-secrets.js'
 import { type StepResult, bundle, node24, runBundledAction as runWith } from '../../scripts/lib/action-runner.ts'
 
 // The committed bundle, run as the runner runs it, against the emulator on 127.0.0.1. Each test has
@@ -38,13 +39,8 @@ function inputs(devin: Emulator, extra: Record<string, string> = {}): Record<str
   return { 'api-key': API_KEY, 'api-url': devin.url, 'org-id': ORG, prompt: 'Update the dependencies and open a pull request.', ...extra }
 }
 
-/** Secrets may appear only in `::add-mask::` lines, which the runner consumes and never shows. */
 function expectNoSecrets(step: StepResult): void {
-  const visible = step.everything
-    .split('\n')
-    .filter((line) => !line.startsWith('::add-mask::'))
-    .join('\n')
-  for (const secret of [API_KEY, TEST_GITHUB_TOKEN, SECRET]) expect(visible).not.toContain(secret)
+  expectSecretsAbsent(step, [API_KEY, TEST_GITHUB_TOKEN, SECRET])
 }
 
 const CREATE_PATH = '^/v3/organizations/org-e2e/sessions$'

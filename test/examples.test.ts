@@ -1,0 +1,52 @@
+import { readFileSync, readdirSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { parse } from 'yaml'
+import { readActionYml } from './helpers/action-yml.js'
+
+const dir = fileURLToPath(new URL('../examples/', import.meta.url))
+const examples = readdirSync(dir).filter((file) => file.endsWith('.yml'))
+const inputs = new Set(Object.keys(readActionYml().inputs))
+
+interface Step {
+  uses?: string
+  run?: string
+  with?: Record<string, unknown>
+}
+interface Workflow {
+  on: unknown
+  permissions: Record<string, string>
+  jobs: Record<string, { steps: Step[] }>
+}
+
+describe('example workflows', () => {
+  it('exist for every README recipe', () => {
+    expect(examples.sort()).toEqual(['comment-trigger.yml', 'labeled-issue.yml', 'pr-review.yml', 'scheduled-maintenance.yml', 'wait-for-pull-request.yml'])
+  })
+
+  for (const file of examples) {
+    describe(file, () => {
+      const workflow = parse(readFileSync(`${dir}${file}`, 'utf8')) as Workflow
+
+      it('sets workflow permissions, reading contents only unless it comments', () => {
+        expect(workflow.permissions.contents).toBe('read')
+        for (const [scope, level] of Object.entries(workflow.permissions)) expect(['read', 'write'], `${scope}`).toContain(level)
+      })
+
+      it('passes the action only inputs it has, and the key from a secret', () => {
+        const steps = Object.values(workflow.jobs).flatMap((job) => job.steps)
+        const action = steps.filter((step) => step.uses?.startsWith('devin-session-action/'))
+        expect(action.length).toBeGreaterThan(0)
+        for (const step of action) {
+          for (const name of Object.keys(step.with ?? {})) expect(inputs, name).toContain(name)
+          expect(step.with?.['api-key']).toBe('${{ secrets.DEVIN_API_KEY }}')
+        }
+      })
+
+      it('never pastes an expression into a shell script', () => {
+        const runs = Object.values(workflow.jobs).flatMap((job) => job.steps.map((step) => step.run ?? ''))
+        for (const script of runs) expect(script).not.toContain('${{')
+      })
+    })
+  }
+})
