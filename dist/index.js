@@ -8527,13 +8527,14 @@ const MAX_USER_TEXT_BYTES = 16 * 1024;
  * zero-width and joiner characters, bidirectional overrides and isolates, invisible separators,
  * variation selectors, and the Unicode tag block (used to smuggle hidden ASCII).
  */
-const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFFB]|[\u{E0000}-\u{E007F}]|[\u{E0100}-\u{E01EF}]/gu;
+const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFFB]|[\u{1D173}-\u{1D17A}]|[\u{E0000}-\u{E007F}]|[\u{E0100}-\u{E01EF}]/gu;
 /**
  * User-written text made safe to quote: invisible and control characters removed, line endings
  * normalized, and capped at 16 KiB with a note saying how much was cut.
  */
 function sanitizeUserText(text) {
-    const visible = text.replace(/\r\n?/g, '\n').replace(INVISIBLE, '');
+    // Line and paragraph separators become plain newlines, so every line break is one a reader sees.
+    const visible = text.replace(/\r\n?|[\u2028\u2029]/g, '\n').replace(INVISIBLE, '');
     const bytes = Buffer.byteLength(visible, 'utf8');
     if (bytes <= MAX_USER_TEXT_BYTES)
         return visible;
@@ -8610,11 +8611,18 @@ function templateVariables(trigger, instruction) {
     };
 }
 const REFERENCE = /\{\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}\}/g;
+/** Variables whose text a user wrote, and how a framed quote names them. */
+const USER_WRITTEN = {
+    'pr.title': "The pull request's title",
+    'issue.title': "The issue's title",
+    'comment.body': 'The comment',
+    instruction: 'The request'
+};
 /**
  * Expands `{{ name }}` in a template. Returns the text, or the problems: each unknown name, and each
  * name that is empty for this event, with the names that are available.
  */
-function expandTemplate(template, variables, event) {
+function expandTemplate(template, variables, event, options) {
     const problems = [];
     const available = TEMPLATE_VARIABLES.filter((name) => variables[name] !== undefined);
     const listed = available.length > 0 ? available.join(', ') : 'none';
@@ -8628,7 +8636,10 @@ function expandTemplate(template, variables, event) {
             problems.push(`{{ ${name} }} is empty for the "${event}" event. Available for this event: ${listed}.`);
             return whole;
         }
-        return value;
+        const label = USER_WRITTEN[name];
+        if (label === undefined)
+            return value;
+        return options.frame ? `\n${quoteUserText(label, value)}\n` : value.replace(/\s+/g, ' ').trim();
     });
     return problems.length > 0 ? { problems: [...new Set(problems)] } : { text };
 }
@@ -8680,20 +8691,7 @@ function secretValues(getInput) {
 async function parseInputs(getInput, readFile, context) {
     const problems = [];
     const warnings = [];
-    const noQuote = { quoteValue: false };
-    /** Runs a field parser on one input, recording its problems under the input's name. */
-    function field(name, parser, options = {}) {
-        const raw = getInput(name);
-        const result = parser.safeParse(raw);
-        if (result.success)
-            return result.data;
-        // List parsers name the failing item themselves; secret values are never quoted.
-        const quoteValue = options.quoteValue !== false && !SECRET_INPUTS.has(name) && raw.trim() !== '';
-        const shown = quoteValue ? `${quote(raw)} ` : '';
-        for (const issue of result.error.issues)
-            problems.push(`${name}: ${shown}${issue.message}`);
-        return undefined;
-    }
+    const field = fieldReader(getInput, problems);
     const apiKey = field(Input.ApiKey, apiKeyParser) ?? '';
     const apiVersionInput = field(Input.ApiVersion, oneOf(['auto', 'v3', 'v3beta1', 'v1'], 'auto'));
     const orgId = field(Input.OrgId, inputs_optional(pattern(/^org-[A-Za-z0-9_-]+$/, 'is not an organization id. Accepted: an id that starts with "org-", e.g. "org-abc123", or empty to discover it from the key.')));
@@ -8742,14 +8740,8 @@ async function parseInputs(getInput, readFile, context) {
         failOn: field(Input.FailOn, list(oneOf(FAIL_ON_OUTCOMES)), noQuote) ?? [],
         terminateOnCancel: field(Input.TerminateOnCancel, requiredBoolean(true)) ?? true
     };
-    const github = {
-        token: field(Input.GithubToken, inputs_optional(schemas_string())),
-        comment: field(Input.Comment, oneOf(['auto', 'true', 'false'], 'auto')) ?? 'auto',
-        triggerPhrase: getInput(Input.TriggerPhrase).trim(),
-        requiredPermission: field(Input.RequiredPermission, oneOf(PERMISSIONS, 'write')) ?? 'write',
-        allowedBots: field(Input.AllowedBots, list(schemas_string()), noQuote) ?? [],
-        allowForks: field(Input.AllowForks, requiredBoolean(false)) ?? false
-    };
+    const { github, problems: githubProblems } = parseGitHubInputs(getInput);
+    problems.push(...githubProblems);
     const dryRun = field(Input.DryRun, requiredBoolean(false)) ?? false;
     // Checks across inputs, run on whatever parsed, so one run reports everything at once.
     let promptText = prompt;
@@ -8821,6 +8813,40 @@ async function parseInputs(getInput, readFile, context) {
         dryRun,
         warnings
     };
+}
+const noQuote = { quoteValue: false };
+/** A parser runner for one set of inputs: each problem is recorded under the input's name, with its value unless secret. */
+function fieldReader(getInput, problems) {
+    return function field(name, parser, options = {}) {
+        const raw = getInput(name);
+        const result = parser.safeParse(raw);
+        if (result.success)
+            return result.data;
+        // List parsers name the failing item themselves; secret values are never quoted.
+        const quoteValue = options.quoteValue !== false && !SECRET_INPUTS.has(name) && raw.trim() !== '';
+        const shown = quoteValue ? `${quote(raw)} ` : '';
+        for (const issue of result.error.issues)
+            problems.push(`${name}: ${shown}${issue.message}`);
+        return undefined;
+    };
+}
+/**
+ * The GitHub inputs alone. The gate runs on them before the other inputs are checked: GitHub gives
+ * no secrets to runs from forks or Dependabot, and such a run must be skipped, not failed for an
+ * empty api-key.
+ */
+function parseGitHubInputs(getInput) {
+    const problems = [];
+    const field = fieldReader(getInput, problems);
+    const github = {
+        token: field(Input.GithubToken, inputs_optional(schemas_string())),
+        comment: field(Input.Comment, oneOf(['auto', 'true', 'false'], 'auto')) ?? 'auto',
+        triggerPhrase: getInput(Input.TriggerPhrase).trim(),
+        requiredPermission: field(Input.RequiredPermission, oneOf(PERMISSIONS, 'write')) ?? 'write',
+        allowedBots: field(Input.AllowedBots, list(schemas_string()), noQuote) ?? [],
+        allowForks: field(Input.AllowForks, requiredBoolean(false)) ?? false
+    };
+    return { github, problems };
 }
 /** The key's own family: `cog_` keys speak v3/v3beta1, `apk_` keys v1. */
 function keyFamily(apiKey) {
@@ -9034,7 +9060,7 @@ const inputs_httpUrl = fromText((raw, ctx) => {
 const apiKeyParser = fromText((raw, ctx) => {
     const value = raw.trim();
     if (value === '') {
-        return fail(ctx, 'is empty. Accepted: a Devin key from a secret, e.g. api-key: ${{ secrets.DEVIN_API_KEY }}.');
+        return fail(ctx, 'is empty. Accepted: a Devin key from a secret, e.g. api-key: ${{ secrets.DEVIN_API_KEY }}. (GitHub gives no secrets to runs from forks or Dependabot.)');
     }
     if (/\s/.test(value))
         return fail(ctx, 'contains white space. Accepted: the key alone, with nothing around it.');
@@ -9075,10 +9101,30 @@ const sessionSecretsParser = fromText((raw, ctx) => {
 const PERMISSION_RANK = { none: 0, read: 1, triage: 2, write: 3, maintain: 4, admin: 5 };
 const COMMENT_EVENTS = new Set(['issue_comment', 'pull_request_review_comment', 'pull_request_review']);
 const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
+/**
+ * Events only people with write access (or the repository's own schedule) can cause: they need no
+ * permission check. Every other event not handled below is checked, the cautious default.
+ */
+const TRUSTED_EVENTS = new Set(['push', 'schedule', 'workflow_dispatch', 'workflow_call', 'repository_dispatch', 'merge_group']);
+/** The actions of comment and issue events that may start a session. */
+const COMMENT_ACTIONS = new Set(['created', 'edited', 'submitted']);
 /** The phrase as a word: not inside another word or handle, in any case. */
 function phrasePattern(phrase) {
     const escaped = phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     return new RegExp(`(?<![\\p{L}\\p{N}_])${escaped}(?![\\p{L}\\p{N}_-])`, 'iu');
+}
+/**
+ * The part of markdown a person wrote as their own words: quoted lines (a reply that quotes someone
+ * else's request), code and HTML comments are left out, so none of them can trigger a session.
+ */
+function ownWords(markdown) {
+    return markdown
+        .replace(/<!--[\s\S]*?(-->|$)/g, '')
+        .replace(/^ {0,3}(`{3,}|~{3,})[^\n]*\n[\s\S]*?(^ {0,3}\1[^\n]*$|(?![\s\S]))/gm, '')
+        .replace(/`[^`\n]*`/g, '')
+        .split('\n')
+        .filter((line) => !/^ {0,3}>/.test(line))
+        .join('\n');
 }
 /** Whether the event is one that runs only when its text mentions the trigger phrase. */
 function needsPhrase(trigger) {
@@ -9087,21 +9133,27 @@ function needsPhrase(trigger) {
     return trigger.event === 'issues' && (trigger.action === 'opened' || trigger.action === 'edited');
 }
 /** The text the trigger phrase is looked for in: the comment, or the issue's title and body. */
-function phraseText(trigger) {
+function phraseText(trigger, previous = false) {
     if (trigger.comment !== undefined)
-        return trigger.comment.body;
-    if (trigger.issue !== undefined)
-        return `${trigger.issue.title}\n${trigger.issue.body}`;
+        return previous ? (trigger.edit?.previousBody ?? '') : trigger.comment.body;
+    if (trigger.issue !== undefined) {
+        if (!previous)
+            return `${trigger.issue.title}\n${trigger.issue.body}`;
+        return `${trigger.edit?.previousTitle ?? trigger.issue.title}\n${trigger.edit?.previousBody ?? trigger.issue.body}`;
+    }
     return '';
+}
+function mentions(text, phrase) {
+    return phrasePattern(phrase).exec(ownWords(text));
 }
 /**
  * What the user asked for: the text after the trigger phrase (or, when nothing follows it, the text
- * without the phrase). Undefined on events that are not driven by a phrase.
+ * without the phrase), from their own words only. Undefined on events that are not driven by a phrase.
  */
 function instructionOf(trigger, phrase) {
     if (!needsPhrase(trigger))
         return undefined;
-    const text = phraseText(trigger);
+    const text = ownWords(phraseText(trigger));
     if (phrase === '')
         return text.trim();
     const match = phrasePattern(phrase).exec(text);
@@ -9111,8 +9163,20 @@ function instructionOf(trigger, phrase) {
     return after !== '' ? after : `${text.slice(0, match.index)}${text.slice(match.index + match[0].length)}`.trim();
 }
 /**
+ * Who must hold the permission: whoever caused the event and whoever wrote the text it carries, so
+ * a maintainer editing or dismissing a stranger's words does not lend them permission. Labelling or
+ * assigning an issue is the labeller's decision: only they are checked.
+ */
+function usersToCheck(trigger) {
+    const labelled = trigger.event === 'issues' && (trigger.action === 'labeled' || trigger.action === 'assigned');
+    const writer = labelled
+        ? undefined
+        : (trigger.comment?.author ?? (trigger.event === 'issues' ? trigger.issue?.author : undefined) ?? (PULL_REQUEST_EVENTS.has(trigger.event) ? trigger.pullRequest?.author : undefined));
+    return [...new Set([trigger.actor, writer].filter((user) => user !== undefined && user !== ''))];
+}
+/**
  * Decides, before anything is sent to Devin, whether this trigger may open a session: bots, forks,
- * the trigger phrase, then the triggering user's permission (the one GitHub call, made only when
+ * the trigger phrase, then the permission of the users behind it (GitHub calls made only when
  * needed). Each refusal is a reason a person can act on.
  */
 async function decide(trigger, github, deps) {
@@ -9142,23 +9206,30 @@ async function decide(trigger, github, deps) {
             reason: `fork: pull request #${pr.number} comes from a fork. A maintainer can comment ${github.triggerPhrase || 'on it'} to start a session, or set allow-forks: true.`
         };
     }
-    if (needsPhrase(trigger)) {
-        if (trigger.action === 'deleted')
-            return { run: false, reason: 'no trigger phrase: the comment was deleted.' };
-        if (github.triggerPhrase !== '' && instructionOf(trigger, github.triggerPhrase) === undefined) {
-            const what = trigger.comment !== undefined ? 'the comment' : 'the issue';
+    if (COMMENT_EVENTS.has(trigger.event) && !COMMENT_ACTIONS.has(trigger.action ?? '')) {
+        return { run: false, reason: `no trigger phrase: the comment was ${trigger.action ?? 'changed'}, not written or edited.` };
+    }
+    if (needsPhrase(trigger) && github.triggerPhrase !== '') {
+        const what = trigger.comment !== undefined ? 'the comment' : 'the issue';
+        if (instructionOf(trigger, github.triggerPhrase) === undefined) {
             return { run: false, reason: `no trigger phrase: ${what} does not mention ${github.triggerPhrase}.` };
         }
-    }
-    const checkPermission = !trustedBot && (COMMENT_EVENTS.has(trigger.event) || trigger.event === 'issues' || fromFork);
-    if (checkPermission) {
-        const permission = await deps.permissionOf(user);
-        const required = github.requiredPermission;
-        if (permission === undefined) {
-            return { run: false, reason: `permission: ${user} is not a collaborator of ${trigger.repo}; required-permission is ${required}.` };
+        // An edit runs only when it adds the phrase; editing other words of a request already made must not repeat it.
+        if (trigger.action === 'edited' && mentions(phraseText(trigger, true), github.triggerPhrase) !== null) {
+            return { run: false, reason: `no trigger phrase: the edit did not add ${github.triggerPhrase}; ${what} already mentioned it.` };
         }
-        if ((PERMISSION_RANK[permission] ?? 0) < (PERMISSION_RANK[required] ?? 3)) {
-            return { run: false, reason: `permission: ${user} has ${permission} permission on ${trigger.repo}; required-permission is ${required}.` };
+    }
+    const checkPermission = !trustedBot && !TRUSTED_EVENTS.has(trigger.event) && !(PULL_REQUEST_EVENTS.has(trigger.event) && !fromFork);
+    if (checkPermission) {
+        const required = github.requiredPermission;
+        for (const person of usersToCheck(trigger)) {
+            const permission = await deps.permissionOf(person);
+            if (permission === undefined) {
+                return { run: false, reason: `permission: ${person} is not a collaborator of ${trigger.repo}; required-permission is ${required}.` };
+            }
+            if ((PERMISSION_RANK[permission] ?? 0) < (PERMISSION_RANK[required] ?? 3)) {
+                return { run: false, reason: `permission: ${person} has ${permission} permission on ${trigger.repo}; required-permission is ${required}.` };
+            }
         }
     }
     return { run: true, warnings };
@@ -9187,6 +9258,7 @@ function createGitHub(token, apiUrl, repository) {
         id: comment.id,
         body: comment.body ?? '',
         authorType: comment.user?.type ?? '',
+        authorLogin: comment.user?.login ?? '',
         url: comment.html_url
     });
     return {
@@ -9220,6 +9292,15 @@ function createGitHub(token, apiUrl, repository) {
         },
         async updateComment(commentId, body) {
             await (await client()).rest.issues.updateComment({ owner, repo, comment_id: commentId, body });
+        },
+        async viewer() {
+            try {
+                return (await (await client()).rest.users.getAuthenticated()).data.login;
+            }
+            catch {
+                // An installation token (GITHUB_TOKEN) cannot ask who it is.
+                return undefined;
+            }
         },
         async react(commentId, kind, content) {
             const rest = (await client()).rest.reactions;
@@ -9272,12 +9353,13 @@ function escapeCell(text) {
 
 const MARKER_PREFIX = '<!-- devin-session-action:';
 /**
- * The hidden marker of the one comment a workflow job keeps on a thread. It is derived from the
- * workflow, the job and the idempotency key, so each (thread, job, key) has its own comment and a
- * later run finds it again instead of posting another.
+ * The hidden marker of the one comment a workflow job's step keeps on a thread. It is derived from
+ * the workflow, the job, the step and the idempotency key, so each of them has its own comment and a
+ * later run finds it again instead of posting another. (Matrix legs share all of these: give each
+ * leg its own idempotency-key, or comment: false.)
  */
-function commentMarker(workflow, job, idempotencyKey) {
-    const digest = (0,external_node_crypto_.createHash)('sha256').update(`${workflow}\n${job}\n${idempotencyKey ?? ''}`).digest('hex');
+function commentMarker(where, idempotencyKey) {
+    const digest = (0,external_node_crypto_.createHash)('sha256').update(`${where.workflow}\n${where.job}\n${where.step}\n${idempotencyKey ?? ''}`).digest('hex');
     return `${MARKER_PREFIX}${digest.slice(0, 16)} -->`;
 }
 const OUTCOME_WORDS = {
@@ -9289,9 +9371,12 @@ const OUTCOME_WORDS = {
     exited: '⏹️ The session ended',
     timeout: '⌛ The wait timed out'
 };
-/** Keeps a mention in text from pinging anyone when it is posted as a comment. */
-function noMentions(text) {
-    return text.replace(/@(?=[A-Za-z0-9])/g, '@\u200b');
+/**
+ * Text from outside (Devin's answers, error messages) as it may appear in a comment: no HTML, no
+ * backticks to break out of a code span, and no mention that would ping anyone.
+ */
+function plain(text) {
+    return escapeText(text).replace(/`/g, "'").replace(/@(?=[A-Za-z0-9])/g, '@\u200b');
 }
 /**
  * The comment's markdown for what the report knows: the session link, where it stands, its pull
@@ -9304,11 +9389,11 @@ function commentBody(report, marker, runUrl) {
     if (session !== undefined) {
         const state = OUTCOME_WORDS[report.outcome ?? 'running'] ?? `Outcome: ${report.outcome}`;
         const detail = session.statusDetail !== undefined ? `${session.status} / ${session.statusDetail}` : session.status;
-        lines.push(`${state}: ${markdown_link(session.id, session.url)} (status \`${escapeText(detail)}\`)`);
+        lines.push(`${state}: ${markdown_link(session.id, session.url)} (status \`${plain(detail)}\`)`);
         if (report.isNew === false)
             lines.push('', `Continued an existing session${report.messageSent ? ' and sent it the new message' : ''}.`);
         if (session.pullRequests.length > 0) {
-            lines.push('', '**Pull requests**', ...session.pullRequests.map((pr) => `- ${markdown_link(pr.url, pr.url)}${pr.state !== null ? ` (${escapeText(pr.state)})` : ''}`));
+            lines.push('', '**Pull requests**', ...session.pullRequests.map((pr) => `- ${markdown_link(plain(pr.url), pr.url)}${pr.state !== null ? ` (${plain(pr.state)})` : ''}`));
         }
         const facts = [
             session.acusConsumed !== undefined ? `ACUs consumed: ${session.acusConsumed}` : '',
@@ -9318,7 +9403,7 @@ function commentBody(report, marker, runUrl) {
             lines.push('', facts.join(' · '));
     }
     if (report.failure !== undefined) {
-        lines.push('', `**The step failed:** ${noMentions(escapeText(report.failure.split('\n')[0] ?? ''))}`);
+        lines.push('', `**The step failed:** ${plain(report.failure.split('\n')[0] ?? '')}`);
     }
     if (runUrl !== '')
         lines.push('', `<sub>${markdown_link('Workflow run', runUrl)}</sub>`);
@@ -9349,7 +9434,7 @@ class LivingComment {
             return;
         try {
             if (!this.found) {
-                this.id = findMarked(await this.github.listComments(this.issueNumber), this.marker)?.id;
+                this.id = (await findMarked(this.github, await this.github.listComments(this.issueNumber), this.marker))?.id;
                 this.found = true;
             }
             if (this.id === undefined)
@@ -9366,12 +9451,17 @@ class LivingComment {
     }
 }
 /**
- * The marked comment to edit. Only comments by an app account (github-actions[bot] and the like)
- * count: anyone can paste the marker into a comment of their own, and the action must not take that
- * comment over.
+ * The marked comment to edit. Anyone can paste the marker into a comment of their own, and the action
+ * must not take that over: only a comment by an app account (github-actions[bot] and the like), or
+ * by the very user a personal token acts as, counts.
  */
-function findMarked(comments, marker) {
-    return comments.find((comment) => comment.authorType === 'Bot' && comment.body.startsWith(marker));
+async function findMarked(github, comments, marker) {
+    const marked = comments.filter((comment) => comment.body.startsWith(marker));
+    const byApp = marked.find((comment) => comment.authorType === 'Bot');
+    if (byApp !== undefined || marked.length === 0)
+        return byApp;
+    const self = await github.viewer();
+    return self === undefined ? undefined : marked.find((comment) => comment.authorLogin === self);
 }
 
 ;// CONCATENATED MODULE: ./src/prompt.ts
@@ -9461,17 +9551,17 @@ function freshIdempotencyKey(trigger, randomId) {
 function expandTexts(settings, trigger, instruction) {
     const variables = templateVariables(trigger, instruction);
     const problems = [];
-    const expand = (input, template) => {
+    const expand = (input, template, frame = true) => {
         if (template === undefined)
             return undefined;
-        const result = expandTemplate(template, variables, trigger.event);
+        const result = expandTemplate(template, variables, trigger.event, { frame });
         if ('text' in result)
             return result.text;
         problems.push(...result.problems.map((problem) => `${input}: ${problem}`));
         return template;
     };
     const prompt = settings.sessionId !== undefined ? '' : (expand(settings.promptInput, settings.prompt) ?? defaultPrompt(trigger, instruction) ?? '');
-    const title = expand(Input.Title, settings.request.title);
+    const title = expand(Input.Title, settings.request.title, false);
     const message = expand(Input.Message, settings.message);
     if (problems.length > 0)
         throw new InputError(problems);
@@ -9659,6 +9749,11 @@ function createActionsRunner(env = process.env) {
 }
 
 ;// CONCATENATED MODULE: ./src/trigger.ts
+/** Events whose payload carries a comment the action understands, and the comment's kind. */
+const COMMENT_KINDS = {
+    issue_comment: 'issue_comment',
+    pull_request_review_comment: 'review_comment'
+};
 function trigger_record(value) {
     return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
 }
@@ -9739,17 +9834,16 @@ function readTrigger(env, payloadText) {
         else
             trigger.issue = thread;
     }
-    if (comment !== undefined) {
-        trigger.comment = {
-            id: Number(comment.id),
-            kind: trigger.event === 'pull_request_review_comment' ? 'review_comment' : 'issue_comment',
-            body: trigger_text(comment.body),
-            author: login(comment.user),
-            url: trigger_text(comment.html_url)
-        };
+    const commentKind = COMMENT_KINDS[trigger.event];
+    if (comment !== undefined && commentKind !== undefined) {
+        trigger.comment = { id: Number(comment.id), kind: commentKind, body: trigger_text(comment.body), author: login(comment.user), url: trigger_text(comment.html_url) };
     }
-    else if (review !== undefined) {
+    else if (review !== undefined && trigger.event === 'pull_request_review') {
         trigger.comment = { id: Number(review.id), kind: 'review', body: trigger_text(review.body), author: login(review.user), url: trigger_text(review.html_url) };
+    }
+    const changes = trigger_record(payload.changes);
+    if (trigger.action === 'edited' && changes !== undefined) {
+        trigger.edit = { previousBody: optionalText(trigger_record(changes.body)?.from), previousTitle: optionalText(trigger_record(changes.title)?.from) };
     }
     return trigger;
 }
@@ -9840,6 +9934,22 @@ async function run(deps = defaultDeps()) {
     try {
         const eventPath = deps.env.GITHUB_EVENT_PATH;
         const trigger = readTrigger(deps.env, eventPath ? deps.readFile(eventPath) : undefined);
+        // The gate first, on the GitHub inputs alone: a run that is to be skipped (a fork, a bot, a stranger)
+        // must be skipped even when GitHub withheld the secrets the other inputs need.
+        const early = parseGitHubInputs((name) => runner.getInput(name));
+        const github = deps.github(early.github.token ?? '', trigger.apiUrl, trigger.repo);
+        if (early.problems.length === 0) {
+            const decision = await decide(trigger, early.github, { permissionOf: (user) => github.permission(user) });
+            if (!decision.run) {
+                report.outcome = 'skipped';
+                report.skipReason = decision.reason;
+                runner.info(`Skipped, nothing was sent to Devin: ${redact(decision.reason)}`);
+                publish();
+                return;
+            }
+            for (const warning of decision.warnings)
+                runner.warning(redact(warning));
+        }
         // Input checks keep these paths relative and free of "..", so they stay in the workspace.
         const readWorkspaceFile = (path) => deps.readFile((0,external_node_path_namespaceObject.resolve)(trigger.workspace, path));
         const settings = await parseInputs((name) => runner.getInput(name), readWorkspaceFile, {
@@ -9849,17 +9959,8 @@ async function run(deps = defaultDeps()) {
         for (const warning of settings.warnings)
             runner.warning(redact(warning));
         report.apiVersion = settings.apiVersion;
-        const github = deps.github(settings.github.token ?? '', trigger.apiUrl, trigger.repo);
-        const decision = await decide(trigger, settings.github, { permissionOf: (user) => github.permission(user) });
-        if (!decision.run) {
-            report.outcome = 'skipped';
-            report.skipReason = decision.reason;
-            runner.info(`Skipped, nothing was sent to Devin: ${redact(decision.reason)}`);
-            publish();
-            return;
-        }
-        for (const warning of decision.warnings)
-            runner.warning(redact(warning));
+        if (!settings.dryRun)
+            comment = livingComment(trigger, settings, github, report, redactor, (message) => runner.warning(redact(message)));
         const texts = expandTexts(settings, trigger, instructionOf(trigger, settings.github.triggerPhrase));
         const plan = planOpen(settings, trigger, texts, deps.randomId());
         const prompt = plan.kind === 'create' ? plan.request.prompt : undefined;
@@ -9872,7 +9973,6 @@ async function run(deps = defaultDeps()) {
             publish();
             return;
         }
-        comment = livingComment(trigger, settings, github, report, redactor, (message) => runner.warning(redact(message)));
         await reactToTrigger(trigger, github, runner);
         const api = await connect(http, settings, deadline);
         report.outcome = 'running';
@@ -9929,7 +10029,7 @@ function livingComment(trigger, settings, github, report, redactor, warn) {
             warn(`comment is true, but the "${trigger.event}" event has no pull request or issue to comment on.`);
         return undefined;
     }
-    const marker = commentMarker(trigger.workflow, trigger.job, settings.idempotencyKey);
+    const marker = commentMarker(trigger, settings.idempotencyKey);
     const living = new LivingComment(github, thread.number, marker, warn);
     let queue = Promise.resolve();
     return {

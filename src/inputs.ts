@@ -107,19 +107,8 @@ export interface InputContext {
 export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFile, context: InputContext): Promise<Settings> {
   const problems: string[] = []
   const warnings: string[] = []
-  const noQuote = { quoteValue: false }
 
-  /** Runs a field parser on one input, recording its problems under the input's name. */
-  function field<T>(name: InputName, parser: Parser<T>, options: { quoteValue?: boolean } = {}): T | undefined {
-    const raw = getInput(name)
-    const result = parser.safeParse(raw)
-    if (result.success) return result.data
-    // List parsers name the failing item themselves; secret values are never quoted.
-    const quoteValue = options.quoteValue !== false && !SECRET_INPUTS.has(name) && raw.trim() !== ''
-    const shown = quoteValue ? `${quote(raw)} ` : ''
-    for (const issue of result.error.issues) problems.push(`${name}: ${shown}${issue.message}`)
-    return undefined
-  }
+  const field = fieldReader(getInput, problems)
 
   const apiKey = field(Input.ApiKey, apiKeyParser) ?? ''
   const apiVersionInput = field(Input.ApiVersion, oneOf(['auto', 'v3', 'v3beta1', 'v1'] as const, 'auto'))
@@ -171,14 +160,8 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
     failOn: field(Input.FailOn, list(oneOf(FAIL_ON_OUTCOMES)), noQuote) ?? [],
     terminateOnCancel: field(Input.TerminateOnCancel, requiredBoolean(true)) ?? true
   }
-  const github: Settings['github'] = {
-    token: field(Input.GithubToken, optional(z.string())),
-    comment: field(Input.Comment, oneOf(['auto', 'true', 'false'] as const, 'auto')) ?? 'auto',
-    triggerPhrase: getInput(Input.TriggerPhrase).trim(),
-    requiredPermission: field(Input.RequiredPermission, oneOf(PERMISSIONS, 'write')) ?? 'write',
-    allowedBots: field(Input.AllowedBots, list(z.string()), noQuote) ?? [],
-    allowForks: field(Input.AllowForks, requiredBoolean(false)) ?? false
-  }
+  const { github, problems: githubProblems } = parseGitHubInputs(getInput)
+  problems.push(...githubProblems)
   const dryRun = field(Input.DryRun, requiredBoolean(false)) ?? false
 
   // Checks across inputs, run on whatever parsed, so one run reports everything at once.
@@ -247,6 +230,41 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
     dryRun,
     warnings
   }
+}
+
+const noQuote = { quoteValue: false }
+
+/** A parser runner for one set of inputs: each problem is recorded under the input's name, with its value unless secret. */
+function fieldReader(getInput: GetInput, problems: string[]) {
+  return function field<T>(name: InputName, parser: Parser<T>, options: { quoteValue?: boolean } = {}): T | undefined {
+    const raw = getInput(name)
+    const result = parser.safeParse(raw)
+    if (result.success) return result.data
+    // List parsers name the failing item themselves; secret values are never quoted.
+    const quoteValue = options.quoteValue !== false && !SECRET_INPUTS.has(name) && raw.trim() !== ''
+    const shown = quoteValue ? `${quote(raw)} ` : ''
+    for (const issue of result.error.issues) problems.push(`${name}: ${shown}${issue.message}`)
+    return undefined
+  }
+}
+
+/**
+ * The GitHub inputs alone. The gate runs on them before the other inputs are checked: GitHub gives
+ * no secrets to runs from forks or Dependabot, and such a run must be skipped, not failed for an
+ * empty api-key.
+ */
+export function parseGitHubInputs(getInput: GetInput): { github: Settings['github']; problems: string[] } {
+  const problems: string[] = []
+  const field = fieldReader(getInput, problems)
+  const github: Settings['github'] = {
+    token: field(Input.GithubToken, optional(z.string())),
+    comment: field(Input.Comment, oneOf(['auto', 'true', 'false'] as const, 'auto')) ?? 'auto',
+    triggerPhrase: getInput(Input.TriggerPhrase).trim(),
+    requiredPermission: field(Input.RequiredPermission, oneOf(PERMISSIONS, 'write')) ?? 'write',
+    allowedBots: field(Input.AllowedBots, list(z.string()), noQuote) ?? [],
+    allowForks: field(Input.AllowForks, requiredBoolean(false)) ?? false
+  }
+  return { github, problems }
 }
 
 /** The key's own family: `cog_` keys speak v3/v3beta1, `apk_` keys v1. */
@@ -479,7 +497,7 @@ const httpUrl = fromText((raw, ctx) => {
 const apiKeyParser = fromText((raw, ctx) => {
   const value = raw.trim()
   if (value === '') {
-    return fail(ctx, 'is empty. Accepted: a Devin key from a secret, e.g. api-key: ${{ secrets.DEVIN_API_KEY }}.')
+    return fail(ctx, 'is empty. Accepted: a Devin key from a secret, e.g. api-key: ${{ secrets.DEVIN_API_KEY }}. (GitHub gives no secrets to runs from forks or Dependabot.)')
   }
   if (/\s/.test(value)) return fail(ctx, 'contains white space. Accepted: the key alone, with nothing around it.')
   // Anything else outside printable ASCII cannot be sent in an HTTP header at all.

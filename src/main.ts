@@ -12,7 +12,7 @@ import { formatDuration } from './duration.js'
 import { structuredOutputProblems } from './structured-schema.js'
 import { WAIT_GOALS, failureFor } from './verdict.js'
 import { REDACTED, type Redactor, createRedactor, redactReport } from './redact.js'
-import { parseInputs, secretValues, type Settings } from './inputs.js'
+import { parseGitHubInputs, parseInputs, secretValues, type Settings } from './inputs.js'
 import type { WaitingState } from './post.js'
 import { COMMENT_EVENTS, PULL_REQUEST_EVENTS, decide, instructionOf } from './gate.js'
 import { type GitHub, createGitHub } from './github/client.js'
@@ -97,6 +97,22 @@ export async function run(deps: MainDeps = defaultDeps()): Promise<void> {
   try {
     const eventPath = deps.env.GITHUB_EVENT_PATH
     const trigger = readTrigger(deps.env, eventPath ? deps.readFile(eventPath) : undefined)
+    // The gate first, on the GitHub inputs alone: a run that is to be skipped (a fork, a bot, a stranger)
+    // must be skipped even when GitHub withheld the secrets the other inputs need.
+    const early = parseGitHubInputs((name) => runner.getInput(name))
+    const github = deps.github(early.github.token ?? '', trigger.apiUrl, trigger.repo)
+    if (early.problems.length === 0) {
+      const decision = await decide(trigger, early.github, { permissionOf: (user) => github.permission(user) })
+      if (!decision.run) {
+        report.outcome = 'skipped'
+        report.skipReason = decision.reason
+        runner.info(`Skipped, nothing was sent to Devin: ${redact(decision.reason)}`)
+        publish()
+        return
+      }
+      for (const warning of decision.warnings) runner.warning(redact(warning))
+    }
+
     // Input checks keep these paths relative and free of "..", so they stay in the workspace.
     const readWorkspaceFile = (path: string) => deps.readFile(resolve(trigger.workspace, path))
     const settings = await parseInputs((name) => runner.getInput(name), readWorkspaceFile, {
@@ -105,17 +121,7 @@ export async function run(deps: MainDeps = defaultDeps()): Promise<void> {
     })
     for (const warning of settings.warnings) runner.warning(redact(warning))
     report.apiVersion = settings.apiVersion
-
-    const github = deps.github(settings.github.token ?? '', trigger.apiUrl, trigger.repo)
-    const decision = await decide(trigger, settings.github, { permissionOf: (user) => github.permission(user) })
-    if (!decision.run) {
-      report.outcome = 'skipped'
-      report.skipReason = decision.reason
-      runner.info(`Skipped, nothing was sent to Devin: ${redact(decision.reason)}`)
-      publish()
-      return
-    }
-    for (const warning of decision.warnings) runner.warning(redact(warning))
+    if (!settings.dryRun) comment = livingComment(trigger, settings, github, report, redactor, (message) => runner.warning(redact(message)))
 
     const texts = expandTexts(settings, trigger, instructionOf(trigger, settings.github.triggerPhrase))
     const plan = planOpen(settings, trigger, texts, deps.randomId())
@@ -135,7 +141,6 @@ export async function run(deps: MainDeps = defaultDeps()): Promise<void> {
       return
     }
 
-    comment = livingComment(trigger, settings, github, report, redactor, (message) => runner.warning(redact(message)))
     await reactToTrigger(trigger, github, runner)
 
     const api: DevinApi = await connect(http, settings, deadline)
@@ -188,7 +193,7 @@ function livingComment(trigger: Trigger, settings: Settings, github: GitHub, rep
     if (mode === 'true') warn(`comment is true, but the "${trigger.event}" event has no pull request or issue to comment on.`)
     return undefined
   }
-  const marker = commentMarker(trigger.workflow, trigger.job, settings.idempotencyKey)
+  const marker = commentMarker(trigger, settings.idempotencyKey)
   const living = new LivingComment(github, thread.number, marker, warn)
   let queue = Promise.resolve()
   return {

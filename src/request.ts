@@ -45,15 +45,15 @@ export interface RequestTexts {
 export function expandTexts(settings: Settings, trigger: Trigger, instruction: string | undefined): RequestTexts {
   const variables = templateVariables(trigger, instruction)
   const problems: string[] = []
-  const expand = (input: string, template: string | undefined): string | undefined => {
+  const expand = (input: string, template: string | undefined, frame = true): string | undefined => {
     if (template === undefined) return undefined
-    const result = expandTemplate(template, variables, trigger.event)
+    const result = expandTemplate(template, variables, trigger.event, { frame })
     if ('text' in result) return result.text
     problems.push(...result.problems.map((problem) => `${input}: ${problem}`))
     return template
   }
   const prompt = settings.sessionId !== undefined ? '' : (expand(settings.promptInput, settings.prompt) ?? defaultPrompt(trigger, instruction) ?? '')
-  const title = expand(Input.Title, settings.request.title)
+  const title = expand(Input.Title, settings.request.title, false)
   const message = expand(Input.Message, settings.message)
   if (problems.length > 0) throw new InputError(problems)
   return { prompt, title, message }

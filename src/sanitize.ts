@@ -7,14 +7,15 @@ export const MAX_USER_TEXT_BYTES = 16 * 1024
  * variation selectors, and the Unicode tag block (used to smuggle hidden ASCII).
  */
 const INVISIBLE =
-  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFFB]|[\u{E0000}-\u{E007F}]|[\u{E0100}-\u{E01EF}]/gu
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFFB]|[\u{1D173}-\u{1D17A}]|[\u{E0000}-\u{E007F}]|[\u{E0100}-\u{E01EF}]/gu
 
 /**
  * User-written text made safe to quote: invisible and control characters removed, line endings
  * normalized, and capped at 16 KiB with a note saying how much was cut.
  */
 export function sanitizeUserText(text: string): string {
-  const visible = text.replace(/\r\n?/g, '\n').replace(INVISIBLE, '')
+  // Line and paragraph separators become plain newlines, so every line break is one a reader sees.
+  const visible = text.replace(/\r\n?|[\u2028\u2029]/g, '\n').replace(INVISIBLE, '')
   const bytes = Buffer.byteLength(visible, 'utf8')
   if (bytes <= MAX_USER_TEXT_BYTES) return visible
   const note = `\n[… ${bytes - MAX_USER_TEXT_BYTES} more bytes cut]`

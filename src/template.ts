@@ -1,4 +1,4 @@
-import { sanitizeUserText } from './sanitize.js'
+import { quoteUserText, sanitizeUserText } from './sanitize.js'
 import type { Trigger } from './trigger.js'
 
 /** The template variable names, as the contract lists them. */
@@ -61,11 +61,27 @@ export function templateVariables(trigger: Trigger, instruction: string | undefi
 
 const REFERENCE = /\{\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}\}/g
 
+/** Variables whose text a user wrote, and how a framed quote names them. */
+const USER_WRITTEN: Partial<Record<TemplateVariable, string>> = {
+  'pr.title': "The pull request's title",
+  'issue.title': "The issue's title",
+  'comment.body': 'The comment',
+  instruction: 'The request'
+}
+
+export interface ExpandOptions {
+  /**
+   * Put text users wrote in a labelled quote it cannot close (prompts and messages, which Devin reads
+   * as instructions); otherwise it goes in sanitized, on one line (titles).
+   */
+  frame: boolean
+}
+
 /**
  * Expands `{{ name }}` in a template. Returns the text, or the problems: each unknown name, and each
  * name that is empty for this event, with the names that are available.
  */
-export function expandTemplate(template: string, variables: Variables, event: string): { text: string } | { problems: string[] } {
+export function expandTemplate(template: string, variables: Variables, event: string, options: ExpandOptions): { text: string } | { problems: string[] } {
   const problems: string[] = []
   const available = TEMPLATE_VARIABLES.filter((name) => variables[name] !== undefined)
   const listed = available.length > 0 ? available.join(', ') : 'none'
@@ -79,7 +95,9 @@ export function expandTemplate(template: string, variables: Variables, event: st
       problems.push(`{{ ${name} }} is empty for the "${event}" event. Available for this event: ${listed}.`)
       return whole
     }
-    return value
+    const label = USER_WRITTEN[name as TemplateVariable]
+    if (label === undefined) return value
+    return options.frame ? `\n${quoteUserText(label, value)}\n` : value.replace(/\s+/g, ' ').trim()
   })
   return problems.length > 0 ? { problems: [...new Set(problems)] } : { text }
 }

@@ -30,6 +30,12 @@ export interface Comment {
   url: string
 }
 
+/** What an `edited` event changed: the text before the edit. */
+export interface Edit {
+  previousBody?: string
+  previousTitle?: string
+}
+
 /** What started the workflow run, as far as the action needs it. */
 export interface Trigger {
   /** `owner/repo`. */
@@ -56,6 +62,13 @@ export interface Trigger {
   pullRequest?: PullRequest
   issue?: Issue
   comment?: Comment
+  edit?: Edit
+}
+
+/** Events whose payload carries a comment the action understands, and the comment's kind. */
+const COMMENT_KINDS: Record<string, Comment['kind']> = {
+  issue_comment: 'issue_comment',
+  pull_request_review_comment: 'review_comment'
 }
 
 type Json = Record<string, unknown>
@@ -142,16 +155,15 @@ export function readTrigger(env: NodeJS.ProcessEnv, payloadText: string | undefi
     if (record(issue.pull_request) !== undefined) trigger.pullRequest ??= { ...thread, isFork: false }
     else trigger.issue = thread
   }
-  if (comment !== undefined) {
-    trigger.comment = {
-      id: Number(comment.id),
-      kind: trigger.event === 'pull_request_review_comment' ? 'review_comment' : 'issue_comment',
-      body: text(comment.body),
-      author: login(comment.user),
-      url: text(comment.html_url)
-    }
-  } else if (review !== undefined) {
+  const commentKind = COMMENT_KINDS[trigger.event]
+  if (comment !== undefined && commentKind !== undefined) {
+    trigger.comment = { id: Number(comment.id), kind: commentKind, body: text(comment.body), author: login(comment.user), url: text(comment.html_url) }
+  } else if (review !== undefined && trigger.event === 'pull_request_review') {
     trigger.comment = { id: Number(review.id), kind: 'review', body: text(review.body), author: login(review.user), url: text(review.html_url) }
+  }
+  const changes = record(payload.changes)
+  if (trigger.action === 'edited' && changes !== undefined) {
+    trigger.edit = { previousBody: optionalText(record(changes.body)?.from), previousTitle: optionalText(record(changes.title)?.from) }
   }
   return trigger
 }

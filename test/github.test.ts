@@ -7,7 +7,8 @@ import type { Report } from '../src/report/report.js'
 const API = 'https://api.github.com'
 const REPO = '/repos/Codertocat/Hello-World'
 const TOKEN = 'ghs_GithubTokenForTests000000000000000'
-const marker = commentMarker('Devin', 'devin', 'pr-2')
+const where = { workflow: 'Devin', job: 'devin', step: '__run' }
+const marker = commentMarker(where, 'pr-2')
 
 beforeAll(() => nock.disableNetConnect())
 afterEach(() => nock.cleanAll())
@@ -125,9 +126,37 @@ describe('the living comment', () => {
     expect(body).toContain('[Workflow run](https://github.com/c/actions/runs/1)')
   })
 
-  it('has one marker per workflow job and key', () => {
-    expect(commentMarker('Devin', 'devin', 'pr-2')).toMatch(/^<!-- devin-session-action:[0-9a-f]{16} -->$/)
-    expect(commentMarker('Devin', 'devin', 'pr-2')).not.toBe(commentMarker('Devin', 'review', 'pr-2'))
-    expect(commentMarker('Devin', 'devin', undefined)).not.toBe(commentMarker('Devin', 'devin', 'pr-2'))
+  it('has one marker per workflow, job, step and key', () => {
+    expect(commentMarker(where, 'pr-2')).toMatch(/^<!-- devin-session-action:[0-9a-f]{16} -->$/)
+    expect(commentMarker(where, 'pr-2')).toBe(commentMarker({ ...where }, 'pr-2'))
+    expect(commentMarker(where, 'pr-2')).not.toBe(commentMarker({ ...where, job: 'review' }, 'pr-2'))
+    expect(commentMarker(where, 'pr-2')).not.toBe(commentMarker({ ...where, step: 'second' }, 'pr-2'))
+    expect(commentMarker(where, undefined)).not.toBe(commentMarker(where, 'pr-2'))
+  })
+
+  it('is found again when a personal token wrote it, by asking GitHub who the token is', async () => {
+    const scope = nock(API)
+      .get(`${REPO}/issues/2/comments`)
+      .query(true)
+      .reply(200, [
+        { id: 7, body: `${marker}\nforged`, user: { login: 'stranger', type: 'User' }, html_url: 'x' },
+        { id: 8, body: `${marker}\nmine`, user: { login: 'ci-user', type: 'User' }, html_url: 'y' }
+      ])
+      .get('/user')
+      .reply(200, { login: 'ci-user' })
+      .patch(`${REPO}/issues/comments/8`)
+      .reply(200, {})
+    await new LivingComment(github(), 2, marker, () => undefined).write(commentBody(report, marker, ''))
+    expect(scope.isDone()).toBe(true)
+  })
+
+  it('keeps text from Devin from breaking out or pinging anyone', () => {
+    const body = commentBody(
+      { ...report, session: { ...report.session!, statusDetail: 'x` @octo-org/team `y', pullRequests: [{ url: 'https://github.com/o/r/pull/1', state: '@everyone <img>' }] } },
+      marker,
+      ''
+    )
+    expect(body).toContain("(status `running / x' @\u200bocto-org/team 'y`)")
+    expect(body).toContain('(@\u200beveryone &lt;img&gt;)')
   })
 })

@@ -226,7 +226,7 @@ describe('parseInputs', () => {
 
     it('refuses an empty key, a key with spaces and an unknown prefix under auto', async () => {
       expect(await problems({ 'api-key': '' })).toEqual([
-        'api-key: is empty. Accepted: a Devin key from a secret, e.g. api-key: ${{ secrets.DEVIN_API_KEY }}.'
+        'api-key: is empty. Accepted: a Devin key from a secret, e.g. api-key: ${{ secrets.DEVIN_API_KEY }}. (GitHub gives no secrets to runs from forks or Dependabot.)'
       ])
       expect(await problems({ 'api-key': 'cog_a b' })).toEqual(['api-key: contains white space. Accepted: the key alone, with nothing around it.'])
       expect(await problems({ 'api-key': 'cog_ключ' })).toEqual([

@@ -4,6 +4,7 @@ export interface ThreadComment {
   body: string
   /** The author's account type: "Bot" for github-actions[bot] and other apps. */
   authorType: string
+  authorLogin: string
   url: string
 }
 
@@ -18,6 +19,8 @@ export interface GitHub {
   listComments(issueNumber: number): Promise<ThreadComment[]>
   createComment(issueNumber: number, body: string): Promise<ThreadComment>
   updateComment(commentId: number, body: string): Promise<void>
+  /** The login the token acts as, when GitHub tells (a personal token); undefined for an app's token. */
+  viewer(): Promise<string | undefined>
   /** Adds a reaction to the comment that triggered the run. */
   react(commentId: number, kind: 'issue_comment' | 'review_comment', content: 'eyes' | 'rocket'): Promise<void>
 }
@@ -43,10 +46,11 @@ export function createGitHub(token: string, apiUrl: string, repository: string):
     octokit ??= import('@actions/github').then(({ getOctokit }) => getOctokit(token, { baseUrl: apiUrl }))
     return octokit
   }
-  const toComment = (comment: { id: number; body?: string | null; user?: { type?: string } | null; html_url: string }): ThreadComment => ({
+  const toComment = (comment: { id: number; body?: string | null; user?: { type?: string; login?: string } | null; html_url: string }): ThreadComment => ({
     id: comment.id,
     body: comment.body ?? '',
     authorType: comment.user?.type ?? '',
+    authorLogin: comment.user?.login ?? '',
     url: comment.html_url
   })
 
@@ -81,6 +85,15 @@ export function createGitHub(token: string, apiUrl: string, repository: string):
 
     async updateComment(commentId, body) {
       await (await client()).rest.issues.updateComment({ owner, repo, comment_id: commentId, body })
+    },
+
+    async viewer() {
+      try {
+        return (await (await client()).rest.users.getAuthenticated()).data.login
+      } catch {
+        // An installation token (GITHUB_TOKEN) cannot ask who it is.
+        return undefined
+      }
     },
 
     async react(commentId, kind, content) {

@@ -7,12 +7,13 @@ import type { GitHub, ThreadComment } from './client.js'
 const MARKER_PREFIX = '<!-- devin-session-action:'
 
 /**
- * The hidden marker of the one comment a workflow job keeps on a thread. It is derived from the
- * workflow, the job and the idempotency key, so each (thread, job, key) has its own comment and a
- * later run finds it again instead of posting another.
+ * The hidden marker of the one comment a workflow job's step keeps on a thread. It is derived from
+ * the workflow, the job, the step and the idempotency key, so each of them has its own comment and a
+ * later run finds it again instead of posting another. (Matrix legs share all of these: give each
+ * leg its own idempotency-key, or comment: false.)
  */
-export function commentMarker(workflow: string, job: string, idempotencyKey: string | undefined): string {
-  const digest = createHash('sha256').update(`${workflow}\n${job}\n${idempotencyKey ?? ''}`).digest('hex')
+export function commentMarker(where: { workflow: string; job: string; step: string }, idempotencyKey: string | undefined): string {
+  const digest = createHash('sha256').update(`${where.workflow}\n${where.job}\n${where.step}\n${idempotencyKey ?? ''}`).digest('hex')
   return `${MARKER_PREFIX}${digest.slice(0, 16)} -->`
 }
 
@@ -26,9 +27,12 @@ const OUTCOME_WORDS: Record<string, string> = {
   timeout: '⌛ The wait timed out'
 }
 
-/** Keeps a mention in text from pinging anyone when it is posted as a comment. */
-function noMentions(text: string): string {
-  return text.replace(/@(?=[A-Za-z0-9])/g, '@\u200b')
+/**
+ * Text from outside (Devin's answers, error messages) as it may appear in a comment: no HTML, no
+ * backticks to break out of a code span, and no mention that would ping anyone.
+ */
+function plain(text: string): string {
+  return escapeText(text).replace(/`/g, "'").replace(/@(?=[A-Za-z0-9])/g, '@\u200b')
 }
 
 /**
@@ -42,10 +46,10 @@ export function commentBody(report: Report, marker: string, runUrl: string): str
   if (session !== undefined) {
     const state = OUTCOME_WORDS[report.outcome ?? 'running'] ?? `Outcome: ${report.outcome}`
     const detail = session.statusDetail !== undefined ? `${session.status} / ${session.statusDetail}` : session.status
-    lines.push(`${state}: ${link(session.id, session.url)} (status \`${escapeText(detail)}\`)`)
+    lines.push(`${state}: ${link(session.id, session.url)} (status \`${plain(detail)}\`)`)
     if (report.isNew === false) lines.push('', `Continued an existing session${report.messageSent ? ' and sent it the new message' : ''}.`)
     if (session.pullRequests.length > 0) {
-      lines.push('', '**Pull requests**', ...session.pullRequests.map((pr) => `- ${link(pr.url, pr.url)}${pr.state !== null ? ` (${escapeText(pr.state)})` : ''}`))
+      lines.push('', '**Pull requests**', ...session.pullRequests.map((pr) => `- ${link(plain(pr.url), pr.url)}${pr.state !== null ? ` (${plain(pr.state)})` : ''}`))
     }
     const facts = [
       session.acusConsumed !== undefined ? `ACUs consumed: ${session.acusConsumed}` : '',
@@ -54,7 +58,7 @@ export function commentBody(report: Report, marker: string, runUrl: string): str
     if (facts.length > 0) lines.push('', facts.join(' · '))
   }
   if (report.failure !== undefined) {
-    lines.push('', `**The step failed:** ${noMentions(escapeText(report.failure.split('\n')[0] ?? ''))}`)
+    lines.push('', `**The step failed:** ${plain(report.failure.split('\n')[0] ?? '')}`)
   }
   if (runUrl !== '') lines.push('', `<sub>${link('Workflow run', runUrl)}</sub>`)
   return `${lines.join('\n')}\n`
@@ -82,7 +86,7 @@ export class LivingComment {
     if (this.disabled || body === this.lastBody) return
     try {
       if (!this.found) {
-        this.id = findMarked(await this.github.listComments(this.issueNumber), this.marker)?.id
+        this.id = (await findMarked(this.github, await this.github.listComments(this.issueNumber), this.marker))?.id
         this.found = true
       }
       if (this.id === undefined) this.id = (await this.github.createComment(this.issueNumber, body)).id
@@ -99,10 +103,14 @@ export class LivingComment {
 }
 
 /**
- * The marked comment to edit. Only comments by an app account (github-actions[bot] and the like)
- * count: anyone can paste the marker into a comment of their own, and the action must not take that
- * comment over.
+ * The marked comment to edit. Anyone can paste the marker into a comment of their own, and the action
+ * must not take that over: only a comment by an app account (github-actions[bot] and the like), or
+ * by the very user a personal token acts as, counts.
  */
-function findMarked(comments: ThreadComment[], marker: string): ThreadComment | undefined {
-  return comments.find((comment) => comment.authorType === 'Bot' && comment.body.startsWith(marker))
+async function findMarked(github: GitHub, comments: ThreadComment[], marker: string): Promise<ThreadComment | undefined> {
+  const marked = comments.filter((comment) => comment.body.startsWith(marker))
+  const byApp = marked.find((comment) => comment.authorType === 'Bot')
+  if (byApp !== undefined || marked.length === 0) return byApp
+  const self = await github.viewer()
+  return self === undefined ? undefined : marked.find((comment) => comment.authorLogin === self)
 }
