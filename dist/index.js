@@ -620,11 +620,168 @@ function describeHttpFailure(status, body, operation) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/devin/v1.ts
+
+/** Pages read at most when listing by tag, as on v3. */
+const MAX_LIST_PAGES = 10;
+const PAGE_SIZE = 100;
+/**
+ * v1's `status_enum` in the session model's terms (v3's status and status_detail), so one set of
+ * outcome rules serves every version: finished → finished, blocked → waiting for the user, expired →
+ * ended. The suspend and resume values are transitions of a session that is still going: they keep
+ * status "running", with the v1 value as the detail, which the outcome rules read as still working.
+ */
+const STATUS_ENUM = {
+    working: { status: 'running', statusDetail: 'working' },
+    blocked: { status: 'running', statusDetail: 'waiting_for_user' },
+    finished: { status: 'running', statusDetail: 'finished' },
+    expired: { status: 'exit' }
+};
+/** The v1 create body: only the fields that are set, with `idempotent` always on. */
+function v1CreateBody(request) {
+    const body = {
+        prompt: request.prompt,
+        idempotent: true,
+        title: request.title,
+        tags: request.tags,
+        playbook_id: request.playbookId,
+        knowledge_ids: request.knowledgeIds,
+        secret_ids: request.secretIds,
+        session_secrets: request.sessionSecrets?.map(({ key, value }) => ({ key, value, sensitive: true })),
+        max_acu_limit: request.maxAcuLimit,
+        structured_output_schema: request.structuredOutputSchema,
+        snapshot_id: request.snapshotId,
+        unlisted: request.unlisted
+    };
+    return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
+}
+/** The web link of a session, as v1's create answer gives it (its detail answers carry none). */
+function sessionUrl(id) {
+    return `https://app.devin.ai/sessions/${id.replace(/^devin-/, '')}`;
+}
+/** v1 may send structured output as a JSON string; it is parsed when it is one. */
+function structuredOutput(value) {
+    if (typeof value !== 'string')
+        return value ?? undefined;
+    try {
+        return JSON.parse(value);
+    }
+    catch {
+        return value;
+    }
+}
+/** Maps a v1 GetSessionResponse or SessionSummary to the session model. */
+function v1Session(raw) {
+    const record = (raw ?? {});
+    if (typeof record.session_id !== 'string') {
+        throw new Error('Devin answered with an unexpected body (no session_id); check that api-url is the Devin API');
+    }
+    const statusEnum = typeof record.status_enum === 'string' ? record.status_enum : undefined;
+    const mapped = statusEnum === undefined ? undefined : (STATUS_ENUM[statusEnum] ?? { status: 'running', statusDetail: statusEnum });
+    const created = typeof record.created_at === 'string' ? Date.parse(record.created_at) : Number.NaN;
+    const pr = record.pull_request;
+    return {
+        id: record.session_id,
+        url: typeof record.url === 'string' && record.url !== '' ? record.url : sessionUrl(record.session_id),
+        status: mapped?.status ?? (typeof record.status === 'string' ? record.status : 'running'),
+        statusDetail: mapped?.statusDetail,
+        tags: Array.isArray(record.tags) ? record.tags.filter((tag) => typeof tag === 'string') : [],
+        createdAt: Number.isNaN(created) ? undefined : Math.floor(created / 1_000),
+        pullRequests: pr !== null && pr !== undefined && typeof pr.url === 'string' ? [{ url: pr.url, state: null }] : [],
+        structuredOutput: structuredOutput(record.structured_output),
+        isArchived: false
+    };
+}
+/** The v1 API: /v1/sessions, with apk_ keys. It has no organization in its paths. */
+function createV1Api(http) {
+    const sessionPath = (id) => `/v1/sessions/${encodeURIComponent(id)}`;
+    const sessionNotFound = (id) => `Check session-id ("${id}") and that the key's user can see that session.`;
+    return {
+        version: 'v1',
+        describeCreate(request) {
+            return { method: 'POST', url: http.url('/v1/sessions'), body: v1CreateBody(request) };
+        },
+        async create(request, deadline) {
+            const raw = await http.request({
+                method: 'POST',
+                path: '/v1/sessions',
+                body: v1CreateBody(request),
+                operation: { description: 'create a session', notFound: 'Check api-url: it must be the base URL of the Devin API.' },
+                retry: 'unsafe',
+                deadline
+            });
+            const id = raw?.session_id;
+            if (typeof id !== 'string') {
+                // A success status with no session in it: the create may well have happened.
+                throw new DevinApiError('Devin answered the create request without a session_id; check that api-url is the Devin API', { status: 200, reached: 'maybe', attempts: 1 });
+            }
+            // The create answer has no status; a session Devin just made is new.
+            const session = { id, url: typeof raw?.url === 'string' ? raw.url : sessionUrl(id), status: 'new', tags: request.tags, pullRequests: [], isArchived: false };
+            return { session, isNew: raw?.is_new_session !== false };
+        },
+        async get(sessionId, deadline) {
+            const raw = await http.request({
+                method: 'GET',
+                path: sessionPath(sessionId),
+                operation: { description: `read session ${sessionId}`, notFound: sessionNotFound(sessionId) },
+                retry: 'safe',
+                deadline
+            });
+            return v1Session(raw);
+        },
+        async listByTag(tag, deadline) {
+            const found = [];
+            for (let page = 0; page < MAX_LIST_PAGES; page++) {
+                const raw = await http.request({
+                    method: 'GET',
+                    path: '/v1/sessions',
+                    query: { tags: [tag], limit: PAGE_SIZE, offset: page * PAGE_SIZE },
+                    operation: { description: `list the sessions tagged "${tag}"` },
+                    retry: 'safe',
+                    deadline
+                });
+                const items = Array.isArray(raw?.sessions) ? raw.sessions : [];
+                // The filter's exact semantics are not documented, so the tag is checked here again.
+                for (const item of items) {
+                    const session = v1Session(item);
+                    if (session.tags.includes(tag))
+                        found.push(session);
+                }
+                if (items.length < PAGE_SIZE)
+                    break;
+            }
+            return found;
+        },
+        async sendMessage(sessionId, message, deadline) {
+            await http.request({
+                method: 'POST',
+                path: `${sessionPath(sessionId)}/message`,
+                body: { message },
+                operation: { description: `send a message to session ${sessionId}`, notFound: sessionNotFound(sessionId) },
+                retry: 'unsafe',
+                deadline
+            });
+            // v1 answers null: the session's new state is learned by reading it, when needed.
+            return undefined;
+        },
+        async terminate(sessionId, deadline) {
+            await http.request({
+                method: 'DELETE',
+                path: sessionPath(sessionId),
+                operation: { description: `end session ${sessionId}`, notFound: sessionNotFound(sessionId) },
+                retry: 'safe',
+                deadline
+            });
+            return undefined;
+        }
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/devin/v3.ts
 
 /** Pages read at most when listing by tag: a tag names one logical request, so a few pages is plenty. */
-const MAX_LIST_PAGES = 10;
-const PAGE_SIZE = 100;
+const v3_MAX_LIST_PAGES = 10;
+const v3_PAGE_SIZE = 100;
 const MANAGE = 'ManageOrgSessions';
 const VIEW = 'ViewOrgSessions';
 /** The create-session body of v3 (and, with advanced_mode, of v3beta1): only the fields that are set. */
@@ -693,33 +850,36 @@ async function discoverOrgId(http, deadline) {
     }
     return orgId;
 }
-/** The v3 API: /v3/organizations/{org_id}/sessions. */
-function createV3Api(http, orgId) {
-    const sessions = `/v3/organizations/${encodeURIComponent(orgId)}/sessions`;
+/**
+ * The organization-scoped sessions API: {prefix}/organizations/{org_id}/sessions. v3 and v3beta1
+ * share its shape (SessionResponse, paginated lists, messages, DELETE to end).
+ */
+function orgSessionsApi(http, orgId, flavour) {
+    const sessions = `${flavour.prefix}/organizations/${encodeURIComponent(orgId)}/sessions`;
     const sessionPath = (id) => `${sessions}/${encodeURIComponent(id)}`;
     const orgNotFound = `Check org-id ("${orgId}") and that the key belongs to that organization.`;
     const sessionNotFound = (id) => `Check session-id ("${id}"), org-id ("${orgId}") and that the session belongs to that organization.`;
     return {
-        version: 'v3',
+        version: flavour.version,
         orgId,
         describeCreate(request) {
-            return { method: 'POST', url: http.url(sessions), body: v3CreateBody(request) };
+            return { method: 'POST', url: http.url(sessions), body: flavour.createBody(request) };
         },
         async create(request, deadline) {
             const raw = await http.request({
                 method: 'POST',
                 path: sessions,
-                body: v3CreateBody(request),
+                body: flavour.createBody(request),
                 operation: {
                     description: 'create a session',
-                    permission: request.createAsUserId !== undefined ? `${MANAGE} and ImpersonateOrgSessions` : MANAGE,
+                    permission: [MANAGE, request.createAsUserId !== undefined ? 'ImpersonateOrgSessions' : '', request.advancedMode !== undefined ? 'UseDevinExpert' : ''].filter(Boolean).join(' and '),
                     notFound: orgNotFound
                 },
                 retry: 'unsafe',
                 deadline
             });
             try {
-                return v3Session(raw);
+                return { session: v3Session(raw), isNew: true };
             }
             catch (error) {
                 // A success status with no session in it: the create may well have happened.
@@ -739,11 +899,11 @@ function createV3Api(http, orgId) {
         async listByTag(tag, deadline) {
             const found = [];
             let after;
-            for (let page = 0; page < MAX_LIST_PAGES; page++) {
+            for (let page = 0; page < v3_MAX_LIST_PAGES; page++) {
                 const raw = await http.request({
                     method: 'GET',
                     path: sessions,
-                    query: { tags: [tag], first: PAGE_SIZE, after },
+                    query: { tags: [tag], first: v3_PAGE_SIZE, after },
                     operation: { description: `list the sessions tagged "${tag}"`, permission: VIEW, notFound: orgNotFound },
                     retry: 'safe',
                     deadline
@@ -790,24 +950,48 @@ function createV3Api(http, orgId) {
         }
     };
 }
+/** The v3 API: /v3/organizations/{org_id}/sessions. */
+function createV3Api(http, orgId) {
+    return orgSessionsApi(http, orgId, { version: 'v3', prefix: '/v3', createBody: v3CreateBody });
+}
+
+;// CONCATENATED MODULE: ./src/devin/v3beta1.ts
+
+/** Fields v3 has that the v3beta1 create body does not (the seed page for v3beta1 lists none of them). */
+const V3_ONLY = ['devin_mode', 'platform', 'resumable', 'structured_output_required'];
+/** The v3beta1 create body: v3's fields that v3beta1 has, plus advanced_mode. */
+function v3beta1CreateBody(request) {
+    const body = v3CreateBody(request);
+    for (const field of V3_ONLY)
+        delete body[field];
+    if (request.advancedMode !== undefined)
+        body.advanced_mode = request.advancedMode;
+    return body;
+}
+/**
+ * The v3beta1 API: /v3beta1/organizations/{org_id}/sessions, with the same responses as v3 except
+ * that `status_detail` may be missing; the session model then carries the status alone, which the
+ * outcome rules read as "still working" until the status itself says otherwise.
+ */
+function createV3beta1Api(http, orgId) {
+    return orgSessionsApi(http, orgId, { version: 'v3beta1', prefix: '/v3beta1', createBody: v3beta1CreateBody });
+}
 
 ;// CONCATENATED MODULE: ./src/devin/client.ts
+
+
 
 /** The organization placeholder shown in a dry run when the org is discovered only at run time. */
 const ORG_PLACEHOLDER = '{org_id}';
 /**
- * The adapter for the chosen API version, with the organization resolved. `discover: false` (dry
- * runs) never calls Devin and leaves a placeholder where the organization would be.
+ * The adapter for the chosen API version, with the organization resolved where the version has one.
+ * `discover: false` (dry runs) never calls Devin and leaves a placeholder where the organization would be.
  */
 async function connect(http, connection, deadline, discover = true) {
-    switch (connection.apiVersion) {
-        case 'v3': {
-            const orgId = connection.orgId ?? (discover ? await discoverOrgId(http, deadline) : ORG_PLACEHOLDER);
-            return createV3Api(http, orgId);
-        }
-        default:
-            throw new Error(`api-version ${connection.apiVersion} is not supported by this release yet. Use a "cog_…" key with api-version "v3" (or "auto").`);
-    }
+    if (connection.apiVersion === 'v1')
+        return createV1Api(http);
+    const orgId = connection.orgId ?? (discover ? await discoverOrgId(http, deadline) : ORG_PLACEHOLDER);
+    return connection.apiVersion === 'v3beta1' ? createV3beta1Api(http, orgId) : createV3Api(http, orgId);
 }
 
 ;// CONCATENATED MODULE: ./src/devin/http.ts
@@ -982,8 +1166,6 @@ function errorCode(error) {
 }
 
 ;// CONCATENATED MODULE: ./src/devin/session.ts
-/** The versions this release has an adapter for. */
-const SUPPORTED_VERSIONS = ['v3'];
 const DEVIN_MODES = ['normal', 'fast', 'lite', 'ultra', 'fusion'];
 const ADVANCED_MODES = ['analyze', 'create', 'improve', 'batch', 'manage'];
 /**
@@ -1066,7 +1248,13 @@ async function openSession(api, open, deadline, deps) {
     for (let attempt = 1; attempt <= MAX_CREATE_ATTEMPTS; attempt++) {
         let failure;
         try {
-            const created = await api.create(open.request, deadline);
+            const { session: created, isNew } = await api.create(open.request, deadline);
+            if (!isNew) {
+                // v1's idempotent create answered with a session it already had: a reuse, as by key.
+                deps.onSession(created, false);
+                deps.info(`Devin returned its existing session ${created.id} for this request: ${created.url}`);
+                return deliverMessage(api, created, false, open.message, deadline, deps);
+            }
             deps.info(`Opened Devin session ${created.id}: ${created.url}`);
             return open.reuse ? await settleRace(api, open, created, known, deadline, deps) : opened(created, deps);
         }
@@ -8789,11 +8977,8 @@ async function parseInputs(getInput, readFile, context) {
             warnings.push(`${ignored.join(', ')} ${ignored.length === 1 ? 'is' : 'are'} ignored with session-id: the session already exists; use message to tell it something.`);
     }
     const apiVersion = resolveApiVersion(apiKey, apiVersionInput, request, problems);
-    if (apiVersion !== undefined) {
+    if (apiVersion !== undefined)
         checkFieldsForVersion(request, apiVersion, problems);
-        if (!SUPPORTED_VERSIONS.includes(apiVersion))
-            problems.push(unsupportedVersion(apiVersion, apiVersionInput));
-    }
     checkAdvancedModeNeeds(request, problems);
     if (problems.length > 0)
         throw new InputError(problems);
@@ -8878,15 +9063,6 @@ function resolveApiVersion(apiKey, requested, request, problems) {
         return undefined;
     }
     return requested;
-}
-/** Names the input that chose a version this release cannot speak yet. */
-function unsupportedVersion(version, requested) {
-    const accepted = `Accepted: a "cog_…" key with api-version ${SUPPORTED_VERSIONS.map((v) => `"${v}"`).join(' or ')} (or "auto").`;
-    if (requested !== 'auto')
-        return `${Input.ApiVersion}: "${version}" is not supported by this release yet. ${accepted}`;
-    if (version === 'v1')
-        return `${Input.ApiKey}: an "apk_…" key selects the v1 API, which this release does not support yet. ${accepted}`;
-    return `${Input.AdvancedMode}: needs the ${version} API, which this release does not support yet. ${accepted}`;
 }
 /** Input names of the optional request fields, for messages. */
 const inputs_FIELD_INPUTS = {
@@ -10096,7 +10272,9 @@ async function waitAndJudge(api, session, settings, report, deps, publish, redac
     if (result.outcome === 'timeout' && wait.onTimeout === 'terminate') {
         try {
             // Devin answers with the ended session: its status is the last one, and the outputs say so.
-            const ended = await api.terminate(result.session.id, deps.clock.now() + CLEANUP_DEADLINE_MS);
+            const endBy = deps.clock.now() + CLEANUP_DEADLINE_MS;
+            // v3 answers with the ended session; v1 answers without it, so it is read once more.
+            const ended = (await api.terminate(result.session.id, endBy)) ?? (await api.get(result.session.id, endBy).catch(() => undefined));
             if (ended !== undefined)
                 report.session = ended;
             report.terminated = true;

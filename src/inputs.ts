@@ -6,7 +6,6 @@ import {
   type ApiVersion,
   DEVIN_MODES,
   type OptionalRequestField,
-  SUPPORTED_VERSIONS,
   type SessionRequest,
   type SessionSecret,
   normalizeSessionId
@@ -207,10 +206,7 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
   }
 
   const apiVersion = resolveApiVersion(apiKey, apiVersionInput, request, problems)
-  if (apiVersion !== undefined) {
-    checkFieldsForVersion(request, apiVersion, problems)
-    if (!SUPPORTED_VERSIONS.includes(apiVersion)) problems.push(unsupportedVersion(apiVersion, apiVersionInput))
-  }
+  if (apiVersion !== undefined) checkFieldsForVersion(request, apiVersion, problems)
   checkAdvancedModeNeeds(request, problems)
 
   if (problems.length > 0) throw new InputError(problems)
@@ -299,14 +295,6 @@ function resolveApiVersion(
     return undefined
   }
   return requested
-}
-
-/** Names the input that chose a version this release cannot speak yet. */
-function unsupportedVersion(version: ApiVersion, requested: string | undefined): string {
-  const accepted = `Accepted: a "cog_…" key with api-version ${SUPPORTED_VERSIONS.map((v) => `"${v}"`).join(' or ')} (or "auto").`
-  if (requested !== 'auto') return `${Input.ApiVersion}: "${version}" is not supported by this release yet. ${accepted}`
-  if (version === 'v1') return `${Input.ApiKey}: an "apk_…" key selects the v1 API, which this release does not support yet. ${accepted}`
-  return `${Input.AdvancedMode}: needs the ${version} API, which this release does not support yet. ${accepted}`
 }
 
 /** Input names of the optional request fields, for messages. */

@@ -273,7 +273,9 @@ async function waitAndJudge(
   if (result.outcome === 'timeout' && wait.onTimeout === 'terminate') {
     try {
       // Devin answers with the ended session: its status is the last one, and the outputs say so.
-      const ended = await api.terminate(result.session.id, deps.clock.now() + CLEANUP_DEADLINE_MS)
+      const endBy = deps.clock.now() + CLEANUP_DEADLINE_MS
+      // v3 answers with the ended session; v1 answers without it, so it is read once more.
+      const ended = (await api.terminate(result.session.id, endBy)) ?? (await api.get(result.session.id, endBy).catch(() => undefined))
       if (ended !== undefined) report.session = ended
       report.terminated = true
       runner.info(`Ended session ${result.session.id} because the wait timed out (on-timeout: terminate).`)

@@ -12,7 +12,6 @@ function getter(overrides: Inputs): (name: InputName) => string {
 
 const noFiles = () => undefined
 const CONTEXT = { event: 'workflow_dispatch', hasDefaultPrompt: false }
-const UNSUPPORTED = 'Accepted: a "cog_…" key with api-version "v3" (or "auto").'
 
 async function parse(overrides: Inputs, files: Record<string, string> = {}): Promise<Settings> {
   return parseInputs(getter(overrides), (path) => files[path], CONTEXT)
@@ -202,16 +201,24 @@ describe('parseInputs', () => {
   })
 
   describe('api-key and api-version', () => {
-    it('picks v3 for cog_ keys, v1 for apk_ keys and v3beta1 when asked, and says which this release lacks', async () => {
+    it('picks v3 for cog_ keys, v1 for apk_ keys, and v3beta1 when asked', async () => {
       expect((await parse({ 'api-key': 'cog_abc' })).apiVersion).toBe('v3')
       expect((await parse({ 'api-key': 'cog_abc', 'api-version': 'v3' })).apiVersion).toBe('v3')
-      expect(await problems({ 'api-key': 'apk_user_abc' })).toEqual([`api-key: an "apk_…" key selects the v1 API, which this release does not support yet. ${UNSUPPORTED}`])
-      expect(await problems({ 'api-key': 'apk_abc' })).toEqual([`api-key: an "apk_…" key selects the v1 API, which this release does not support yet. ${UNSUPPORTED}`])
-      expect(await problems({ 'api-key': 'cog_abc', 'api-version': 'v3beta1' })).toEqual([`api-version: "v3beta1" is not supported by this release yet. ${UNSUPPORTED}`])
+      expect((await parse({ 'api-key': 'apk_user_abc' })).apiVersion).toBe('v1')
+      expect((await parse({ 'api-key': 'apk_abc' })).apiVersion).toBe('v1')
+      expect((await parse({ 'api-key': 'apk_abc', 'api-version': 'v1' })).apiVersion).toBe('v1')
+      expect((await parse({ 'api-key': 'cog_abc', 'api-version': 'v3beta1' })).apiVersion).toBe('v3beta1')
     })
 
     it('picks v3beta1 when advanced-mode is set with a cog_ key', async () => {
-      expect(await problems({ 'api-key': 'cog_abc', 'advanced-mode': 'manage' })).toEqual([`advanced-mode: needs the v3beta1 API, which this release does not support yet. ${UNSUPPORTED}`])
+      expect((await parse({ 'api-key': 'cog_abc', 'advanced-mode': 'manage' })).apiVersion).toBe('v3beta1')
+      expect((await parse({ 'api-key': 'cog_abc', 'advanced-mode': 'improve', 'child-playbook-id': 'pb-1' })).request).toMatchObject({ advancedMode: 'improve', childPlaybookId: 'pb-1' })
+    })
+
+    it('refuses advanced-mode with a v1 key or an explicit v3', async () => {
+      expect(await problems({ 'api-key': 'apk_abc', 'advanced-mode': 'manage' })).toEqual([
+        'advanced-mode: the v1 API has no such field; it exists in v3beta1. Remove the input or use api-version: v3beta1 (with a key of that version).'
+      ])
     })
 
     it('refuses a key of the other version, without quoting the key', async () => {
@@ -250,15 +257,19 @@ describe('parseInputs', () => {
       ])
       expect(await problems({ 'api-key': 'apk_x', 'devin-mode': 'fast', repos: 'a/b' })).toEqual([
         'repos: the v1 API has no such field; it exists in v3 and v3beta1. Remove the input or use api-version: v3 (with a key of that version).',
-        'devin-mode: the v1 API has no such field; it exists in v3. Remove the input or use api-version: v3 (with a key of that version).',
-        `api-key: an "apk_…" key selects the v1 API, which this release does not support yet. ${UNSUPPORTED}`
+        'devin-mode: the v1 API has no such field; it exists in v3. Remove the input or use api-version: v3 (with a key of that version).'
+      ])
+      expect(await problems({ 'api-key': 'cog_x', 'api-version': 'v3beta1', 'devin-mode': 'fast', 'structured-output-required': 'true' })).toEqual([
+        'structured-output-required: the v3beta1 API has no such field; it exists in v3. Remove the input or use api-version: v3 (with a key of that version).',
+        'devin-mode: the v3beta1 API has no such field; it exists in v3. Remove the input or use api-version: v3 (with a key of that version).'
       ])
     })
 
     it('checks what each advanced mode needs', async () => {
-      const unsupported = `advanced-mode: needs the v3beta1 API, which this release does not support yet. ${UNSUPPORTED}`
-      expect(await problems({ 'advanced-mode': 'analyze' })).toEqual([unsupported, 'advanced-mode: "analyze" needs session-links, the sessions to analyze.'])
-      expect(await problems({ 'advanced-mode': 'batch' })).toEqual([unsupported, 'advanced-mode: "batch" needs child-playbook-id.'])
+      expect(await problems({ 'advanced-mode': 'analyze' })).toEqual(['advanced-mode: "analyze" needs session-links, the sessions to analyze.'])
+      expect(await problems({ 'advanced-mode': 'batch' })).toEqual(['advanced-mode: "batch" needs child-playbook-id.'])
+      expect(await problems({ 'advanced-mode': 'improve' })).toEqual(['advanced-mode: "improve" needs child-playbook-id.'])
+      expect((await parse({ 'advanced-mode': 'analyze', 'session-links': 'https://app.devin.ai/sessions/devin-1' })).apiVersion).toBe('v3beta1')
     })
   })
 

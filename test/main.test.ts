@@ -200,11 +200,6 @@ describe('run', () => {
       expect(runner.summary).toContain('**The step failed.**')
       expect(runner.summary).toContain('| Session | [devin-9](https://app.devin.ai/sessions/devin-9) |')
     })
-
-    it('reports an API version this release lacks as an input error, before any request', async () => {
-      const runner = await runAction({ 'api-key': 'apk_user_abc' })
-      expect(runner.failed).toBe('Invalid input: api-key: an "apk_…" key selects the v1 API, which this release does not support yet. Accepted: a "cog_…" key with api-version "v3" (or "auto").')
-    })
   })
 
   describe('wait', () => {

@@ -7,6 +7,12 @@ export interface WireRequest {
   body: Record<string, unknown>
 }
 
+/** A create's answer: the session, and whether Devin made a new one (v1's idempotent create may return an existing one). */
+export interface Created {
+  session: Session
+  isNew: boolean
+}
+
 /**
  * The operations the action needs, implemented once per API version. Everything outside the adapters
  * works with this interface and the Session model, never with a version's own shapes.
@@ -18,7 +24,7 @@ export interface DevinApi {
   /** The create request for a SessionRequest, without sending it. */
   describeCreate(request: SessionRequest): WireRequest
   /** Creates a session. Not retried once it may have reached Devin: the caller reconciles by tag. */
-  create(request: SessionRequest, deadline: number): Promise<Session>
+  create(request: SessionRequest, deadline: number): Promise<Created>
   get(sessionId: string, deadline: number): Promise<Session>
   /** Every session carrying the tag, read across pages (bounded). */
   listByTag(tag: string, deadline: number): Promise<Session[]>

@@ -77,7 +77,13 @@ export async function openSession(api: DevinApi, open: OpenRequest, deadline: nu
   for (let attempt = 1; attempt <= MAX_CREATE_ATTEMPTS; attempt++) {
     let failure: DevinApiError
     try {
-      const created = await api.create(open.request, deadline)
+      const { session: created, isNew } = await api.create(open.request, deadline)
+      if (!isNew) {
+        // v1's idempotent create answered with a session it already had: a reuse, as by key.
+        deps.onSession(created, false)
+        deps.info(`Devin returned its existing session ${created.id} for this request: ${created.url}`)
+        return deliverMessage(api, created, false, open.message, deadline, deps)
+      }
       deps.info(`Opened Devin session ${created.id}: ${created.url}`)
       return open.reuse ? await settleRace(api, open, created, known, deadline, deps) : opened(created, deps)
     } catch (error) {

@@ -1,9 +1,6 @@
 /** The Devin API versions the action can speak. */
 export type ApiVersion = 'v3' | 'v3beta1' | 'v1'
 
-/** The versions this release has an adapter for. */
-export const SUPPORTED_VERSIONS: readonly ApiVersion[] = ['v3']
-
 export const DEVIN_MODES = ['normal', 'fast', 'lite', 'ultra', 'fusion'] as const
 export type DevinMode = (typeof DEVIN_MODES)[number]
 

@@ -81,36 +81,46 @@ export async function discoverOrgId(http: DevinHttp, deadline: number): Promise<
   return orgId
 }
 
-/** The v3 API: /v3/organizations/{org_id}/sessions. */
-export function createV3Api(http: DevinHttp, orgId: string): DevinApi {
-  const sessions = `/v3/organizations/${encodeURIComponent(orgId)}/sessions`
+/** How the organization-scoped APIs (v3 and v3beta1) differ: the path and the create body. */
+export interface OrgSessionsFlavour {
+  version: 'v3' | 'v3beta1'
+  prefix: '/v3' | '/v3beta1'
+  createBody(request: SessionRequest): Record<string, unknown>
+}
+
+/**
+ * The organization-scoped sessions API: {prefix}/organizations/{org_id}/sessions. v3 and v3beta1
+ * share its shape (SessionResponse, paginated lists, messages, DELETE to end).
+ */
+export function orgSessionsApi(http: DevinHttp, orgId: string, flavour: OrgSessionsFlavour): DevinApi {
+  const sessions = `${flavour.prefix}/organizations/${encodeURIComponent(orgId)}/sessions`
   const sessionPath = (id: string) => `${sessions}/${encodeURIComponent(id)}`
   const orgNotFound = `Check org-id ("${orgId}") and that the key belongs to that organization.`
   const sessionNotFound = (id: string) => `Check session-id ("${id}"), org-id ("${orgId}") and that the session belongs to that organization.`
 
   return {
-    version: 'v3',
+    version: flavour.version,
     orgId,
 
     describeCreate(request: SessionRequest): WireRequest {
-      return { method: 'POST', url: http.url(sessions), body: v3CreateBody(request) }
+      return { method: 'POST', url: http.url(sessions), body: flavour.createBody(request) }
     },
 
     async create(request, deadline) {
       const raw = await http.request({
         method: 'POST',
         path: sessions,
-        body: v3CreateBody(request),
+        body: flavour.createBody(request),
         operation: {
           description: 'create a session',
-          permission: request.createAsUserId !== undefined ? `${MANAGE} and ImpersonateOrgSessions` : MANAGE,
+          permission: [MANAGE, request.createAsUserId !== undefined ? 'ImpersonateOrgSessions' : '', request.advancedMode !== undefined ? 'UseDevinExpert' : ''].filter(Boolean).join(' and '),
           notFound: orgNotFound
         },
         retry: 'unsafe',
         deadline
       })
       try {
-        return v3Session(raw)
+        return { session: v3Session(raw), isNew: true }
       } catch (error) {
         // A success status with no session in it: the create may well have happened.
         throw new DevinApiError(`${(error as Error).message}, in answer to the create request`, { status: 200, reached: 'maybe', attempts: 1 })
@@ -180,4 +190,9 @@ export function createV3Api(http: DevinHttp, orgId: string): DevinApi {
       }
     }
   }
+}
+
+/** The v3 API: /v3/organizations/{org_id}/sessions. */
+export function createV3Api(http: DevinHttp, orgId: string): DevinApi {
+  return orgSessionsApi(http, orgId, { version: 'v3', prefix: '/v3', createBody: v3CreateBody })
 }

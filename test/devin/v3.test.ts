@@ -74,7 +74,7 @@ describe('v3 adapter', () => {
         return true
       })
       .reply(200, v3SessionBody({ session_id: 'devin-9', status: 'new' }))
-    const session = await v3.create(everyField, deadline)
+    const { session } = await v3.create(everyField, deadline)
     expect(sent).toEqual(expected)
     expect(session).toMatchObject({ id: 'devin-9', url: 'https://app.devin.ai/sessions/devin-9', status: 'new', pullRequests: [] })
     expect(scope.isDone()).toBe(true)

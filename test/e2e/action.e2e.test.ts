@@ -192,4 +192,34 @@ describe('the bundled action', { timeout: 60_000 }, () => {
       expect(devin.requests.length).toBe(before)
     })
   })
+
+  describe('every API version', () => {
+    it.concurrent('v1: an apk_ key opens a session with idempotent: true and waits on status_enum', async () => {
+      const devin = await emulator({ scenario: 'finished' })
+      const key = 'apk_user_e2eV1KeyNeverPrinted0123456789'
+      const { main } = await runBundledAction({ inputs: { ...inputs(devin, { wait: 'stopped', 'poll-interval': '5s' }), 'api-key': key, 'org-id': '' } })
+      expect(main.exitCode, main.stdout).toBe(0)
+      expect(devin.requests.last('POST')?.path).toBe('/v1/sessions')
+      expect(devin.requests.last('POST')?.body).toMatchObject({ idempotent: true })
+      expect(main.outputs).toMatchObject({ outcome: 'finished', 'status-detail': 'finished' })
+      expect(main.outputs['pull-request-url']).toMatch(/^https:\/\/github\.com\//)
+      expectSecretsAbsent(main, [key])
+    })
+
+    it.concurrent('v3beta1: advanced-mode selects it, and a wait ends on the status alone', async () => {
+      const devin = await emulator({ scenario: 'exit' })
+      const { main } = await runBundledAction({ inputs: inputs(devin, { 'advanced-mode': 'manage', wait: 'stopped', 'poll-interval': '5s' }) })
+      expect(main.exitCode, main.stdout).toBe(0)
+      expect(devin.requests.last('POST')?.path).toBe('/v3beta1/organizations/org-e2e/sessions')
+      expect(devin.requests.last('POST')?.body).toMatchObject({ advanced_mode: 'manage' })
+      expect(main.outputs).toMatchObject({ outcome: 'exited', status: 'exit', 'status-detail': '' })
+    })
+
+    it.concurrent('v3beta1 with status_detail: waits until finished', async () => {
+      const devin = await emulator({ scenario: 'finished', v3beta1StatusDetail: true })
+      const { main } = await runBundledAction({ inputs: inputs(devin, { 'api-version': 'v3beta1', wait: 'stopped', 'poll-interval': '5s' }) })
+      expect(main.exitCode, main.stdout).toBe(0)
+      expect(main.outputs.outcome).toBe('finished')
+    })
+  })
 })

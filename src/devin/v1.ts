@@ -1,0 +1,168 @@
+import type { DevinApi, WireRequest } from './api.js'
+import { DevinApiError } from './errors.js'
+import type { DevinHttp } from './http.js'
+import type { Session, SessionRequest } from './session.js'
+
+/** Pages read at most when listing by tag, as on v3. */
+const MAX_LIST_PAGES = 10
+const PAGE_SIZE = 100
+
+/**
+ * v1's `status_enum` in the session model's terms (v3's status and status_detail), so one set of
+ * outcome rules serves every version: finished → finished, blocked → waiting for the user, expired →
+ * ended. The suspend and resume values are transitions of a session that is still going: they keep
+ * status "running", with the v1 value as the detail, which the outcome rules read as still working.
+ */
+const STATUS_ENUM: Record<string, { status: string; statusDetail?: string }> = {
+  working: { status: 'running', statusDetail: 'working' },
+  blocked: { status: 'running', statusDetail: 'waiting_for_user' },
+  finished: { status: 'running', statusDetail: 'finished' },
+  expired: { status: 'exit' }
+}
+
+/** The v1 create body: only the fields that are set, with `idempotent` always on. */
+export function v1CreateBody(request: SessionRequest): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    prompt: request.prompt,
+    idempotent: true,
+    title: request.title,
+    tags: request.tags,
+    playbook_id: request.playbookId,
+    knowledge_ids: request.knowledgeIds,
+    secret_ids: request.secretIds,
+    session_secrets: request.sessionSecrets?.map(({ key, value }) => ({ key, value, sensitive: true })),
+    max_acu_limit: request.maxAcuLimit,
+    structured_output_schema: request.structuredOutputSchema,
+    snapshot_id: request.snapshotId,
+    unlisted: request.unlisted
+  }
+  return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined))
+}
+
+/** The web link of a session, as v1's create answer gives it (its detail answers carry none). */
+function sessionUrl(id: string): string {
+  return `https://app.devin.ai/sessions/${id.replace(/^devin-/, '')}`
+}
+
+/** v1 may send structured output as a JSON string; it is parsed when it is one. */
+function structuredOutput(value: unknown): unknown {
+  if (typeof value !== 'string') return value ?? undefined
+  try {
+    return JSON.parse(value)
+  } catch {
+    return value
+  }
+}
+
+/** Maps a v1 GetSessionResponse or SessionSummary to the session model. */
+export function v1Session(raw: unknown): Session {
+  const record = (raw ?? {}) as Record<string, unknown>
+  if (typeof record.session_id !== 'string') {
+    throw new Error('Devin answered with an unexpected body (no session_id); check that api-url is the Devin API')
+  }
+  const statusEnum = typeof record.status_enum === 'string' ? record.status_enum : undefined
+  const mapped = statusEnum === undefined ? undefined : (STATUS_ENUM[statusEnum] ?? { status: 'running', statusDetail: statusEnum })
+  const created = typeof record.created_at === 'string' ? Date.parse(record.created_at) : Number.NaN
+  const pr = record.pull_request as { url?: unknown } | null | undefined
+  return {
+    id: record.session_id,
+    url: typeof record.url === 'string' && record.url !== '' ? record.url : sessionUrl(record.session_id),
+    status: mapped?.status ?? (typeof record.status === 'string' ? record.status : 'running'),
+    statusDetail: mapped?.statusDetail,
+    tags: Array.isArray(record.tags) ? record.tags.filter((tag): tag is string => typeof tag === 'string') : [],
+    createdAt: Number.isNaN(created) ? undefined : Math.floor(created / 1_000),
+    pullRequests: pr !== null && pr !== undefined && typeof pr.url === 'string' ? [{ url: pr.url, state: null }] : [],
+    structuredOutput: structuredOutput(record.structured_output),
+    isArchived: false
+  }
+}
+
+/** The v1 API: /v1/sessions, with apk_ keys. It has no organization in its paths. */
+export function createV1Api(http: DevinHttp): DevinApi {
+  const sessionPath = (id: string) => `/v1/sessions/${encodeURIComponent(id)}`
+  const sessionNotFound = (id: string) => `Check session-id ("${id}") and that the key's user can see that session.`
+
+  return {
+    version: 'v1',
+
+    describeCreate(request: SessionRequest): WireRequest {
+      return { method: 'POST', url: http.url('/v1/sessions'), body: v1CreateBody(request) }
+    },
+
+    async create(request, deadline) {
+      const raw = await http.request<Record<string, unknown> | null>({
+        method: 'POST',
+        path: '/v1/sessions',
+        body: v1CreateBody(request),
+        operation: { description: 'create a session', notFound: 'Check api-url: it must be the base URL of the Devin API.' },
+        retry: 'unsafe',
+        deadline
+      })
+      const id = raw?.session_id
+      if (typeof id !== 'string') {
+        // A success status with no session in it: the create may well have happened.
+        throw new DevinApiError('Devin answered the create request without a session_id; check that api-url is the Devin API', { status: 200, reached: 'maybe', attempts: 1 })
+      }
+      // The create answer has no status; a session Devin just made is new.
+      const session: Session = { id, url: typeof raw?.url === 'string' ? raw.url : sessionUrl(id), status: 'new', tags: request.tags, pullRequests: [], isArchived: false }
+      return { session, isNew: raw?.is_new_session !== false }
+    },
+
+    async get(sessionId, deadline) {
+      const raw = await http.request({
+        method: 'GET',
+        path: sessionPath(sessionId),
+        operation: { description: `read session ${sessionId}`, notFound: sessionNotFound(sessionId) },
+        retry: 'safe',
+        deadline
+      })
+      return v1Session(raw)
+    },
+
+    async listByTag(tag, deadline) {
+      const found: Session[] = []
+      for (let page = 0; page < MAX_LIST_PAGES; page++) {
+        const raw = await http.request<Record<string, unknown> | null>({
+          method: 'GET',
+          path: '/v1/sessions',
+          query: { tags: [tag], limit: PAGE_SIZE, offset: page * PAGE_SIZE },
+          operation: { description: `list the sessions tagged "${tag}"` },
+          retry: 'safe',
+          deadline
+        })
+        const items = Array.isArray(raw?.sessions) ? raw.sessions : []
+        // The filter's exact semantics are not documented, so the tag is checked here again.
+        for (const item of items) {
+          const session = v1Session(item)
+          if (session.tags.includes(tag)) found.push(session)
+        }
+        if (items.length < PAGE_SIZE) break
+      }
+      return found
+    },
+
+    async sendMessage(sessionId, message, deadline) {
+      await http.request({
+        method: 'POST',
+        path: `${sessionPath(sessionId)}/message`,
+        body: { message },
+        operation: { description: `send a message to session ${sessionId}`, notFound: sessionNotFound(sessionId) },
+        retry: 'unsafe',
+        deadline
+      })
+      // v1 answers null: the session's new state is learned by reading it, when needed.
+      return undefined
+    },
+
+    async terminate(sessionId, deadline) {
+      await http.request({
+        method: 'DELETE',
+        path: sessionPath(sessionId),
+        operation: { description: `end session ${sessionId}`, notFound: sessionNotFound(sessionId) },
+        retry: 'safe',
+        deadline
+      })
+      return undefined
+    }
+  }
+}
