@@ -8,6 +8,13 @@ export default defineConfig({
     testTimeout: 20_000,
     // The end-to-end tests mostly wait on polling intervals; they run side by side.
     maxConcurrency: 16,
-    pool: 'forks'
+    pool: 'forks',
+    coverage: {
+      provider: 'v8',
+      // The action's own code; the emulator and scripts are tools, and the bundle is measured by the e2e tests.
+      include: ['src/**/*.ts'],
+      reporter: ['text-summary', 'text'],
+      thresholds: { lines: 90 }
+    }
   }
 })

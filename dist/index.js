@@ -713,10 +713,21 @@ function createV1Api(http) {
             const id = raw?.session_id;
             if (typeof id !== 'string') {
                 // A success status with no session in it: the create may well have happened.
-                throw new DevinApiError('Devin answered the create request without a session_id; check that api-url is the Devin API', { status: 200, reached: 'maybe', attempts: 1 });
+                throw new DevinApiError('Devin answered the create request without a session_id; check that api-url is the Devin API', {
+                    status: 200,
+                    reached: 'maybe',
+                    attempts: 1
+                });
             }
             // The create answer has no status; a session Devin just made is new.
-            const session = { id, url: typeof raw?.url === 'string' ? raw.url : sessionUrl(id), status: 'new', tags: request.tags, pullRequests: [], isArchived: false };
+            const session = {
+                id,
+                url: typeof raw?.url === 'string' ? raw.url : sessionUrl(id),
+                status: 'new',
+                tags: request.tags,
+                pullRequests: [],
+                isArchived: false
+            };
             return { session, isNew: raw?.is_new_session !== false };
         },
         async get(sessionId, deadline) {
@@ -872,7 +883,9 @@ function orgSessionsApi(http, orgId, flavour) {
                 body: flavour.createBody(request),
                 operation: {
                     description: 'create a session',
-                    permission: [MANAGE, request.createAsUserId !== undefined ? 'ImpersonateOrgSessions' : '', request.advancedMode !== undefined ? 'UseDevinExpert' : ''].filter(Boolean).join(' and '),
+                    permission: [MANAGE, request.createAsUserId !== undefined ? 'ImpersonateOrgSessions' : '', request.advancedMode !== undefined ? 'UseDevinExpert' : '']
+                        .filter(Boolean)
+                        .join(' and '),
                     notFound: orgNotFound
                 },
                 retry: 'unsafe',
@@ -8715,7 +8728,10 @@ const MAX_USER_TEXT_BYTES = 16 * 1024;
  * zero-width and joiner characters, bidirectional overrides and isolates, invisible separators,
  * variation selectors, and the Unicode tag block (used to smuggle hidden ASCII).
  */
-const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFFB]|[\u{1D173}-\u{1D17A}]|[\u{E0000}-\u{E007F}]|[\u{E0100}-\u{E01EF}]/gu;
+// The whole point of this expression is to match control and combining characters.
+const INVISIBLE = 
+// eslint-disable-next-line no-control-regex, no-misleading-character-class
+/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFFB]|[\u{1D173}-\u{1D17A}]|[\u{E0000}-\u{E007F}]|[\u{E0100}-\u{E01EF}]/gu;
 /**
  * User-written text made safe to quote: invisible and control characters removed, line endings
  * normalized, and capped at 16 KiB with a note saying how much was cut.
@@ -8728,7 +8744,10 @@ function sanitizeUserText(text) {
         return visible;
     const note = `\n[… ${bytes - MAX_USER_TEXT_BYTES} more bytes cut]`;
     // Cut on a code point boundary, so no character is split in half.
-    const kept = Buffer.from(visible, 'utf8').subarray(0, MAX_USER_TEXT_BYTES - Buffer.byteLength(note, 'utf8')).toString('utf8').replace(/\uFFFD$/, '');
+    const kept = Buffer.from(visible, 'utf8')
+        .subarray(0, MAX_USER_TEXT_BYTES - Buffer.byteLength(note, 'utf8'))
+        .toString('utf8')
+        .replace(/\uFFFD$/, '');
     return `${kept}${note}`;
 }
 const OPEN = '<<<USER_TEXT';
@@ -9335,7 +9354,10 @@ function instructionOf(trigger, phrase) {
     const match = phrasePattern(phrase).exec(text);
     if (match === null)
         return undefined;
-    const after = text.slice(match.index + match[0].length).replace(/^[\s,:;.!-]+/, '').trim();
+    const after = text
+        .slice(match.index + match[0].length)
+        .replace(/^[\s,:;.!-]+/, '')
+        .trim();
     return after !== '' ? after : `${text.slice(0, match.index)}${text.slice(match.index + match[0].length)}`.trim();
 }
 /**
@@ -9347,7 +9369,9 @@ function usersToCheck(trigger) {
     const labelled = trigger.event === 'issues' && (trigger.action === 'labeled' || trigger.action === 'assigned');
     const writer = labelled
         ? undefined
-        : (trigger.comment?.author ?? (trigger.event === 'issues' ? trigger.issue?.author : undefined) ?? (PULL_REQUEST_EVENTS.has(trigger.event) ? trigger.pullRequest?.author : undefined));
+        : (trigger.comment?.author ??
+            (trigger.event === 'issues' ? trigger.issue?.author : undefined) ??
+            (PULL_REQUEST_EVENTS.has(trigger.event) ? trigger.pullRequest?.author : undefined));
     return [...new Set([trigger.actor, writer].filter((user) => user !== undefined && user !== ''))];
 }
 /**
@@ -9426,7 +9450,7 @@ function createGitHub(token, apiUrl, repository) {
     let octokit;
     const client = () => {
         if (token === '')
-            return Promise.reject(new Error('github-token is empty; pass a token (the default is the job\'s GITHUB_TOKEN)'));
+            return Promise.reject(new Error("github-token is empty; pass a token (the default is the job's GITHUB_TOKEN)"));
         octokit ??= __nccwpck_require__.e(/* import() */ 413).then(__nccwpck_require__.bind(__nccwpck_require__, 2413)).then(({ getOctokit }) => getOctokit(token, { baseUrl: apiUrl }));
         return octokit;
     };
@@ -9448,7 +9472,9 @@ function createGitHub(token, apiUrl, repository) {
             catch (error) {
                 if (githubStatus(error) === 404)
                     return undefined;
-                throw new Error(`Could not check ${user}'s permission on ${repository} (${client_describe(error)}). The github-token needs read access to the repository's collaborators; the default GITHUB_TOKEN has it.`);
+                throw new Error(`Could not check ${user}'s permission on ${repository} (${client_describe(error)}). The github-token needs read access to the repository's collaborators; the default GITHUB_TOKEN has it.`, {
+                    cause: error
+                });
             }
         },
         async listComments(issueNumber) {
@@ -9535,7 +9561,9 @@ const MARKER_PREFIX = '<!-- devin-session-action:';
  * leg its own idempotency-key, or comment: false.)
  */
 function commentMarker(where, idempotencyKey) {
-    const digest = (0,external_node_crypto_.createHash)('sha256').update(`${where.workflow}\n${where.job}\n${where.step}\n${idempotencyKey ?? ''}`).digest('hex');
+    const digest = (0,external_node_crypto_.createHash)('sha256')
+        .update(`${where.workflow}\n${where.job}\n${where.step}\n${idempotencyKey ?? ''}`)
+        .digest('hex');
     return `${MARKER_PREFIX}${digest.slice(0, 16)} -->`;
 }
 const OUTCOME_WORDS = {
@@ -9552,7 +9580,9 @@ const OUTCOME_WORDS = {
  * backticks to break out of a code span, and no mention that would ping anyone.
  */
 function plain(text) {
-    return escapeText(text).replace(/`/g, "'").replace(/@(?=[A-Za-z0-9])/g, '@\u200b');
+    return escapeText(text)
+        .replace(/`/g, "'")
+        .replace(/@(?=[A-Za-z0-9])/g, '@\u200b');
 }
 /**
  * The comment's markdown for what the report knows: the session link, where it stands, its pull
@@ -9773,7 +9803,8 @@ function reportOutputs(report) {
         outputs[Output.StatusDetail] = session.statusDetail ?? '';
         outputs[Output.PullRequests] = JSON.stringify(session.pullRequests.map(({ url, state }) => ({ url, state })));
         outputs[Output.PullRequestUrl] = session.pullRequests[0]?.url ?? '';
-        outputs[Output.StructuredOutput] = session.structuredOutput === undefined || session.structuredOutput === null ? '' : JSON.stringify(session.structuredOutput);
+        outputs[Output.StructuredOutput] =
+            session.structuredOutput === undefined || session.structuredOutput === null ? '' : JSON.stringify(session.structuredOutput);
         outputs[Output.AcusConsumed] = String(session.acusConsumed ?? 0);
     }
     if (report.isNew !== undefined)
@@ -9961,6 +9992,17 @@ function pullRequestFrom(pr) {
         isFork: headRepo === '' || headRepo.toLowerCase() !== baseRepo.toLowerCase()
     };
 }
+/** The event payload as an object; an absent or unreadable payload reads as an empty one. */
+function parsePayload(text) {
+    if (text === undefined)
+        return {};
+    try {
+        return trigger_record(JSON.parse(text)) ?? {};
+    }
+    catch {
+        return {};
+    }
+}
 /**
  * Reads the trigger from the runner's environment and the event payload. This module is the only
  * reader of either: everything else works with the typed Trigger.
@@ -9970,13 +10012,7 @@ function readTrigger(env, payloadText) {
     const serverUrl = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '');
     const runId = env.GITHUB_RUN_ID ?? '';
     const runAttempt = env.GITHUB_RUN_ATTEMPT ?? '1';
-    let payload = {};
-    try {
-        payload = trigger_record(payloadText === undefined ? {} : JSON.parse(payloadText)) ?? {};
-    }
-    catch {
-        payload = {};
-    }
+    const payload = parsePayload(payloadText);
     const sender = trigger_record(payload.sender);
     const trigger = {
         repo,
@@ -10238,7 +10274,13 @@ async function waitAndJudge(api, session, settings, report, deps, publish, redac
     const { runner } = deps;
     const { wait } = settings;
     // Saved before the wait, so a cancelled job's post step knows which session to end.
-    const waiting = { sessionId: session.id, orgId: api.orgId, apiVersion: api.version, apiUrl: settings.apiUrl, terminateOnCancel: wait.terminateOnCancel };
+    const waiting = {
+        sessionId: session.id,
+        orgId: api.orgId,
+        apiVersion: api.version,
+        apiUrl: settings.apiUrl,
+        terminateOnCancel: wait.terminateOnCancel
+    };
     runner.saveState(State.Waiting, JSON.stringify(waiting));
     runner.info(`Waiting up to ${formatDuration(wait.timeoutMs)} for the session to ${WAIT_GOALS[wait.mode]}.`);
     let result;

@@ -43,8 +43,7 @@ export function handleV1(req: ApiRequest, ctx: ApiContext): Reply {
 
 function route(req: ApiRequest): Target | 'method' | undefined {
   const [, collection, sessionId, sub, ...extra] = req.segments
-  const allow = (method: string, op: Operation): Target | 'method' =>
-    req.method === method ? { op, sessionId } : 'method'
+  const allow = (method: string, op: Operation): Target | 'method' => (req.method === method ? { op, sessionId } : 'method')
   if ((collection !== 'sessions' && collection !== 'session') || extra.length > 0) return undefined
   if (sessionId === undefined) {
     if (collection !== 'sessions') return undefined

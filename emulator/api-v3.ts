@@ -33,10 +33,7 @@ export function handleV3(version: V3Version, req: ApiRequest, ctx: ApiContext): 
 
   const key = checkKey(ctx.config, req.authorization, 'cog_')
   if (key !== 'ok') {
-    const detail =
-      key === 'missing'
-        ? 'Missing or invalid Authorization header'
-        : `Invalid API key: ${version} needs a service user credential (cog_...)`
+    const detail = key === 'missing' ? 'Missing or invalid Authorization header' : `Invalid API key: ${version} needs a service user credential (cog_...)`
     return problem(401, detail, req.path)
   }
   if (target.orgId !== undefined && target.orgId !== ctx.config.orgId) {

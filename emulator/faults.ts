@@ -112,7 +112,7 @@ export function checkFaultSpec(spec: unknown): asserts spec is FaultSpec {
     try {
       toRegExp(s['path'])
     } catch (error) {
-      throw new TypeError(`fault path is not a valid regular expression: ${(error as Error).message}`)
+      throw new TypeError(`fault path is not a valid regular expression: ${(error as Error).message}`, { cause: error })
     }
   }
   const times = s['times']

@@ -78,12 +78,7 @@ const WORK_THEN_FINISH: readonly LifecycleState[] = [
   { status: 'running', status_detail: 'finished', message: 'Done with your follow-up.' }
 ]
 
-function scenario(
-  name: string,
-  description: string,
-  states: readonly LifecycleState[],
-  afterMessage: readonly LifecycleState[] = WORK_THEN_FINISH
-): Scenario {
+function scenario(name: string, description: string, states: readonly LifecycleState[], afterMessage: readonly LifecycleState[] = WORK_THEN_FINISH): Scenario {
   return { name, description, states, afterMessage }
 }
 
@@ -130,11 +125,7 @@ const ALL: readonly Scenario[] = [
   // The spec lists `error` among the suspension reasons too, so `suspended:error` exists as a synonym.
   suspended('error'),
   ...SUSPENSION_REASONS.map(suspended),
-  scenario('exit', 'works, then the session ends (status exit)', [
-    NEW,
-    WORKING,
-    { status: 'exit', status_detail: null, acus_consumed: 1 }
-  ]),
+  scenario('exit', 'works, then the session ends (status exit)', [NEW, WORKING, { status: 'exit', status_detail: null, acus_consumed: 1 }]),
   scenario('unknown-status', 'passes through a status and detail the spec does not list, then finishes', [
     NEW,
     WORKING,

@@ -298,8 +298,7 @@ function faultReply(fault: Extract<Fault, { kind: 'status' }>, path: string): Re
 function send(res: ServerResponse, reply: Reply): number | undefined {
   if (res.destroyed || res.writableEnded) return undefined
   const contentType = reply.headers?.['content-type'] ?? 'application/json'
-  const text =
-    typeof reply.body === 'string' && contentType.startsWith('text/') ? reply.body : JSON.stringify(reply.body)
+  const text = typeof reply.body === 'string' && contentType.startsWith('text/') ? reply.body : JSON.stringify(reply.body)
   res.writeHead(reply.status, {
     ...reply.headers,
     'content-type': contentType,

@@ -144,14 +144,10 @@ const TYPE_ERRORS: Record<string, { type: string; msg: string }> = {
  * unless nothing else was reported at or below that location.
  */
 export function toFieldErrors(errors: readonly ErrorObject[]): FieldError[] {
-  const isNoise = (e: ErrorObject) =>
-    e.keyword === 'anyOf' || (e.keyword === 'type' && (e.params as { type?: unknown }).type === 'null')
+  const isNoise = (e: ErrorObject) => e.keyword === 'anyOf' || (e.keyword === 'type' && (e.params as { type?: unknown }).type === 'null')
   const useful = errors.filter((e) => !isNoise(e))
   const kept = errors.filter(
-    (e) =>
-      !isNoise(e) ||
-      (e.keyword === 'anyOf' &&
-        !useful.some((u) => u.instancePath === e.instancePath || u.instancePath.startsWith(`${e.instancePath}/`)))
+    (e) => !isNoise(e) || (e.keyword === 'anyOf' && !useful.some((u) => u.instancePath === e.instancePath || u.instancePath.startsWith(`${e.instancePath}/`)))
   )
   const out: FieldError[] = []
   const seen = new Set<string>()

@@ -50,7 +50,12 @@ async function measure(args: string[], env: Record<string, string>, rssFile: str
   current = undefined
   if (code !== 0) throw new Error(`${args.join(' ')} exited with ${code}`)
   if (run.first === undefined) throw new Error(`${args.join(' ')} sent no request`)
-  return { firstRequestMs: run.first - run.started, totalMs: ended - run.started, peakRssMb: Number(readFileSync(rssFile, 'utf8')) / 1024, requests: run.requests }
+  return {
+    firstRequestMs: run.first - run.started,
+    totalMs: ended - run.started,
+    peakRssMb: Number(readFileSync(rssFile, 'utf8')) / 1024,
+    requests: run.requests
+  }
 }
 
 function median(values: number[]): number {
@@ -65,7 +70,11 @@ try {
   // One warm-up of each, not counted, so the first round does not pay for a cold file cache.
   const warm = prepareStep({ inputs: { 'api-key': KEY, 'api-url': emulator.url, 'org-id': 'org-bench', prompt: 'Benchmark run' } })
   await measure([bundle], warm.env, join(warm.ws.dir, 'rss'))
-  await measure([floorScript], { PATH: process.env.PATH ?? '', FLOOR_URL: `${emulator.url}/v3/organizations/org-bench/sessions`, FLOOR_KEY: KEY }, join(warm.ws.dir, 'rss-floor'))
+  await measure(
+    [floorScript],
+    { PATH: process.env.PATH ?? '', FLOOR_URL: `${emulator.url}/v3/organizations/org-bench/sessions`, FLOOR_KEY: KEY },
+    join(warm.ws.dir, 'rss-floor')
+  )
 
   for (let round = 0; round < ROUNDS; round++) {
     // Fresh runner files each round, prepared before the clock starts, as a runner prepares them.
@@ -84,8 +93,16 @@ try {
   await emulator.close()
 }
 
-const a = { first: median(actionSamples.map((s) => s.firstRequestMs)), total: median(actionSamples.map((s) => s.totalMs)), rss: median(actionSamples.map((s) => s.peakRssMb)) }
-const b = { first: median(floorSamples.map((s) => s.firstRequestMs)), total: median(floorSamples.map((s) => s.totalMs)), rss: median(floorSamples.map((s) => s.peakRssMb)) }
+const a = {
+  first: median(actionSamples.map((s) => s.firstRequestMs)),
+  total: median(actionSamples.map((s) => s.totalMs)),
+  rss: median(actionSamples.map((s) => s.peakRssMb))
+}
+const b = {
+  first: median(floorSamples.map((s) => s.firstRequestMs)),
+  total: median(floorSamples.map((s) => s.totalMs)),
+  rss: median(floorSamples.map((s) => s.peakRssMb))
+}
 const distDir = join(here, '../dist')
 const bundleBytes = statSync(bundle).size
 const allBytes = readdirSync(distDir)
@@ -93,11 +110,14 @@ const allBytes = readdirSync(distDir)
   .reduce((sum, file) => sum + statSync(join(distDir, file)).size, 0)
 const requests = [...new Set(actionSamples.map((s) => s.requests))]
 
-const row = (label: string, action: string, floor: string, ratio: string) => `${label.padEnd(26)}${action.padStart(12)}${floor.padStart(12)}${ratio.padStart(14)}`
+const row = (label: string, action: string, floor: string, ratio: string) =>
+  `${label.padEnd(26)}${action.padStart(12)}${floor.padStart(12)}${ratio.padStart(14)}`
 console.log(`Node ${process.version} · ${ROUNDS} interleaved rounds · medians`)
 console.log(row('', '(a) action', '(b) floor', 'a/b'))
 console.log(row('first request (ms)', a.first.toFixed(1), b.first.toFixed(1), `${(a.first / b.first).toFixed(2)}x`))
 console.log(row('process exit (ms)', a.total.toFixed(1), b.total.toFixed(1), `${(a.total / b.total).toFixed(2)}x`))
 console.log(row('peak memory (MB)', a.rss.toFixed(1), b.rss.toFixed(1), `+${(a.rss - b.rss).toFixed(1)} MB`))
 console.log(`requests to Devin per action run: ${requests.join(', ')}`)
-console.log(`bundle: dist/index.js ${(bundleBytes / 1024).toFixed(0)} KB loaded at start; all of dist/*.js ${(allBytes / 1024).toFixed(0)} KB (the rest loads only when needed)`)
+console.log(
+  `bundle: dist/index.js ${(bundleBytes / 1024).toFixed(0)} KB loaded at start; all of dist/*.js ${(allBytes / 1024).toFixed(0)} KB (the rest loads only when needed)`
+)

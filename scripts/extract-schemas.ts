@@ -134,7 +134,10 @@ interface BodyField {
 function bodyList(page: string): BodyField[] {
   const section = /\nBody\n\s*\napplication\/json\n([\s\S]*?)\nResponse\n/.exec(page)?.[1]
   if (!section) throw new Error('v3beta1 seed: no Body section')
-  const lines = section.split('\n').map((l) => l.trim()).filter((l) => l !== '')
+  const lines = section
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
   const fields: BodyField[] = []
   let i = 0
   // Bounded by the number of lines: every pass consumes at least the name and type lines.
@@ -274,8 +277,7 @@ function commentFor(version: string, how: string): string {
 function checkExamples(schemas: ExtractedSchemas, v1DigestPage: string, v3beta1Page: string): void {
   const ajv = createAjv()
   const digest = embeddedYaml(v1DigestPage) as { paths: { request: { body: Json } } }
-  const examples = (digest.paths.request.body['application/json'] as { examples: Record<string, { value: Json }> })
-    .examples
+  const examples = (digest.paths.request.body['application/json'] as { examples: Record<string, { value: Json }> }).examples
   const cases: [keyof ExtractedSchemas, Json][] = [
     ['v1', examples['create-session-example']?.value ?? {}],
     ['v3beta1', curlExample(v3beta1Page)],

@@ -79,7 +79,10 @@ export function instructionOf(trigger: Trigger, phrase: string): string | undefi
   if (phrase === '') return text.trim()
   const match = phrasePattern(phrase).exec(text)
   if (match === null) return undefined
-  const after = text.slice(match.index + match[0].length).replace(/^[\s,:;.!-]+/, '').trim()
+  const after = text
+    .slice(match.index + match[0].length)
+    .replace(/^[\s,:;.!-]+/, '')
+    .trim()
   return after !== '' ? after : `${text.slice(0, match.index)}${text.slice(match.index + match[0].length)}`.trim()
 }
 
@@ -92,7 +95,9 @@ function usersToCheck(trigger: Trigger): string[] {
   const labelled = trigger.event === 'issues' && (trigger.action === 'labeled' || trigger.action === 'assigned')
   const writer = labelled
     ? undefined
-    : (trigger.comment?.author ?? (trigger.event === 'issues' ? trigger.issue?.author : undefined) ?? (PULL_REQUEST_EVENTS.has(trigger.event) ? trigger.pullRequest?.author : undefined))
+    : (trigger.comment?.author ??
+      (trigger.event === 'issues' ? trigger.issue?.author : undefined) ??
+      (PULL_REQUEST_EVENTS.has(trigger.event) ? trigger.pullRequest?.author : undefined))
   return [...new Set([trigger.actor, writer].filter((user): user is string => user !== undefined && user !== ''))]
 }
 

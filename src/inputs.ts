@@ -111,8 +111,19 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
 
   const apiKey = field(Input.ApiKey, apiKeyParser) ?? ''
   const apiVersionInput = field(Input.ApiVersion, oneOf(['auto', 'v3', 'v3beta1', 'v1'] as const, 'auto'))
-  const orgId = field(Input.OrgId, optional(pattern(/^org-[A-Za-z0-9_-]+$/, 'is not an organization id. Accepted: an id that starts with "org-", e.g. "org-abc123", or empty to discover it from the key.')))
-  const apiUrl = field(Input.ApiUrl, then(httpUrl, (url) => url.replace(/\/+$/, '')))
+  const orgId = field(
+    Input.OrgId,
+    optional(
+      pattern(
+        /^org-[A-Za-z0-9_-]+$/,
+        'is not an organization id. Accepted: an id that starts with "org-", e.g. "org-abc123", or empty to discover it from the key.'
+      )
+    )
+  )
+  const apiUrl = field(
+    Input.ApiUrl,
+    then(httpUrl, (url) => url.replace(/\/+$/, ''))
+  )
 
   const prompt = field(Input.Prompt, optionalRaw)
   const promptFile = field(Input.PromptFile, optional(z.string()))
@@ -120,7 +131,11 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
   const request: RequestFields = {
     tags,
     title: field(Input.Title, optional(z.string())),
-    repos: field(Input.Repos, optionalList(pattern(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'is not a repository. Accepted: "owner/repo" names, separated by newlines or commas.')), noQuote),
+    repos: field(
+      Input.Repos,
+      optionalList(pattern(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'is not a repository. Accepted: "owner/repo" names, separated by newlines or commas.')),
+      noQuote
+    ),
     playbookId: field(Input.PlaybookId, optional(z.string())),
     childPlaybookId: field(Input.ChildPlaybookId, optional(z.string())),
     knowledgeIds: field(Input.KnowledgeIds, optionalList(z.string()), noQuote),
@@ -149,7 +164,10 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
 
   const idempotencyKey = field(Input.IdempotencyKey, optional(z.string()))
   const message = field(Input.Message, optionalRaw)
-  const sessionId = field(Input.SessionId, optional(then(pattern(/^[A-Za-z0-9_-]+$/, 'is not a session id. Accepted: an id such as "devin-abc123" or "abc123".'), normalizeSessionId)))
+  const sessionId = field(
+    Input.SessionId,
+    optional(then(pattern(/^[A-Za-z0-9_-]+$/, 'is not a session id. Accepted: an id such as "devin-abc123" or "abc123".'), normalizeSessionId))
+  )
 
   const wait: Settings['wait'] = {
     mode: field(Input.Wait, oneOf(WAIT_MODES, 'none', { true: 'stopped' })) ?? 'none',
@@ -171,7 +189,10 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
     problems.push(`${Input.Prompt} and ${Input.PromptFile}: both are set. Accepted: one of them.`)
   } else if (promptFile !== undefined) {
     const text = readFile(promptFile)
-    if (text === undefined) problems.push(`${Input.PromptFile}: "${promptFile}" does not exist in the workspace. Accepted: the path of a text file relative to the workspace (check out the repository first).`)
+    if (text === undefined)
+      problems.push(
+        `${Input.PromptFile}: "${promptFile}" does not exist in the workspace. Accepted: the path of a text file relative to the workspace (check out the repository first).`
+      )
     else if (text.trim() === '') problems.push(`${Input.PromptFile}: "${promptFile}" is empty. Accepted: a file with the prompt's text.`)
     else promptText = text
   }
@@ -181,11 +202,15 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
     )
   }
   if (sessionId !== undefined && idempotencyKey !== undefined) {
-    problems.push(`${Input.SessionId} and ${Input.IdempotencyKey}: both are set. Accepted: one of them (session-id continues a known session; idempotency-key finds or creates one).`)
+    problems.push(
+      `${Input.SessionId} and ${Input.IdempotencyKey}: both are set. Accepted: one of them (session-id continues a known session; idempotency-key finds or creates one).`
+    )
   }
   if (prompt === undefined && promptFile === undefined && sessionId === undefined && !context.hasDefaultPrompt) {
     const event = context.event === '' ? 'this' : `the "${context.event}"`
-    problems.push(`${Input.Prompt}: is empty, and ${event} event has no default prompt. Accepted: the task for Devin in ${Input.Prompt}, or a file with it in ${Input.PromptFile}.`)
+    problems.push(
+      `${Input.Prompt}: is empty, and ${event} event has no default prompt. Accepted: the task for Devin in ${Input.Prompt}, or a file with it in ${Input.PromptFile}.`
+    )
   }
   // Names no event has are reported with the other inputs; names empty for this event, after the gate.
   for (const [name, template] of [
@@ -198,11 +223,16 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
     }
   }
   if (message !== undefined && sessionId === undefined && idempotencyKey === undefined) {
-    warnings.push(`${Input.Message} is sent only to a session that is reused (idempotency-key) or continued (session-id); with neither set, every run opens a new session and the message is never sent.`)
+    warnings.push(
+      `${Input.Message} is sent only to a session that is reused (idempotency-key) or continued (session-id); with neither set, every run opens a new session and the message is never sent.`
+    )
   }
   if (sessionId !== undefined) {
     const ignored = [Input.Prompt, Input.PromptFile, Input.Title, Input.Tags].filter((name) => getInput(name).trim() !== '')
-    if (ignored.length > 0) warnings.push(`${ignored.join(', ')} ${ignored.length === 1 ? 'is' : 'are'} ignored with session-id: the session already exists; use message to tell it something.`)
+    if (ignored.length > 0)
+      warnings.push(
+        `${ignored.join(', ')} ${ignored.length === 1 ? 'is' : 'are'} ignored with session-id: the session already exists; use message to tell it something.`
+      )
   }
 
   const apiVersion = resolveApiVersion(apiKey, apiVersionInput, request, problems)
@@ -270,17 +300,14 @@ function keyFamily(apiKey: string): 'v3' | 'v1' | undefined {
   return undefined
 }
 
-function resolveApiVersion(
-  apiKey: string,
-  requested: 'auto' | ApiVersion | undefined,
-  request: RequestFields,
-  problems: string[]
-): ApiVersion | undefined {
+function resolveApiVersion(apiKey: string, requested: 'auto' | ApiVersion | undefined, request: RequestFields, problems: string[]): ApiVersion | undefined {
   if (apiKey === '' || requested === undefined) return undefined
   const family = keyFamily(apiKey)
   if (requested === 'auto') {
     if (family === undefined) {
-      problems.push(`${Input.ApiKey}: does not look like a Devin key. Accepted: a "cog_…" key (v3) or an "apk_…"/"apk_user_…" key (v1); or set api-version when a proxy uses other keys.`)
+      problems.push(
+        `${Input.ApiKey}: does not look like a Devin key. Accepted: a "cog_…" key (v3) or an "apk_…"/"apk_user_…" key (v1); or set api-version when a proxy uses other keys.`
+      )
       return undefined
     }
     if (family === 'v1') return 'v1'
@@ -291,7 +318,9 @@ function resolveApiVersion(
   if (family !== undefined && family !== wanted) {
     const keyKind = family === 'v3' ? 'a "cog_…" key (v3/v3beta1)' : 'an "apk_…" key (v1)'
     const needs = wanted === 'v3' ? 'a "cog_…" key' : 'an "apk_…" or "apk_user_…" key'
-    problems.push(`${Input.ApiVersion}: "${requested}" needs ${needs}, but api-key is ${keyKind}. Accepted: api-version "auto", or a key of the version you chose.`)
+    problems.push(
+      `${Input.ApiVersion}: "${requested}" needs ${needs}, but api-key is ${keyKind}. Accepted: api-version "auto", or a key of the version you chose.`
+    )
     return undefined
   }
   return requested
@@ -324,7 +353,9 @@ const FIELD_INPUTS: Record<OptionalRequestField, InputName> = {
 function checkFieldsForVersion(request: RequestFields, version: ApiVersion, problems: string[]): void {
   for (const [fieldName, versions] of Object.entries(FIELD_VERSIONS) as [OptionalRequestField, readonly ApiVersion[]][]) {
     if (request[fieldName] === undefined || versions.includes(version)) continue
-    problems.push(`${FIELD_INPUTS[fieldName]}: the ${version} API has no such field; it exists in ${versions.join(' and ')}. Remove the input or use api-version: ${versions[0]} (with a key of that version).`)
+    problems.push(
+      `${FIELD_INPUTS[fieldName]}: the ${version} API has no such field; it exists in ${versions.join(' and ')}. Remove the input or use api-version: ${versions[0]} (with a key of that version).`
+    )
   }
 }
 
@@ -394,11 +425,7 @@ function pattern(regex: RegExp, message: string): Parser<string> {
   return z.string().check(z.refine((value) => regex.test(value), { message }))
 }
 
-function oneOf<const T extends readonly string[]>(
-  values: T,
-  fallback?: T[number],
-  aliases: Record<string, T[number]> = {}
-): Parser<T[number]> {
+function oneOf<const T extends readonly string[]>(values: T, fallback?: T[number], aliases: Record<string, T[number]> = {}): Parser<T[number]> {
   return fromText((raw, ctx) => {
     const value = raw.trim()
     if (value === '' && fallback !== undefined) return fallback
@@ -485,11 +512,15 @@ const httpUrl = fromText((raw, ctx) => {
 const apiKeyParser = fromText((raw, ctx) => {
   const value = raw.trim()
   if (value === '') {
-    return fail(ctx, 'is empty. Accepted: a Devin key from a secret, e.g. api-key: ${{ secrets.DEVIN_API_KEY }}. (GitHub gives no secrets to runs from forks or Dependabot.)')
+    return fail(
+      ctx,
+      'is empty. Accepted: a Devin key from a secret, e.g. api-key: ${{ secrets.DEVIN_API_KEY }}. (GitHub gives no secrets to runs from forks or Dependabot.)'
+    )
   }
   if (/\s/.test(value)) return fail(ctx, 'contains white space. Accepted: the key alone, with nothing around it.')
   // Anything else outside printable ASCII cannot be sent in an HTTP header at all.
-  if (!/^[\x21-\x7e]+$/.test(value)) return fail(ctx, 'contains characters that cannot be sent in an HTTP header. Accepted: the key exactly as Devin shows it (printable ASCII).')
+  if (!/^[\x21-\x7e]+$/.test(value))
+    return fail(ctx, 'contains characters that cannot be sent in an HTTP header. Accepted: the key exactly as Devin shows it (printable ASCII).')
   return value
 })
 

@@ -233,7 +233,13 @@ async function waitAndJudge(
   const { runner } = deps
   const { wait } = settings
   // Saved before the wait, so a cancelled job's post step knows which session to end.
-  const waiting: WaitingState = { sessionId: session.id, orgId: api.orgId, apiVersion: api.version, apiUrl: settings.apiUrl, terminateOnCancel: wait.terminateOnCancel }
+  const waiting: WaitingState = {
+    sessionId: session.id,
+    orgId: api.orgId,
+    apiVersion: api.version,
+    apiUrl: settings.apiUrl,
+    terminateOnCancel: wait.terminateOnCancel
+  }
   runner.saveState(State.Waiting, JSON.stringify(waiting))
   runner.info(`Waiting up to ${formatDuration(wait.timeoutMs)} for the session to ${WAIT_GOALS[wait.mode]}.`)
   let result: WaitResult
@@ -288,7 +294,9 @@ async function waitAndJudge(
   const failure = failureFor(result.outcome, report.session ?? result.session, wait, { pollFailure: result.pollFailure, terminated: report.terminated })
   if (result.outcome === 'timeout' && failure === undefined) {
     const why = wait.onTimeout === 'leave' ? 'on-timeout: leave' : '"timeout" is not in fail-on'
-    runner.warning(`The wait timed out after ${formatDuration(wait.timeoutMs)}; the step succeeds because ${why}. The session ${report.terminated ? 'was ended' : 'keeps running'}: ${result.session.url}`)
+    runner.warning(
+      `The wait timed out after ${formatDuration(wait.timeoutMs)}; the step succeeds because ${why}. The session ${report.terminated ? 'was ended' : 'keeps running'}: ${result.session.url}`
+    )
   }
   if (endFailure !== undefined) return `${(failure ?? `Devin's session ${result.session.id} timed out`).replace(/\.$/, '')}; ${endFailure}`
   return failure
@@ -299,7 +307,9 @@ function dryRun(runner: Runner, report: Report, request: WireRequest | undefined
   report.outcome = 'dry-run'
   if (request === undefined) {
     report.dryRun = { continueSession: settings.sessionId ?? '', message: settings.message }
-    runner.info(`Dry run: nothing was sent to Devin. A real run would continue session ${settings.sessionId}${settings.message !== undefined ? ' and send it the message' : ''}.`)
+    runner.info(
+      `Dry run: nothing was sent to Devin. A real run would continue session ${settings.sessionId}${settings.message !== undefined ? ' and send it the message' : ''}.`
+    )
     return
   }
   const body = { ...request.body }

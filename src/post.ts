@@ -45,7 +45,9 @@ export async function cleanup(deps: MainDeps): Promise<void> {
     const api = await connect(http, waiting, deadline)
     const session = await api.get(sessionId, deadline)
     if (classifySession(session) !== 'running') {
-      runner.info(`The job was cancelled, but Devin session ${sessionId} had already stopped (${session.status}${session.statusDetail !== undefined ? `/${session.statusDetail}` : ''}).`)
+      runner.info(
+        `The job was cancelled, but Devin session ${sessionId} had already stopped (${session.status}${session.statusDetail !== undefined ? `/${session.statusDetail}` : ''}).`
+      )
       return
     }
     await api.terminate(sessionId, deadline)

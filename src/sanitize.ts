@@ -6,7 +6,9 @@ export const MAX_USER_TEXT_BYTES = 16 * 1024
  * zero-width and joiner characters, bidirectional overrides and isolates, invisible separators,
  * variation selectors, and the Unicode tag block (used to smuggle hidden ASCII).
  */
+// The whole point of this expression is to match control and combining characters.
 const INVISIBLE =
+  // eslint-disable-next-line no-control-regex, no-misleading-character-class
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFFB]|[\u{1D173}-\u{1D17A}]|[\u{E0000}-\u{E007F}]|[\u{E0100}-\u{E01EF}]/gu
 
 /**
@@ -20,7 +22,10 @@ export function sanitizeUserText(text: string): string {
   if (bytes <= MAX_USER_TEXT_BYTES) return visible
   const note = `\n[… ${bytes - MAX_USER_TEXT_BYTES} more bytes cut]`
   // Cut on a code point boundary, so no character is split in half.
-  const kept = Buffer.from(visible, 'utf8').subarray(0, MAX_USER_TEXT_BYTES - Buffer.byteLength(note, 'utf8')).toString('utf8').replace(/\uFFFD$/, '')
+  const kept = Buffer.from(visible, 'utf8')
+    .subarray(0, MAX_USER_TEXT_BYTES - Buffer.byteLength(note, 'utf8'))
+    .toString('utf8')
+    .replace(/\uFFFD$/, '')
   return `${kept}${note}`
 }
 

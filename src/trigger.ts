@@ -109,6 +109,16 @@ function pullRequestFrom(pr: Json): PullRequest {
   }
 }
 
+/** The event payload as an object; an absent or unreadable payload reads as an empty one. */
+function parsePayload(text: string | undefined): Json {
+  if (text === undefined) return {}
+  try {
+    return record(JSON.parse(text)) ?? {}
+  } catch {
+    return {}
+  }
+}
+
 /**
  * Reads the trigger from the runner's environment and the event payload. This module is the only
  * reader of either: everything else works with the typed Trigger.
@@ -118,12 +128,7 @@ export function readTrigger(env: NodeJS.ProcessEnv, payloadText: string | undefi
   const serverUrl = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '')
   const runId = env.GITHUB_RUN_ID ?? ''
   const runAttempt = env.GITHUB_RUN_ATTEMPT ?? '1'
-  let payload: Json = {}
-  try {
-    payload = record(payloadText === undefined ? {} : JSON.parse(payloadText)) ?? {}
-  } catch {
-    payload = {}
-  }
+  const payload = parsePayload(payloadText)
   const sender = record(payload.sender)
   const trigger: Trigger = {
     repo,

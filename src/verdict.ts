@@ -15,7 +15,12 @@ export const WAIT_GOALS: Record<Settings['wait']['mode'], string> = {
  * Whether the outcome of a wait fails the step, and if so the message: what happened, why, and a
  * link to the session. `fail-on` lists the outcomes that fail; `on-timeout: leave` never fails.
  */
-export function failureFor(outcome: Outcome, session: Session, wait: Settings['wait'], details: { pollFailure?: string; terminated?: boolean } = {}): string | undefined {
+export function failureFor(
+  outcome: Outcome,
+  session: Session,
+  wait: Settings['wait'],
+  details: { pollFailure?: string; terminated?: boolean } = {}
+): string | undefined {
   if (outcome === 'timeout') {
     if (wait.onTimeout === 'leave' || !wait.failOn.includes('timeout')) return undefined
     const fate = details.terminated

@@ -22,7 +22,10 @@ function readContract(): { inputs: ContractInput[]; outputs: string[] } {
   let withDefaults = false
   for (const line of inputsSection.split('\n')) {
     if (!line.startsWith('|') || line.startsWith('|---')) continue
-    const cells = line.split('|').slice(1, -1).map((cell) => cell.trim())
+    const cells = line
+      .split('|')
+      .slice(1, -1)
+      .map((cell) => cell.trim())
     if (cells[0] === 'input') {
       withDefaults = cells[1] === 'default'
       continue

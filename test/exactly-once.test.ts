@@ -64,7 +64,9 @@ describe('exactly once under injected faults', () => {
       emulator.faults.clear()
       const lag = [0, 0, 1_500, 4_000, 9_000][Math.floor(random() * 5)] as number
       emulator.configure({ listLagMs: lag })
-      const faults = Array.from({ length: Math.floor(random() * 4) }, () => (CREATE_FAULTS[Math.floor(random() * CREATE_FAULTS.length)] as (r: () => number) => FaultSpec)(random))
+      const faults = Array.from({ length: Math.floor(random() * 4) }, () =>
+        (CREATE_FAULTS[Math.floor(random() * CREATE_FAULTS.length)] as (r: () => number) => FaultSpec)(random)
+      )
       for (const fault of faults) emulator.faults.add(fault)
       if (random() < 0.3) emulator.faults.add({ ...LIST, kind: 'status', status: 503, times: 1 + Math.floor(random() * 2) })
       tally.faults += faults.length
@@ -82,7 +84,10 @@ describe('exactly once under injected faults', () => {
       emulator.configure({ listLagMs: 0 })
       const sessions = emulator.store.query({ tags: [tag] })
       const context = `run ${run}: lag ${lag} ms, faults ${JSON.stringify(faults.map((f) => ('status' in f ? `${f.kind}:${f.status}${f.acted ? ':acted' : ''}` : f.kind)))}`
-      expect(sessions.map((s) => s.session_id), context).toEqual([opened.session.id])
+      expect(
+        sessions.map((s) => s.session_id),
+        context
+      ).toEqual([opened.session.id])
       expect(reported, context).toEqual([opened.session.id])
       expect(opened.isNew, context).toBe(true)
       const creates = emulator.requests.filter('POST', CREATE.path).length

@@ -58,7 +58,16 @@ describe('the living comment', () => {
   const report: Report = {
     outcome: 'running',
     isNew: true,
-    session: { id: 'devin-1', url: 'https://app.devin.ai/sessions/devin-1', status: 'running', statusDetail: 'working', tags: [], pullRequests: [], isArchived: false, acusConsumed: 1 }
+    session: {
+      id: 'devin-1',
+      url: 'https://app.devin.ai/sessions/devin-1',
+      status: 'running',
+      statusDetail: 'working',
+      tags: [],
+      pullRequests: [],
+      isArchived: false,
+      acusConsumed: 1
+    }
   }
 
   it('is created once, then edited', async () => {
@@ -75,7 +84,9 @@ describe('the living comment', () => {
     const living = new LivingComment(github(), 2, marker, (m) => warnings.push(m))
     await living.write(commentBody(report, marker, 'https://github.com/c/actions/runs/1'))
     await living.write(commentBody(report, marker, 'https://github.com/c/actions/runs/1'))
-    await living.write(commentBody({ ...report, outcome: 'finished', session: { ...report.session!, statusDetail: 'finished' } }, marker, 'https://github.com/c/actions/runs/1'))
+    await living.write(
+      commentBody({ ...report, outcome: 'finished', session: { ...report.session!, statusDetail: 'finished' } }, marker, 'https://github.com/c/actions/runs/1')
+    )
     expect(scope.isDone()).toBe(true)
     expect(posted).toHaveLength(2)
     expect(posted[0]).toBe(
@@ -108,7 +119,12 @@ describe('the living comment', () => {
   })
 
   it('warns once and gives up when the token may not comment', async () => {
-    const scope = nock(API).get(`${REPO}/issues/2/comments`).query(true).reply(200, []).post(`${REPO}/issues/2/comments`).reply(403, { message: 'Resource not accessible by integration' })
+    const scope = nock(API)
+      .get(`${REPO}/issues/2/comments`)
+      .query(true)
+      .reply(200, [])
+      .post(`${REPO}/issues/2/comments`)
+      .reply(403, { message: 'Resource not accessible by integration' })
     const warnings: string[] = []
     const living = new LivingComment(github(), 2, marker, (m) => warnings.push(m))
     await living.write('a')
@@ -120,7 +136,11 @@ describe('the living comment', () => {
   })
 
   it('says what failed, links the run and pings nobody', () => {
-    const body = commentBody({ ...report, failure: 'Devin refused: ask @octo-org/admins <b>now</b>\nsecond line' }, marker, 'https://github.com/c/actions/runs/1')
+    const body = commentBody(
+      { ...report, failure: 'Devin refused: ask @octo-org/admins <b>now</b>\nsecond line' },
+      marker,
+      'https://github.com/c/actions/runs/1'
+    )
     expect(body).toContain('**The step failed:** Devin refused: ask @\u200bocto-org/admins &lt;b&gt;now&lt;/b&gt;\n')
     expect(body).not.toContain('second line')
     expect(body).toContain('[Workflow run](https://github.com/c/actions/runs/1)')
@@ -152,7 +172,14 @@ describe('the living comment', () => {
 
   it('keeps text from Devin from breaking out or pinging anyone', () => {
     const body = commentBody(
-      { ...report, session: { ...report.session!, statusDetail: 'x` @octo-org/team `y', pullRequests: [{ url: 'https://github.com/o/r/pull/1', state: '@everyone <img>' }] } },
+      {
+        ...report,
+        session: {
+          ...report.session!,
+          statusDetail: 'x` @octo-org/team `y',
+          pullRequests: [{ url: 'https://github.com/o/r/pull/1', state: '@everyone <img>' }]
+        }
+      },
       marker,
       ''
     )

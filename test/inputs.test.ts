@@ -37,7 +37,13 @@ describe('parseInputs', () => {
     expect(settings.prompt).toBe('Do the thing')
     expect(settings.request).toEqual({ tags: [] })
     expect(settings.dryRun).toBe(false)
-    expect(settings.wait).toMatchObject({ mode: 'none', timeoutMs: 3_600_000, pollIntervalMs: 15_000, onTimeout: 'fail', failOn: ['error', 'suspended', 'timeout'] })
+    expect(settings.wait).toMatchObject({
+      mode: 'none',
+      timeoutMs: 3_600_000,
+      pollIntervalMs: 15_000,
+      onTimeout: 'fail',
+      failOn: ['error', 'suspended', 'timeout']
+    })
   })
 
   it('parses every session field', async () => {
@@ -212,7 +218,10 @@ describe('parseInputs', () => {
 
     it('picks v3beta1 when advanced-mode is set with a cog_ key', async () => {
       expect((await parse({ 'api-key': 'cog_abc', 'advanced-mode': 'manage' })).apiVersion).toBe('v3beta1')
-      expect((await parse({ 'api-key': 'cog_abc', 'advanced-mode': 'improve', 'child-playbook-id': 'pb-1' })).request).toMatchObject({ advancedMode: 'improve', childPlaybookId: 'pb-1' })
+      expect((await parse({ 'api-key': 'cog_abc', 'advanced-mode': 'improve', 'child-playbook-id': 'pb-1' })).request).toMatchObject({
+        advancedMode: 'improve',
+        childPlaybookId: 'pb-1'
+      })
     })
 
     it('refuses advanced-mode with a v1 key or an explicit v3', async () => {
@@ -286,7 +295,9 @@ describe('parseInputs', () => {
     })
 
     it('refuses an id that cannot be one', async () => {
-      expect(await problems({ 'session-id': '../other' })).toEqual(['session-id: "../other" is not a session id. Accepted: an id such as "devin-abc123" or "abc123".'])
+      expect(await problems({ 'session-id': '../other' })).toEqual([
+        'session-id: "../other" is not a session id. Accepted: an id such as "devin-abc123" or "abc123".'
+      ])
     })
   })
 
@@ -332,9 +343,13 @@ describe('parseInputs', () => {
 
     it('refuses a schema that is not valid Draft-7', async () => {
       const [problem] = await problems({ 'structured-output-schema': '{"type": "objekt"}' })
-      expect(problem).toMatch(/^structured-output-schema: the inline value is not a valid Draft-7 JSON Schema: schema\/type must be equal to one of the allowed values/)
+      expect(problem).toMatch(
+        /^structured-output-schema: the inline value is not a valid Draft-7 JSON Schema: schema\/type must be equal to one of the allowed values/
+      )
       const [unresolved] = await problems({ 'structured-output-schema': '{"properties": {"a": {"$ref": "#/definitions/missing"}}}' })
-      expect(unresolved).toMatch(/^structured-output-schema: the inline value is not a usable Draft-7 JSON Schema: can't resolve reference #\/definitions\/missing/)
+      expect(unresolved).toMatch(
+        /^structured-output-schema: the inline value is not a usable Draft-7 JSON Schema: can't resolve reference #\/definitions\/missing/
+      )
     })
 
     it('refuses external $ref but accepts internal ones', async () => {
@@ -349,20 +364,26 @@ describe('parseInputs', () => {
     it('refuses a schema over 64 KB', async () => {
       const big = { type: 'object', description: 'x'.repeat(65_536) }
       const [problem] = await problems({ 'structured-output-schema': JSON.stringify(big) })
-      expect(problem).toBe(`structured-output-schema: the inline value is ${JSON.stringify(big).length} bytes as JSON; Devin accepts at most 65536 bytes (64 KB).`)
+      expect(problem).toBe(
+        `structured-output-schema: the inline value is ${JSON.stringify(big).length} bytes as JSON; Devin accepts at most 65536 bytes (64 KB).`
+      )
     })
   })
 
   it('reads the wait modes, with true as an alias of stopped', async () => {
     expect((await parse({ wait: 'true' })).wait.mode).toBe('stopped')
     expect((await parse({ wait: 'pull-request' })).wait.mode).toBe('pull-request')
-    expect((await parse({ wait: 'structured-output', 'on-timeout': 'terminate', 'fail-on': 'blocked\nexited', 'terminate-on-cancel': 'false' })).wait).toMatchObject({
+    expect(
+      (await parse({ wait: 'structured-output', 'on-timeout': 'terminate', 'fail-on': 'blocked\nexited', 'terminate-on-cancel': 'false' })).wait
+    ).toMatchObject({
       mode: 'structured-output',
       onTimeout: 'terminate',
       failOn: ['blocked', 'exited'],
       terminateOnCancel: false
     })
-    expect(await problems({ wait: 'forever' })).toEqual(['wait: "forever" is not one of the accepted values. Accepted: "none", "stopped", "pull-request", "structured-output", "true".'])
+    expect(await problems({ wait: 'forever' })).toEqual([
+      'wait: "forever" is not one of the accepted values. Accepted: "none", "stopped", "pull-request", "structured-output", "true".'
+    ])
   })
 
   it('reads nothing from the workspace unless a file input is set', async () => {

@@ -184,7 +184,9 @@ describe('run', () => {
     })
 
     it('says to check the key on a 401, and never prints the key even when the API echoes it', async () => {
-      nock(BASE).post(SESSIONS).reply(401, { detail: `Invalid key ${TEST_API_KEY}` })
+      nock(BASE)
+        .post(SESSIONS)
+        .reply(401, { detail: `Invalid key ${TEST_API_KEY}` })
       const runner = await runAction({})
       expect(runner.failed).toBe(
         'Devin did not accept the API key when trying to create a session (401 Unauthorized): Invalid key ***. Check the api-key input: it must be a current Devin key stored as a secret — a "cog_…" service-user or personal key for v3, or an "apk_…" key for v1.'
@@ -193,7 +195,11 @@ describe('run', () => {
     })
 
     it('keeps the outputs of a session that was opened when a later step fails', async () => {
-      nock(BASE).get(`${SESSIONS}/devin-9`).reply(200, v3SessionBody({ session_id: 'devin-9', status: 'running' })).post(`${SESSIONS}/devin-9/messages`).reply(404, { detail: 'gone' })
+      nock(BASE)
+        .get(`${SESSIONS}/devin-9`)
+        .reply(200, v3SessionBody({ session_id: 'devin-9', status: 'running' }))
+        .post(`${SESSIONS}/devin-9/messages`)
+        .reply(404, { detail: 'gone' })
       const runner = await runAction({ 'session-id': 'devin-9', message: 'hi' })
       expect(runner.failed).toMatch(/^Devin found nothing when trying to send a message to session devin-9 \(404 Not Found\)/)
       expect(runner.outputs).toMatchObject({ 'session-id': 'devin-9', 'session-url': 'https://app.devin.ai/sessions/devin-9', 'is-new-session': 'false' })
@@ -246,12 +252,22 @@ describe('run', () => {
       expect(runner.summary).toContain('| ACUs consumed | 4.5 |')
       expect(runner.summary).toContain('- [https://github.com/octo/repo/pull/9](https://github.com/octo/repo/pull/9) (open)')
       expect(runner.summary).toContain('| summary | Bumped 3 packages |\n| tests_passed | true |')
-      expect(JSON.parse(runner.state['waiting-on'] as string)).toEqual({ sessionId: 'devin-abc', orgId: 'org-test', apiVersion: 'v3', apiUrl: BASE, terminateOnCancel: true })
+      expect(JSON.parse(runner.state['waiting-on'] as string)).toEqual({
+        sessionId: 'devin-abc',
+        orgId: 'org-test',
+        apiVersion: 'v3',
+        apiUrl: BASE,
+        terminateOnCancel: true
+      })
       expect(runner.state['wait-done']).toBe('true')
     })
 
     it('warns, naming the paths, when structured output breaks its schema, and still sets it', async () => {
-      nock(BASE).post(SESSIONS).reply(200, v3SessionBody({ session_id: 'devin-abc' })).get(`${SESSIONS}/devin-abc`).reply(200, finished)
+      nock(BASE)
+        .post(SESSIONS)
+        .reply(200, v3SessionBody({ session_id: 'devin-abc' }))
+        .get(`${SESSIONS}/devin-abc`)
+        .reply(200, finished)
       const schema = 'type: object\nrequired: [risk]\nproperties:\n  tests_passed: {type: string}\n'
       const runner = await runAction({ wait: 'true', 'structured-output-schema': schema })
       expect(runner.failed).toBeUndefined()
@@ -262,23 +278,39 @@ describe('run', () => {
     })
 
     it('fails on a suspension, saying why and linking the session, with the outputs set', async () => {
-      nock(BASE).post(SESSIONS).reply(200, v3SessionBody({ session_id: 'devin-abc' })).get(`${SESSIONS}/devin-abc`).reply(200, v3SessionBody({ session_id: 'devin-abc', status: 'suspended', status_detail: 'out_of_credits' }))
+      nock(BASE)
+        .post(SESSIONS)
+        .reply(200, v3SessionBody({ session_id: 'devin-abc' }))
+        .get(`${SESSIONS}/devin-abc`)
+        .reply(200, v3SessionBody({ session_id: 'devin-abc', status: 'suspended', status_detail: 'out_of_credits' }))
       const runner = await runAction({ wait: 'stopped' })
-      expect(runner.failed).toBe("Devin's session devin-abc was suspended (out_of_credits: the organization is out of credits): https://app.devin.ai/sessions/devin-abc")
+      expect(runner.failed).toBe(
+        "Devin's session devin-abc was suspended (out_of_credits: the organization is out of credits): https://app.devin.ai/sessions/devin-abc"
+      )
       expect(runner.outputs).toMatchObject({ outcome: 'suspended', 'status-detail': 'out_of_credits', 'session-id': 'devin-abc' })
-      expect(runner.summary).toContain('**The step failed.** Devin\'s session devin-abc was suspended')
+      expect(runner.summary).toContain("**The step failed.** Devin's session devin-abc was suspended")
       expect(runner.summary).toContain('| Outcome | `suspended` |')
     })
 
     it('succeeds when blocked is not in fail-on, and fails when it is', async () => {
       const blocked = v3SessionBody({ session_id: 'devin-abc', status: 'running', status_detail: 'waiting_for_user' })
-      nock(BASE).post(SESSIONS).reply(200, v3SessionBody({ session_id: 'devin-abc' })).get(`${SESSIONS}/devin-abc`).reply(200, blocked)
+      nock(BASE)
+        .post(SESSIONS)
+        .reply(200, v3SessionBody({ session_id: 'devin-abc' }))
+        .get(`${SESSIONS}/devin-abc`)
+        .reply(200, blocked)
       const passing = await runAction({ wait: 'stopped' })
       expect(passing.failed).toBeUndefined()
       expect(passing.outputs.outcome).toBe('blocked')
-      nock(BASE).post(SESSIONS).reply(200, v3SessionBody({ session_id: 'devin-abc' })).get(`${SESSIONS}/devin-abc`).reply(200, blocked)
+      nock(BASE)
+        .post(SESSIONS)
+        .reply(200, v3SessionBody({ session_id: 'devin-abc' }))
+        .get(`${SESSIONS}/devin-abc`)
+        .reply(200, blocked)
       const failing = await runAction({ wait: 'stopped', 'fail-on': 'blocked' })
-      expect(failing.failed).toBe('Devin is waiting for your input in session devin-abc: https://app.devin.ai/sessions/devin-abc. Answer it there, or leave "blocked" out of fail-on.')
+      expect(failing.failed).toBe(
+        'Devin is waiting for your input in session devin-abc: https://app.devin.ai/sessions/devin-abc. Answer it there, or leave "blocked" out of fail-on.'
+      )
     })
 
     it('ends the session and fails on a timeout with on-timeout: terminate', async () => {
@@ -292,32 +324,55 @@ describe('run', () => {
         .reply(200, v3SessionBody({ session_id: 'devin-abc', status: 'exit' }))
       const runner = await runAction({ wait: 'stopped', 'wait-timeout': '2m', 'on-timeout': 'terminate' })
       expect(scope.pendingMocks().filter((mock) => mock.startsWith('DELETE'))).toEqual([])
-      expect(runner.failed).toBe("Devin's session devin-abc did not stop within 2m; the action ended it (on-timeout: terminate): https://app.devin.ai/sessions/devin-abc.")
+      expect(runner.failed).toBe(
+        "Devin's session devin-abc did not stop within 2m; the action ended it (on-timeout: terminate): https://app.devin.ai/sessions/devin-abc."
+      )
       expect(runner.outputs).toMatchObject({ outcome: 'timeout', status: 'exit' })
       expect(runner.log).toContain('info: Ended session devin-abc because the wait timed out (on-timeout: terminate).')
       expect(runner.summary).toContain('| Outcome | `timeout` (the action ended the session) |')
     })
 
     it('fails on a timeout and leaves the session running with on-timeout: fail', async () => {
-      nock(BASE).post(SESSIONS).reply(200, v3SessionBody({ session_id: 'devin-abc' })).get(`${SESSIONS}/devin-abc`).times(20).reply(200, v3SessionBody({ session_id: 'devin-abc', status: 'running' }))
+      nock(BASE)
+        .post(SESSIONS)
+        .reply(200, v3SessionBody({ session_id: 'devin-abc' }))
+        .get(`${SESSIONS}/devin-abc`)
+        .times(20)
+        .reply(200, v3SessionBody({ session_id: 'devin-abc', status: 'running' }))
       const runner = await runAction({ wait: 'pull-request', 'wait-timeout': '90s' })
-      expect(runner.failed).toBe("Devin's session devin-abc did not open a pull request within 1m 30s; it keeps running (on-timeout: fail): https://app.devin.ai/sessions/devin-abc.")
+      expect(runner.failed).toBe(
+        "Devin's session devin-abc did not open a pull request within 1m 30s; it keeps running (on-timeout: fail): https://app.devin.ai/sessions/devin-abc."
+      )
     })
 
     it('succeeds on a timeout with on-timeout: leave, and warns', async () => {
-      nock(BASE).post(SESSIONS).reply(200, v3SessionBody({ session_id: 'devin-abc' })).get(`${SESSIONS}/devin-abc`).times(20).reply(200, v3SessionBody({ session_id: 'devin-abc', status: 'running' }))
+      nock(BASE)
+        .post(SESSIONS)
+        .reply(200, v3SessionBody({ session_id: 'devin-abc' }))
+        .get(`${SESSIONS}/devin-abc`)
+        .times(20)
+        .reply(200, v3SessionBody({ session_id: 'devin-abc', status: 'running' }))
       const runner = await runAction({ wait: 'stopped', 'wait-timeout': '60', 'on-timeout': 'leave' })
       expect(runner.failed).toBeUndefined()
       expect(runner.outputs.outcome).toBe('timeout')
-      expect(runner.log).toContain('warning: The wait timed out after 1m; the step succeeds because on-timeout: leave. The session keeps running: https://app.devin.ai/sessions/devin-abc')
+      expect(runner.log).toContain(
+        'warning: The wait timed out after 1m; the step succeeds because on-timeout: leave. The session keeps running: https://app.devin.ai/sessions/devin-abc'
+      )
     })
 
     it('succeeds with a warning on a timeout that fail-on leaves out', async () => {
-      nock(BASE).post(SESSIONS).reply(200, v3SessionBody({ session_id: 'devin-abc' })).get(`${SESSIONS}/devin-abc`).times(20).reply(200, v3SessionBody({ session_id: 'devin-abc', status: 'running' }))
+      nock(BASE)
+        .post(SESSIONS)
+        .reply(200, v3SessionBody({ session_id: 'devin-abc' }))
+        .get(`${SESSIONS}/devin-abc`)
+        .times(20)
+        .reply(200, v3SessionBody({ session_id: 'devin-abc', status: 'running' }))
       const runner = await runAction({ wait: 'stopped', 'wait-timeout': '60', 'fail-on': 'error' })
       expect(runner.failed).toBeUndefined()
       expect(runner.outputs.outcome).toBe('timeout')
-      expect(runner.log).toContain('warning: The wait timed out after 1m; the step succeeds because "timeout" is not in fail-on. The session keeps running: https://app.devin.ai/sessions/devin-abc')
+      expect(runner.log).toContain(
+        'warning: The wait timed out after 1m; the step succeeds because "timeout" is not in fail-on. The session keeps running: https://app.devin.ai/sessions/devin-abc'
+      )
     })
 
     it('reports the timeout, and that ending the session failed, when the end is refused', async () => {
@@ -343,7 +398,10 @@ describe('run', () => {
       const awkward = 'pa"ss\\w<rd|x'
       nock(BASE)
         .get(`${SESSIONS}/devin-1`)
-        .reply(200, v3SessionBody({ session_id: 'devin-1', status: 'running', status_detail: 'finished', structured_output: { token: awkward, note: `uses ${awkward}` } }))
+        .reply(
+          200,
+          v3SessionBody({ session_id: 'devin-1', status: 'running', status_detail: 'finished', structured_output: { token: awkward, note: `uses ${awkward}` } })
+        )
       const runner = await runAction({ 'session-id': 'devin-1', 'session-secrets': `WEIRD=${awkward}` })
       expect(runner.outputs['structured-output']).toBe('{"token":"***","note":"uses ***"}')
       expect(runner.summary).toContain('| token | *** |')
@@ -352,7 +410,9 @@ describe('run', () => {
     })
 
     it('are redacted however short, without touching the action’s own output values', async () => {
-      nock(BASE).post(SESSIONS).reply(200, v3SessionBody({ session_id: 'devin-1', structured_output: null }))
+      nock(BASE)
+        .post(SESSIONS)
+        .reply(200, v3SessionBody({ session_id: 'devin-1', structured_output: null }))
       const runner = await runAction({ 'session-secrets': 'FLAG=true\nSTATE=running\nPIN=abc', prompt: 'Check abc' })
       expect(runner.outputs).toMatchObject({ 'is-new-session': 'true', outcome: 'running', prompt: 'Check ***' })
       expect(runner.summary).toContain('| Outcome | `running` |')

@@ -15,7 +15,16 @@ const WAITING: WaitingState = { sessionId: 'devin-abc', orgId: 'org-test', apiVe
 async function post(state: Record<string, string>): Promise<RecordingRunner> {
   const runner = recordingRunner()
   runner.state = { 'is-post': 'true', ...state }
-  const deps: MainDeps = { runner, env: {}, fetch: globalThis.fetch, clock: fakeClock(), random: () => 0.5, randomId: () => 'x', readFile: () => undefined, github: createGitHub }
+  const deps: MainDeps = {
+    runner,
+    env: {},
+    fetch: globalThis.fetch,
+    clock: fakeClock(),
+    random: () => 0.5,
+    randomId: () => 'x',
+    readFile: () => undefined,
+    github: createGitHub
+  }
   await cleanup(deps)
   return runner
 }
@@ -37,12 +46,16 @@ describe('the post step', () => {
   })
 
   it('does nothing when the wait ended by itself, or never started', async () => {
-    expect((await post({ 'waiting-on': JSON.stringify(WAITING), 'wait-done': 'true' })).log).toEqual(['debug: Post step: no wait was interrupted; nothing to clean up.'])
+    expect((await post({ 'waiting-on': JSON.stringify(WAITING), 'wait-done': 'true' })).log).toEqual([
+      'debug: Post step: no wait was interrupted; nothing to clean up.'
+    ])
     expect((await post({})).log).toEqual(['debug: Post step: no wait was interrupted; nothing to clean up.'])
   })
 
   it('leaves a session that had already stopped', async () => {
-    const scope = nock(BASE).get(SESSION).reply(200, v3SessionBody({ session_id: 'devin-abc', status: 'running', status_detail: 'finished' }))
+    const scope = nock(BASE)
+      .get(SESSION)
+      .reply(200, v3SessionBody({ session_id: 'devin-abc', status: 'running', status_detail: 'finished' }))
     const runner = await post({ 'waiting-on': JSON.stringify(WAITING) })
     expect(scope.isDone()).toBe(true)
     expect(runner.log).toContain('info: The job was cancelled, but Devin session devin-abc had already stopped (running/finished).')
@@ -54,7 +67,11 @@ describe('the post step', () => {
   })
 
   it('warns and never fails when ending the session fails, without printing the key', async () => {
-    nock(BASE).get(SESSION).reply(200, v3SessionBody({ session_id: 'devin-abc', status: 'running' })).delete(SESSION).reply(403, { detail: `key ${TEST_API_KEY} lacks ManageOrgSessions` })
+    nock(BASE)
+      .get(SESSION)
+      .reply(200, v3SessionBody({ session_id: 'devin-abc', status: 'running' }))
+      .delete(SESSION)
+      .reply(403, { detail: `key ${TEST_API_KEY} lacks ManageOrgSessions` })
     const runner = await post({ 'waiting-on': JSON.stringify(WAITING) })
     expect(runner.failed).toBeUndefined()
     expect(runner.log).toContain(

@@ -30,7 +30,11 @@ afterEach(() => {
 
 /** Runs the same calls through a runner, capturing stdout and the runner's files. */
 async function capture(calls: (runner: Runner) => Promise<void>, useCore: boolean): Promise<Captured> {
-  const files = { GITHUB_OUTPUT: join(dir, `${useCore}-output`), GITHUB_STATE: join(dir, `${useCore}-state`), GITHUB_STEP_SUMMARY: join(dir, `${useCore}-summary`) }
+  const files = {
+    GITHUB_OUTPUT: join(dir, `${useCore}-output`),
+    GITHUB_STATE: join(dir, `${useCore}-state`),
+    GITHUB_STEP_SUMMARY: join(dir, `${useCore}-summary`)
+  }
   for (const file of Object.values(files)) writeFileSync(file, '')
   process.env = { ...savedEnv, ...files, 'INPUT_API-KEY': '  cog_key  ', INPUT_PROMPT: 'line 1\nline 2', STATE_phase: 'main' }
   process.exitCode = undefined

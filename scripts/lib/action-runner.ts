@@ -141,7 +141,9 @@ async function execute(env: Record<string, string>, ws: Workspace, options: Step
   let stderr = ''
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })))
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal }))
+  )
   const limit = options.timeoutMs ?? 60_000
   const timer = setTimeout(() => child.kill('SIGKILL'), limit)
   if (options.cancel !== undefined) {

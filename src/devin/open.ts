@@ -96,7 +96,9 @@ export async function openSession(api: DevinApi, open: OpenRequest, deadline: nu
     }
     ambiguous = failure
 
-    deps.warning(`The request to create the session may have reached Devin (${trimStop(failure.message)}). Looking for a session tagged ${open.tag} before trying again.`)
+    deps.warning(
+      `The request to create the session may have reached Devin (${trimStop(failure.message)}). Looking for a session tagged ${open.tag} before trying again.`
+    )
     let found: Session | undefined
     try {
       found = await findCreated(api, open.tag, known, deadline, deps)
@@ -125,7 +127,14 @@ function opened(session: Session, deps: OpenDeps): Opened {
  * an older live session with the key exists, every run settles on that one, and the newer duplicate
  * is ended. (A list that lags behind both creates can still hide the race; it is rare and visible.)
  */
-async function settleRace(api: DevinApi, open: Extract<OpenRequest, { kind: 'create' }>, created: Session, known: ReadonlySet<string>, deadline: number, deps: OpenDeps): Promise<Opened> {
+async function settleRace(
+  api: DevinApi,
+  open: Extract<OpenRequest, { kind: 'create' }>,
+  created: Session,
+  known: ReadonlySet<string>,
+  deadline: number,
+  deps: OpenDeps
+): Promise<Opened> {
   let rivals: Session[]
   try {
     rivals = (await api.listByTag(open.tag, deadline)).filter((session) => !known.has(session.id) && isLiveSession(session))

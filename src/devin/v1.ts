@@ -101,10 +101,21 @@ export function createV1Api(http: DevinHttp): DevinApi {
       const id = raw?.session_id
       if (typeof id !== 'string') {
         // A success status with no session in it: the create may well have happened.
-        throw new DevinApiError('Devin answered the create request without a session_id; check that api-url is the Devin API', { status: 200, reached: 'maybe', attempts: 1 })
+        throw new DevinApiError('Devin answered the create request without a session_id; check that api-url is the Devin API', {
+          status: 200,
+          reached: 'maybe',
+          attempts: 1
+        })
       }
       // The create answer has no status; a session Devin just made is new.
-      const session: Session = { id, url: typeof raw?.url === 'string' ? raw.url : sessionUrl(id), status: 'new', tags: request.tags, pullRequests: [], isArchived: false }
+      const session: Session = {
+        id,
+        url: typeof raw?.url === 'string' ? raw.url : sessionUrl(id),
+        status: 'new',
+        tags: request.tags,
+        pullRequests: [],
+        isArchived: false
+      }
       return { session, isNew: raw?.is_new_session !== false }
     },
 

@@ -113,7 +113,9 @@ export function orgSessionsApi(http: DevinHttp, orgId: string, flavour: OrgSessi
         body: flavour.createBody(request),
         operation: {
           description: 'create a session',
-          permission: [MANAGE, request.createAsUserId !== undefined ? 'ImpersonateOrgSessions' : '', request.advancedMode !== undefined ? 'UseDevinExpert' : ''].filter(Boolean).join(' and '),
+          permission: [MANAGE, request.createAsUserId !== undefined ? 'ImpersonateOrgSessions' : '', request.advancedMode !== undefined ? 'UseDevinExpert' : '']
+            .filter(Boolean)
+            .join(' and '),
           notFound: orgNotFound
         },
         retry: 'unsafe',

@@ -42,7 +42,7 @@ export function createGitHub(token: string, apiUrl: string, repository: string):
   const [owner = '', repo = ''] = repository.split('/')
   let octokit: Promise<Octokit> | undefined
   const client = (): Promise<Octokit> => {
-    if (token === '') return Promise.reject(new Error('github-token is empty; pass a token (the default is the job\'s GITHUB_TOKEN)'))
+    if (token === '') return Promise.reject(new Error("github-token is empty; pass a token (the default is the job's GITHUB_TOKEN)"))
     octokit ??= import('@actions/github').then(({ getOctokit }) => getOctokit(token, { baseUrl: apiUrl }))
     return octokit
   }
@@ -63,7 +63,12 @@ export function createGitHub(token: string, apiUrl: string, repository: string):
         return role !== undefined && ROLES.has(role) ? role : data.permission
       } catch (error) {
         if (githubStatus(error) === 404) return undefined
-        throw new Error(`Could not check ${user}'s permission on ${repository} (${describe(error)}). The github-token needs read access to the repository's collaborators; the default GITHUB_TOKEN has it.`)
+        throw new Error(
+          `Could not check ${user}'s permission on ${repository} (${describe(error)}). The github-token needs read access to the repository's collaborators; the default GITHUB_TOKEN has it.`,
+          {
+            cause: error
+          }
+        )
       }
     },
 

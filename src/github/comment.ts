@@ -13,7 +13,9 @@ const MARKER_PREFIX = '<!-- devin-session-action:'
  * leg its own idempotency-key, or comment: false.)
  */
 export function commentMarker(where: { workflow: string; job: string; step: string }, idempotencyKey: string | undefined): string {
-  const digest = createHash('sha256').update(`${where.workflow}\n${where.job}\n${where.step}\n${idempotencyKey ?? ''}`).digest('hex')
+  const digest = createHash('sha256')
+    .update(`${where.workflow}\n${where.job}\n${where.step}\n${idempotencyKey ?? ''}`)
+    .digest('hex')
   return `${MARKER_PREFIX}${digest.slice(0, 16)} -->`
 }
 
@@ -32,7 +34,9 @@ const OUTCOME_WORDS: Record<string, string> = {
  * backticks to break out of a code span, and no mention that would ping anyone.
  */
 function plain(text: string): string {
-  return escapeText(text).replace(/`/g, "'").replace(/@(?=[A-Za-z0-9])/g, '@\u200b')
+  return escapeText(text)
+    .replace(/`/g, "'")
+    .replace(/@(?=[A-Za-z0-9])/g, '@\u200b')
 }
 
 /**
@@ -49,7 +53,11 @@ export function commentBody(report: Report, marker: string, runUrl: string): str
     lines.push(`${state}: ${link(session.id, session.url)} (status \`${plain(detail)}\`)`)
     if (report.isNew === false) lines.push('', `Continued an existing session${report.messageSent ? ' and sent it the new message' : ''}.`)
     if (session.pullRequests.length > 0) {
-      lines.push('', '**Pull requests**', ...session.pullRequests.map((pr) => `- ${link(plain(pr.url), pr.url)}${pr.state !== null ? ` (${plain(pr.state)})` : ''}`))
+      lines.push(
+        '',
+        '**Pull requests**',
+        ...session.pullRequests.map((pr) => `- ${link(plain(pr.url), pr.url)}${pr.state !== null ? ` (${plain(pr.state)})` : ''}`)
+      )
     }
     const facts = [
       session.acusConsumed !== undefined ? `ACUs consumed: ${session.acusConsumed}` : '',

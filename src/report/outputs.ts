@@ -15,7 +15,8 @@ export function reportOutputs(report: Report): Partial<Record<OutputName, string
     outputs[Output.StatusDetail] = session.statusDetail ?? ''
     outputs[Output.PullRequests] = JSON.stringify(session.pullRequests.map(({ url, state }) => ({ url, state })))
     outputs[Output.PullRequestUrl] = session.pullRequests[0]?.url ?? ''
-    outputs[Output.StructuredOutput] = session.structuredOutput === undefined || session.structuredOutput === null ? '' : JSON.stringify(session.structuredOutput)
+    outputs[Output.StructuredOutput] =
+      session.structuredOutput === undefined || session.structuredOutput === null ? '' : JSON.stringify(session.structuredOutput)
     outputs[Output.AcusConsumed] = String(session.acusConsumed ?? 0)
   }
   if (report.isNew !== undefined) outputs[Output.IsNewSession] = String(report.isNew)

@@ -9,7 +9,10 @@ import { startLoopback } from '../helpers/loopback.js'
 // does not reproduce undici's errors (the cause codes that tell a refused connection from a dropped one).
 
 function client(clock: FakeClock, baseUrl: string, timeoutMs = 60_000) {
-  return new DevinHttp({ baseUrl, apiKey: TEST_API_KEY, requestTimeoutMs: timeoutMs }, { fetch: globalThis.fetch, clock, random: () => 0.5, debug: () => undefined })
+  return new DevinHttp(
+    { baseUrl, apiKey: TEST_API_KEY, requestTimeoutMs: timeoutMs },
+    { fetch: globalThis.fetch, clock, random: () => 0.5, debug: () => undefined }
+  )
 }
 
 function create(clock: FakeClock, deadlineMs = 180_000): RequestSpec {
@@ -48,7 +51,11 @@ describe('DevinHttp on a real connection', () => {
     const error = await apiFailure(http.request(create(clock, 5_000)))
     expect(error.reached).toBe('no')
     expect(error.attempts).toBeGreaterThan(1)
-    expect(error.message).toMatch(new RegExp(`^Could not connect to the Devin API at ${url.replace(/\./g, '\\.')} to create a session \\(ECONNREFUSED\\)\\. Check api-url and that the runner can reach it\\. \\(gave up after \\d attempts\\)$`))
+    expect(error.message).toMatch(
+      new RegExp(
+        `^Could not connect to the Devin API at ${url.replace(/\./g, '\\.')} to create a session \\(ECONNREFUSED\\)\\. Check api-url and that the runner can reach it\\. \\(gave up after \\d attempts\\)$`
+      )
+    )
   })
 
   it('times out a request that does not answer, as one that may have reached Devin', async () => {
@@ -69,7 +76,10 @@ describe('DevinHttp on a real connection', () => {
     const clock = fakeClock()
     const server = await startLoopback((_req, res) => res.end('{}'))
     try {
-      const http = new DevinHttp({ baseUrl: server.url, apiKey: 'cog_ключ', requestTimeoutMs: 1_000 }, { fetch: globalThis.fetch, clock, random: () => 0.5, debug: () => undefined })
+      const http = new DevinHttp(
+        { baseUrl: server.url, apiKey: 'cog_ключ', requestTimeoutMs: 1_000 },
+        { fetch: globalThis.fetch, clock, random: () => 0.5, debug: () => undefined }
+      )
       const error = await apiFailure(http.request(create(clock)))
       expect(error.reached).toBe('no')
       expect(error.attempts).toBe(1)

@@ -42,14 +42,27 @@ describe('DevinHttp', () => {
       .query({ tags: ['a', 'b'], first: '100' })
       .reply(200, { ok: true })
     const { http } = client(clock)
-    const body = await http.request(spec(clock, { method: 'POST', path: '/v3/organizations/org-1/sessions', body: { prompt: 'hi' }, query: { tags: ['a', 'b'], first: 100, after: undefined } }))
+    const body = await http.request(
+      spec(clock, {
+        method: 'POST',
+        path: '/v3/organizations/org-1/sessions',
+        body: { prompt: 'hi' },
+        query: { tags: ['a', 'b'], first: 100, after: undefined }
+      })
+    )
     expect(body).toEqual({ ok: true })
     expect(scope.isDone()).toBe(true)
   })
 
   it('retries 5xx and 429 on safe requests with backoff, then succeeds', async () => {
     const clock = fakeClock()
-    const scope = nock(BASE).get('/v3/organizations/org-1/sessions/devin-1').reply(503, { detail: 'busy' }).get('/v3/organizations/org-1/sessions/devin-1').reply(429).get('/v3/organizations/org-1/sessions/devin-1').reply(200, { id: 1 })
+    const scope = nock(BASE)
+      .get('/v3/organizations/org-1/sessions/devin-1')
+      .reply(503, { detail: 'busy' })
+      .get('/v3/organizations/org-1/sessions/devin-1')
+      .reply(429)
+      .get('/v3/organizations/org-1/sessions/devin-1')
+      .reply(200, { id: 1 })
     const { http } = client(clock)
     expect(await http.request(spec(clock))).toEqual({ id: 1 })
     expect(scope.isDone()).toBe(true)
@@ -112,10 +125,16 @@ describe('DevinHttp', () => {
     const clock = fakeClock()
     const scope = nock(BASE).post('/v3/organizations/org-1/sessions').reply(502, 'Bad Gateway')
     const { http } = client(clock)
-    const error = await apiFailure(http.request(spec(clock, { method: 'POST', path: '/v3/organizations/org-1/sessions', body: {}, retry: 'unsafe', operation: { description: 'create a session' } })))
+    const error = await apiFailure(
+      http.request(
+        spec(clock, { method: 'POST', path: '/v3/organizations/org-1/sessions', body: {}, retry: 'unsafe', operation: { description: 'create a session' } })
+      )
+    )
     expect(error.status).toBe(502)
     expect(error.reached).toBe('maybe')
-    expect(error.message).toBe("Devin's API failed when trying to create a session (HTTP 502): Bad Gateway. It is likely a problem on Devin's side: re-run later.")
+    expect(error.message).toBe(
+      "Devin's API failed when trying to create a session (HTTP 502): Bad Gateway. It is likely a problem on Devin's side: re-run later."
+    )
     expect(scope.isDone()).toBe(true)
   })
 
@@ -131,14 +150,28 @@ describe('DevinHttp', () => {
         { detail: 'Missing permission' },
         'The Devin API key is not allowed to read session devin-1 (403 Forbidden): Missing permission. Give its service user the ViewOrgSessions permission in the Devin organization, or use a key that has it.'
       ],
-      [404, { title: 'Not Found', status: 404 }, 'Devin found nothing when trying to read session devin-1 (404 Not Found): Not Found. Check session-id ("devin-1").'],
-      [409, { detail: 'Session is busy' }, 'Devin reported a conflict when trying to read session devin-1 (409 Conflict): Session is busy. The session is likely busy with another change: wait a moment and re-run.'],
-      [400, { detail: "Unknown platform 'macos'. Available: linux, windows" }, "Devin refused the request to read session devin-1 (HTTP 400): Unknown platform 'macos'. Available: linux, windows."]
+      [
+        404,
+        { title: 'Not Found', status: 404 },
+        'Devin found nothing when trying to read session devin-1 (404 Not Found): Not Found. Check session-id ("devin-1").'
+      ],
+      [
+        409,
+        { detail: 'Session is busy' },
+        'Devin reported a conflict when trying to read session devin-1 (409 Conflict): Session is busy. The session is likely busy with another change: wait a moment and re-run.'
+      ],
+      [
+        400,
+        { detail: "Unknown platform 'macos'. Available: linux, windows" },
+        "Devin refused the request to read session devin-1 (HTTP 400): Unknown platform 'macos'. Available: linux, windows."
+      ]
     ]
     for (const [status, body, message] of cases) {
       it(`${status}, without retrying`, async () => {
         const clock = fakeClock()
-        const scope = nock(BASE).get('/v3/organizations/org-1/sessions/devin-1').reply(status, body as nock.Body)
+        const scope = nock(BASE)
+          .get('/v3/organizations/org-1/sessions/devin-1')
+          .reply(status, body as nock.Body)
         const { http } = client(clock)
         const error = await apiFailure(http.request(spec(clock)))
         expect(error.message).toBe(message)
@@ -151,7 +184,15 @@ describe('DevinHttp', () => {
     const validation: [string, unknown, string[]][] = [
       [
         'RFC 9457 errors',
-        { type: 'about:blank', title: 'Validation Error', status: 422, errors: [{ loc: ['body', 'max_acu_limit'], msg: 'Input should be a valid integer', type: 'int_parsing' }, { loc: ['body', 'devin_mode'], msg: "Input should be 'normal' or 'fast'", type: 'enum' }] },
+        {
+          type: 'about:blank',
+          title: 'Validation Error',
+          status: 422,
+          errors: [
+            { loc: ['body', 'max_acu_limit'], msg: 'Input should be a valid integer', type: 'int_parsing' },
+            { loc: ['body', 'devin_mode'], msg: "Input should be 'normal' or 'fast'", type: 'enum' }
+          ]
+        },
         ['- max_acu_limit (input max-acu-limit): Input should be a valid integer', "- devin_mode (input devin-mode): Input should be 'normal' or 'fast'"]
       ],
       [
@@ -165,10 +206,18 @@ describe('DevinHttp', () => {
     for (const [shape, body, lines] of validation) {
       it(`422 as ${shape}: each invalid field`, async () => {
         const clock = fakeClock()
-        nock(BASE).post('/v3/organizations/org-1/sessions').reply(422, body as nock.Body)
+        nock(BASE)
+          .post('/v3/organizations/org-1/sessions')
+          .reply(422, body as nock.Body)
         const { http } = client(clock)
-        const error = await apiFailure(http.request(spec(clock, { method: 'POST', path: '/v3/organizations/org-1/sessions', body: {}, retry: 'unsafe', operation: { description: 'create a session' } })))
-        expect(error.message).toBe(`Devin rejected the request to create a session as invalid (422 Unprocessable Entity):\n${lines.join('\n')}\nFix the inputs named above.`)
+        const error = await apiFailure(
+          http.request(
+            spec(clock, { method: 'POST', path: '/v3/organizations/org-1/sessions', body: {}, retry: 'unsafe', operation: { description: 'create a session' } })
+          )
+        )
+        expect(error.message).toBe(
+          `Devin rejected the request to create a session as invalid (422 Unprocessable Entity):\n${lines.join('\n')}\nFix the inputs named above.`
+        )
       })
     }
   })

@@ -4,7 +4,7 @@ import { DevinHttp } from '../../src/devin/http.js'
 import { type OpenRequest, openSession } from '../../src/devin/open.js'
 import { createV3Api } from '../../src/devin/v3.js'
 import { TEST_API_KEY } from '../helpers/action-yml.js'
-import { type FakeClock, fakeClock } from '../helpers/clock.js'
+import { fakeClock } from '../helpers/clock.js'
 import { v3SessionBody } from '../helpers/devin-fixtures.js'
 
 const BASE = 'https://api.devin.test'
@@ -13,7 +13,10 @@ const TAG = 'idem:0123456789abcdef01234567'
 
 function setup() {
   const clock = fakeClock()
-  const http = new DevinHttp({ baseUrl: BASE, apiKey: TEST_API_KEY, requestTimeoutMs: 60_000 }, { fetch: globalThis.fetch, clock, random: () => 0.5, debug: () => undefined })
+  const http = new DevinHttp(
+    { baseUrl: BASE, apiKey: TEST_API_KEY, requestTimeoutMs: 60_000 },
+    { fetch: globalThis.fetch, clock, random: () => 0.5, debug: () => undefined }
+  )
   const log: string[] = []
   const reported: { id: string; isNew: boolean }[] = []
   const deps = {
@@ -40,7 +43,9 @@ afterEach(() => nock.cleanAll())
 describe('openSession', () => {
   it('creates with one request and no look-up when the key is fresh', async () => {
     const { api, deps, deadline, reported } = setup()
-    const scope = nock(BASE).post(SESSIONS, { prompt: 'Do it', tags: [TAG, 'github:octo/repo'] }).reply(200, v3SessionBody({ session_id: 'devin-new', tags: [TAG] }))
+    const scope = nock(BASE)
+      .post(SESSIONS, { prompt: 'Do it', tags: [TAG, 'github:octo/repo'] })
+      .reply(200, v3SessionBody({ session_id: 'devin-new', tags: [TAG] }))
     const opened = await openSession(api, create(), deadline, deps)
     expect(opened).toMatchObject({ isNew: true, messageSent: false, session: { id: 'devin-new' } })
     expect(reported).toEqual([{ id: 'devin-new', isNew: true }])
@@ -74,7 +79,13 @@ describe('openSession', () => {
       const scope = nock(BASE)
         .get(SESSIONS)
         .query(true)
-        .reply(200, listReply(v3SessionBody({ session_id: 'devin-done', tags: [TAG], status: 'exit' }), v3SessionBody({ session_id: 'devin-arch', tags: [TAG], status: 'running', is_archived: true })))
+        .reply(
+          200,
+          listReply(
+            v3SessionBody({ session_id: 'devin-done', tags: [TAG], status: 'exit' }),
+            v3SessionBody({ session_id: 'devin-arch', tags: [TAG], status: 'running', is_archived: true })
+          )
+        )
         .post(SESSIONS)
         .reply(200, v3SessionBody({ session_id: 'devin-new', tags: [TAG] }))
         .get(SESSIONS)
@@ -101,8 +112,14 @@ describe('openSession', () => {
 
   it('reports a reused session before a failing message fails the run', async () => {
     const { api, deps, deadline, reported } = setup()
-    nock(BASE).get(`${SESSIONS}/devin-42`).reply(200, v3SessionBody({ session_id: 'devin-42', status: 'running' })).post(`${SESSIONS}/devin-42/messages`).reply(403, { detail: 'no' })
-    await expect(openSession(api, { kind: 'continue', sessionId: 'devin-42', message: 'hi' }, deadline, deps)).rejects.toThrow(/not allowed to send a message to session devin-42/)
+    nock(BASE)
+      .get(`${SESSIONS}/devin-42`)
+      .reply(200, v3SessionBody({ session_id: 'devin-42', status: 'running' }))
+      .post(`${SESSIONS}/devin-42/messages`)
+      .reply(403, { detail: 'no' })
+    await expect(openSession(api, { kind: 'continue', sessionId: 'devin-42', message: 'hi' }, deadline, deps)).rejects.toThrow(
+      /not allowed to send a message to session devin-42/
+    )
     expect(reported).toEqual([{ id: 'devin-42', isNew: false }])
   })
 
@@ -115,7 +132,10 @@ describe('openSession', () => {
         const { api, deps, deadline, log, reported } = setup()
         const scope = nock(BASE)
         reply(scope.post(SESSIONS))
-        scope.get(SESSIONS).query(true).reply(200, listReply(v3SessionBody({ session_id: 'devin-made', tags: [TAG] })))
+        scope
+          .get(SESSIONS)
+          .query(true)
+          .reply(200, listReply(v3SessionBody({ session_id: 'devin-made', tags: [TAG] })))
         const opened = await openSession(api, create(), deadline, deps)
         expect(opened).toMatchObject({ isNew: true, session: { id: 'devin-made' } })
         expect(reported).toEqual([{ id: 'devin-made', isNew: true }])
@@ -144,7 +164,15 @@ describe('openSession', () => {
 
     it('creates again when the session never appears, then stops there', async () => {
       const { api, deps, deadline } = setup()
-      const scope = nock(BASE).post(SESSIONS).reply(503).get(SESSIONS).query(true).times(5).reply(200, listReply()).post(SESSIONS).reply(200, v3SessionBody({ session_id: 'devin-second' }))
+      const scope = nock(BASE)
+        .post(SESSIONS)
+        .reply(503)
+        .get(SESSIONS)
+        .query(true)
+        .times(5)
+        .reply(200, listReply())
+        .post(SESSIONS)
+        .reply(200, v3SessionBody({ session_id: 'devin-second' }))
       const opened = await openSession(api, create(), deadline, deps)
       expect(opened).toMatchObject({ isNew: true, session: { id: 'devin-second' } })
       expect(scope.isDone()).toBe(true)
@@ -197,7 +225,9 @@ describe('openSession', () => {
 
   it('does not retry or look up after a definite refusal', async () => {
     const { api, deps, deadline } = setup()
-    const scope = nock(BASE).post(SESSIONS).reply(422, { detail: [{ loc: ['body', 'prompt'], msg: 'Field required', type: 'missing' }] })
+    const scope = nock(BASE)
+      .post(SESSIONS)
+      .reply(422, { detail: [{ loc: ['body', 'prompt'], msg: 'Field required', type: 'missing' }] })
     await expect(openSession(api, create(), deadline, deps)).rejects.toThrow('- prompt: Field required')
     expect(scope.isDone()).toBe(true)
   })
@@ -223,7 +253,9 @@ describe('openSession', () => {
       (e: unknown) => e as Error
     )
     expect(error.name).toBe('UnconfirmedSessionError')
-    expect(error.message).toContain(', and a later attempt then failed: Devin did not accept the API key when trying to create a session (401 Unauthorized): Key revoked.')
+    expect(error.message).toContain(
+      ', and a later attempt then failed: Devin did not accept the API key when trying to create a session (401 Unauthorized): Key revoked.'
+    )
     expect(error.message).toContain(`look in Devin for a session tagged "${TAG}"`)
   })
 
@@ -238,7 +270,13 @@ describe('openSession', () => {
         .reply(200, v3SessionBody({ session_id: 'devin-mine', tags: [TAG], created_at: 200 }))
         .get(SESSIONS)
         .query(true)
-        .reply(200, listReply(v3SessionBody({ session_id: 'devin-mine', tags: [TAG], status: 'new', created_at: 200 }), v3SessionBody({ session_id: 'devin-theirs', tags: [TAG], status: 'new', created_at: 199 })))
+        .reply(
+          200,
+          listReply(
+            v3SessionBody({ session_id: 'devin-mine', tags: [TAG], status: 'new', created_at: 200 }),
+            v3SessionBody({ session_id: 'devin-theirs', tags: [TAG], status: 'new', created_at: 199 })
+          )
+        )
         .delete(`${SESSIONS}/devin-mine`)
         .reply(200, v3SessionBody({ session_id: 'devin-mine', status: 'exit' }))
         .post(`${SESSIONS}/devin-theirs/messages`, { message: 'again' })
@@ -246,7 +284,9 @@ describe('openSession', () => {
       const opened = await openSession(api, create({ reuse: true, message: 'again' }), deadline, deps)
       expect(opened).toMatchObject({ isNew: false, messageSent: true, session: { id: 'devin-theirs' } })
       expect(reported.at(-1)).toEqual({ id: 'devin-theirs', isNew: false })
-      expect(log).toContain('warning: Another run opened session devin-theirs with the same idempotency key at the same time; using it and ending the duplicate devin-mine.')
+      expect(log).toContain(
+        'warning: Another run opened session devin-theirs with the same idempotency key at the same time; using it and ending the duplicate devin-mine.'
+      )
       expect(scope.isDone()).toBe(true)
     })
 
@@ -260,7 +300,13 @@ describe('openSession', () => {
         .reply(200, v3SessionBody({ session_id: 'devin-mine', tags: [TAG], created_at: 100 }))
         .get(SESSIONS)
         .query(true)
-        .reply(200, listReply(v3SessionBody({ session_id: 'devin-mine', tags: [TAG], created_at: 100 }), v3SessionBody({ session_id: 'devin-later', tags: [TAG], created_at: 101 })))
+        .reply(
+          200,
+          listReply(
+            v3SessionBody({ session_id: 'devin-mine', tags: [TAG], created_at: 100 }),
+            v3SessionBody({ session_id: 'devin-later', tags: [TAG], created_at: 101 })
+          )
+        )
       const opened = await openSession(api, create({ reuse: true }), deadline, deps)
       expect(opened).toMatchObject({ isNew: true, session: { id: 'devin-mine' } })
       expect(scope.isDone()).toBe(true)

@@ -13,12 +13,25 @@ const KEY = 'apk_user_TestKey0123456789'
 
 function api() {
   const clock = fakeClock()
-  const http = new DevinHttp({ baseUrl: BASE, apiKey: KEY, requestTimeoutMs: 60_000 }, { fetch: globalThis.fetch, clock, random: () => 0, debug: () => undefined })
+  const http = new DevinHttp(
+    { baseUrl: BASE, apiKey: KEY, requestTimeoutMs: 60_000 },
+    { fetch: globalThis.fetch, clock, random: () => 0, debug: () => undefined }
+  )
   return { v1: createV1Api(http), clock, deadline: clock.now() + 60_000 }
 }
 
 function v1Body(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { session_id: 'devin-abc', status: 'running', status_enum: 'working', created_at: '2026-11-23T10:00:00Z', updated_at: '2026-11-23T10:05:00Z', tags: [], pull_request: null, structured_output: null, ...overrides }
+  return {
+    session_id: 'devin-abc',
+    status: 'running',
+    status_enum: 'working',
+    created_at: '2026-11-23T10:00:00Z',
+    updated_at: '2026-11-23T10:05:00Z',
+    tags: [],
+    pull_request: null,
+    structured_output: null,
+    ...overrides
+  }
 }
 
 beforeAll(() => nock.disableNetConnect())
@@ -66,23 +79,31 @@ describe('v1 adapter', () => {
     const schema = JSON.parse(readFileSync(new URL('../../emulator/schemas/v1-create-session.json', import.meta.url), 'utf8')) as object
     const validate = new Ajv({ strict: false }).compile(schema)
     expect(validate(sent), JSON.stringify(validate.errors)).toBe(true)
-    expect(created).toEqual({ isNew: true, session: { id: 'devin-abc', url: 'https://app.devin.ai/sessions/abc', status: 'new', tags: ['idem:1', 'github:o/r'], pullRequests: [], isArchived: false } })
+    expect(created).toEqual({
+      isNew: true,
+      session: { id: 'devin-abc', url: 'https://app.devin.ai/sessions/abc', status: 'new', tags: ['idem:1', 'github:o/r'], pullRequests: [], isArchived: false }
+    })
   })
 
-  it("reads is_new_session: an existing session is a reuse, and gets the message", async () => {
+  it('reads is_new_session: an existing session is a reuse, and gets the message', async () => {
     const { v1, deadline, clock } = api()
     const scope = nock(BASE)
       .post('/v1/sessions')
       .reply(200, { session_id: 'devin-old', url: 'https://app.devin.ai/sessions/old', is_new_session: false })
       .post('/v1/sessions/devin-old/message', { message: 'More' })
       .reply(200, 'null', { 'content-type': 'application/json' })
-    const opened = await openSession(v1, { kind: 'create', request: { prompt: 'p', tags: ['idem:1'] }, tag: 'idem:1', reuse: false, message: 'More' }, deadline, {
-      clock,
-      random: () => 0,
-      info: () => undefined,
-      warning: () => undefined,
-      onSession: () => undefined
-    })
+    const opened = await openSession(
+      v1,
+      { kind: 'create', request: { prompt: 'p', tags: ['idem:1'] }, tag: 'idem:1', reuse: false, message: 'More' },
+      deadline,
+      {
+        clock,
+        random: () => 0,
+        info: () => undefined,
+        warning: () => undefined,
+        onSession: () => undefined
+      }
+    )
     expect(opened).toMatchObject({ isNew: false, messageSent: true, session: { id: 'devin-old' } })
     expect(scope.isDone()).toBe(true)
   })
@@ -105,12 +126,18 @@ describe('v1 adapter', () => {
       expect([session.status, session.statusDetail, classifySession(session)], String(statusEnum)).toEqual([status, detail, outcome])
     }
     const done = v1Session(v1Body({ status_enum: 'finished', pull_request: { url: 'https://github.com/o/r/pull/3' }, structured_output: '{"ok":true}' }))
-    expect(done).toMatchObject({ url: 'https://app.devin.ai/sessions/abc', pullRequests: [{ url: 'https://github.com/o/r/pull/3', state: null }], structuredOutput: { ok: true }, createdAt: 1_795_428_000 })
+    expect(done).toMatchObject({
+      url: 'https://app.devin.ai/sessions/abc',
+      pullRequests: [{ url: 'https://github.com/o/r/pull/3', state: null }],
+      structuredOutput: { ok: true },
+      createdAt: 1_795_428_000
+    })
   })
 
   it('gets, lists by tag with offsets, messages and ends sessions', async () => {
     const { v1, deadline } = api()
-    const page = (n: number, tag: string) => Array.from({ length: n }, (_, i) => v1Body({ session_id: `devin-${tag}-${i}`, tags: i === 0 ? ['idem:1'] : ['other'] }))
+    const page = (n: number, tag: string) =>
+      Array.from({ length: n }, (_, i) => v1Body({ session_id: `devin-${tag}-${i}`, tags: i === 0 ? ['idem:1'] : ['other'] }))
     const scope = nock(BASE)
       .get('/v1/sessions/devin-abc')
       .reply(200, v1Body({ status_enum: 'blocked' }))

@@ -14,7 +14,10 @@ const SESSIONS = '/v3/organizations/org-1/sessions'
 
 function api() {
   const clock = fakeClock()
-  const http = new DevinHttp({ baseUrl: BASE, apiKey: TEST_API_KEY, requestTimeoutMs: 60_000 }, { fetch: globalThis.fetch, clock, random: () => 0, debug: () => undefined })
+  const http = new DevinHttp(
+    { baseUrl: BASE, apiKey: TEST_API_KEY, requestTimeoutMs: 60_000 },
+    { fetch: globalThis.fetch, clock, random: () => 0, debug: () => undefined }
+  )
   return { api: createV3Api(http, 'org-1'), http, deadline: clock.now() + 60_000 }
 }
 
@@ -102,7 +105,10 @@ describe('v3 adapter', () => {
           status: 'running',
           status_detail: 'finished',
           acus_consumed: 2.5,
-          pull_requests: [{ pr_url: 'https://github.com/o/r/pull/1', pr_state: 'open' }, { pr_url: 'https://github.com/o/r/pull/2', pr_state: null }],
+          pull_requests: [
+            { pr_url: 'https://github.com/o/r/pull/1', pr_state: 'open' },
+            { pr_url: 'https://github.com/o/r/pull/2', pr_state: null }
+          ],
           structured_output: { ok: true },
           tags: ['a']
         })
@@ -130,7 +136,11 @@ describe('v3 adapter', () => {
     const scope = nock(BASE)
       .get(SESSIONS)
       .query({ tags: 'idem:abc', first: '100' })
-      .reply(200, { items: [v3SessionBody({ session_id: 'devin-1', tags: ['idem:abc'] }), v3SessionBody({ session_id: 'devin-x', tags: ['idem:abcdef'] })], has_next_page: true, end_cursor: 'c1' })
+      .reply(200, {
+        items: [v3SessionBody({ session_id: 'devin-1', tags: ['idem:abc'] }), v3SessionBody({ session_id: 'devin-x', tags: ['idem:abcdef'] })],
+        has_next_page: true,
+        end_cursor: 'c1'
+      })
       .get(SESSIONS)
       .query({ tags: 'idem:abc', first: '100', after: 'c1' })
       .reply(200, { items: [v3SessionBody({ session_id: 'devin-2', tags: ['x', 'idem:abc'] })], has_next_page: false, end_cursor: null })
@@ -141,11 +151,7 @@ describe('v3 adapter', () => {
 
   it('stops listing after ten pages even if the API says there are more', async () => {
     const { api: v3, deadline } = api()
-    const scope = nock(BASE)
-      .get(SESSIONS)
-      .query(true)
-      .times(10)
-      .reply(200, { items: [], has_next_page: true, end_cursor: 'again' })
+    const scope = nock(BASE).get(SESSIONS).query(true).times(10).reply(200, { items: [], has_next_page: true, end_cursor: 'again' })
     expect(await v3.listByTag('t', deadline)).toEqual([])
     expect(scope.isDone()).toBe(true)
   })

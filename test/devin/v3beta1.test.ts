@@ -14,7 +14,10 @@ const SESSIONS = '/v3beta1/organizations/org-1/sessions'
 
 function api() {
   const clock = fakeClock()
-  const http = new DevinHttp({ baseUrl: BASE, apiKey: TEST_API_KEY, requestTimeoutMs: 60_000 }, { fetch: globalThis.fetch, clock, random: () => 0, debug: () => undefined })
+  const http = new DevinHttp(
+    { baseUrl: BASE, apiKey: TEST_API_KEY, requestTimeoutMs: 60_000 },
+    { fetch: globalThis.fetch, clock, random: () => 0, debug: () => undefined }
+  )
   return { beta: createV3beta1Api(http, 'org-1'), deadline: clock.now() + 60_000 }
 }
 
@@ -32,11 +35,27 @@ describe('v3beta1 adapter', () => {
       })
       .reply(200, v3SessionBody({ session_id: 'devin-b', status: 'new' }))
     const created = await beta.create(
-      { prompt: 'Analyze these', tags: ['idem:1'], advancedMode: 'analyze', sessionLinks: ['https://app.devin.ai/sessions/devin-1'], bypassApproval: true, childPlaybookId: 'pb-2', repos: ['o/r'] },
+      {
+        prompt: 'Analyze these',
+        tags: ['idem:1'],
+        advancedMode: 'analyze',
+        sessionLinks: ['https://app.devin.ai/sessions/devin-1'],
+        bypassApproval: true,
+        childPlaybookId: 'pb-2',
+        repos: ['o/r']
+      },
       deadline
     )
     expect(scope.isDone()).toBe(true)
-    expect(sent).toEqual({ prompt: 'Analyze these', tags: ['idem:1'], advanced_mode: 'analyze', session_links: ['https://app.devin.ai/sessions/devin-1'], bypass_approval: true, child_playbook_id: 'pb-2', repos: ['o/r'] })
+    expect(sent).toEqual({
+      prompt: 'Analyze these',
+      tags: ['idem:1'],
+      advanced_mode: 'analyze',
+      session_links: ['https://app.devin.ai/sessions/devin-1'],
+      bypass_approval: true,
+      child_playbook_id: 'pb-2',
+      repos: ['o/r']
+    })
     const schema = JSON.parse(readFileSync(new URL('../../emulator/schemas/v3beta1-create-session.json', import.meta.url), 'utf8')) as object
     const validate = new Ajv({ strict: false }).compile(schema)
     expect(validate(sent), JSON.stringify(validate.errors)).toBe(true)
@@ -51,7 +70,13 @@ describe('v3beta1 adapter', () => {
       delete body.status_detail
       return body
     }
-    nock(BASE).get(`${SESSIONS}/devin-b`).reply(200, without('running')).get(`${SESSIONS}/devin-b`).reply(200, without('exit')).get(`${SESSIONS}/devin-b`).reply(200, v3SessionBody({ session_id: 'devin-b', status: 'running', status_detail: 'finished' }))
+    nock(BASE)
+      .get(`${SESSIONS}/devin-b`)
+      .reply(200, without('running'))
+      .get(`${SESSIONS}/devin-b`)
+      .reply(200, without('exit'))
+      .get(`${SESSIONS}/devin-b`)
+      .reply(200, v3SessionBody({ session_id: 'devin-b', status: 'running', status_detail: 'finished' }))
     expect(classifySession(await beta.get('devin-b', deadline))).toBe('running')
     expect(classifySession(await beta.get('devin-b', deadline))).toBe('exited')
     expect(classifySession(await beta.get('devin-b', deadline))).toBe('finished')
@@ -60,6 +85,8 @@ describe('v3beta1 adapter', () => {
   it('names the UseDevinExpert permission when an advanced session is refused', async () => {
     const { beta, deadline } = api()
     nock(BASE).post(SESSIONS).reply(403, { detail: 'Forbidden' })
-    await expect(beta.create({ prompt: 'p', tags: [], advancedMode: 'manage' }, deadline)).rejects.toThrow('Give its service user the ManageOrgSessions and UseDevinExpert permission')
+    await expect(beta.create({ prompt: 'p', tags: [], advancedMode: 'manage' }, deadline)).rejects.toThrow(
+      'Give its service user the ManageOrgSessions and UseDevinExpert permission'
+    )
   })
 })

@@ -109,13 +109,18 @@ describe('waitForSession', () => {
   })
 
   it('treats an unknown status as still working, and names it', async () => {
-    const { result, log } = await waitThrough([{ status: 'hibernating', statusDetail: 'dreaming' }, { status: 'running', statusDetail: 'finished' }])
+    const { result, log } = await waitThrough([
+      { status: 'hibernating', statusDetail: 'dreaming' },
+      { status: 'running', statusDetail: 'finished' }
+    ])
     expect(result.outcome).toBe('finished')
     expect(log[0]).toBe('info: The session is now "hibernating" ("dreaming")')
   })
 
   it('with wait: pull-request, ends when a pull request appears while Devin works on', async () => {
-    const { result, gets } = await waitThrough([working, working, { ...working, pullRequests: [PR] }, { status: 'running', statusDetail: 'finished' }], { until: 'pull-request' })
+    const { result, gets } = await waitThrough([working, working, { ...working, pullRequests: [PR] }, { status: 'running', statusDetail: 'finished' }], {
+      until: 'pull-request'
+    })
     expect(result.outcome).toBe('running')
     expect(result.session.pullRequests).toEqual([PR])
     expect(gets).toHaveLength(3)
@@ -136,7 +141,16 @@ describe('waitForSession', () => {
   })
 
   it('grows the interval to 4× while nothing changes and resets it on a change', async () => {
-    const states: State[] = [working, working, working, working, working, { ...working, pullRequests: [PR] }, { ...working, pullRequests: [PR] }, { status: 'running', statusDetail: 'finished', pullRequests: [PR] }]
+    const states: State[] = [
+      working,
+      working,
+      working,
+      working,
+      working,
+      { ...working, pullRequests: [PR] },
+      { ...working, pullRequests: [PR] },
+      { status: 'running', statusDetail: 'finished', pullRequests: [PR] }
+    ]
     const { gets } = await waitThrough(states)
     const intervals = gets.map((at, i) => at - (i === 0 ? 1_700_000_000_000 : (gets[i - 1] as number)))
     expect(intervals).toEqual([15_000, 15_000, 30_000, 60_000, 60_000, 60_000, 15_000, 30_000])
@@ -160,7 +174,12 @@ describe('waitForSession', () => {
         return { ...START, id, ...(clock.now() >= changeAt ? { status: 'running', statusDetail: 'finished' } : working) }
       }
     } as unknown as DevinApi
-    const result = await waitForSession(api, START, { until: 'stopped', timeoutMs: 3_600_000, pollIntervalMs: poll }, { clock, info: () => undefined, warning: () => undefined, onPoll: () => undefined })
+    const result = await waitForSession(
+      api,
+      START,
+      { until: 'stopped', timeoutMs: 3_600_000, pollIntervalMs: poll },
+      { clock, info: () => undefined, warning: () => undefined, onPoll: () => undefined }
+    )
     expect(result.outcome).toBe('finished')
     const before = gets.filter((at) => at < changeAt)
     expect(before.length).toBeLessThanOrEqual((30 * 60) / ((4 * poll) / 1_000) + 10)
@@ -172,7 +191,7 @@ describe('waitForSession', () => {
   })
 
   it('keeps waiting through polling failures that recover', async () => {
-    const outage = new DevinApiError('Devin\'s API failed when trying to read session devin-1 (HTTP 503).', { status: 503, reached: 'maybe', attempts: 8 })
+    const outage = new DevinApiError("Devin's API failed when trying to read session devin-1 (HTTP 503).", { status: 503, reached: 'maybe', attempts: 8 })
     const dropped = new DevinApiError('The connection broke.', { reached: 'maybe', attempts: 8 })
     const { result, log } = await waitThrough([working, outage, dropped, { status: 'running', statusDetail: 'finished' }])
     expect(result.outcome).toBe('finished')
@@ -180,7 +199,7 @@ describe('waitForSession', () => {
   })
 
   it('ends at the deadline with the last failure when polling never recovers', async () => {
-    const outage = new DevinApiError('Devin\'s API failed (HTTP 502).', { status: 502, reached: 'maybe', attempts: 8 })
+    const outage = new DevinApiError("Devin's API failed (HTTP 502).", { status: 502, reached: 'maybe', attempts: 8 })
     const { result } = await waitThrough([working, outage], { timeoutMs: 120_000 })
     expect(result).toMatchObject({ outcome: 'timeout', pollFailure: "Devin's API failed (HTTP 502)." })
   })
@@ -190,7 +209,12 @@ describe('waitForSession', () => {
     const unauthorized = new DevinApiError('Devin did not accept the API key (401).', { status: 401, reached: 'no', attempts: 1 })
     const { api } = scripted([working, unauthorized], clock)
     await expect(
-      waitForSession(api, START, { until: 'stopped', timeoutMs: 600_000, pollIntervalMs: 15_000 }, { clock, info: () => undefined, warning: () => undefined, onPoll: () => undefined })
+      waitForSession(
+        api,
+        START,
+        { until: 'stopped', timeoutMs: 600_000, pollIntervalMs: 15_000 },
+        { clock, info: () => undefined, warning: () => undefined, onPoll: () => undefined }
+      )
     ).rejects.toThrow('Devin did not accept the API key (401).')
   })
 })

@@ -53,12 +53,21 @@ describe('the bundled action', { timeout: 60_000 }, () => {
     expect(devin.requests.all().map((r) => `${r.method} ${r.path}`)).toEqual(['POST /v3/organizations/org-e2e/sessions'])
     const created = devin.requests.last('POST')
     expect(created?.headers.authorization).toBe('Bearer ***')
-    expect(created?.body).toMatchObject({ prompt: 'Update the dependencies and open a pull request.', session_secrets: [{ key: 'NPM_TOKEN', value: SECRET, sensitive: true }] })
+    expect(created?.body).toMatchObject({
+      prompt: 'Update the dependencies and open a pull request.',
+      session_secrets: [{ key: 'NPM_TOKEN', value: SECRET, sensitive: true }]
+    })
     const tags = (created?.body as { tags: string[] }).tags
     expect(tags.slice(1)).toEqual(['github:octo-org/octo-repo', 'e2e'])
     expect(tags[0]).toMatch(/^idem:[0-9a-f]{24}$/)
     const [session] = devin.store.query({ tags: ['e2e'] })
-    expect(main.outputs).toMatchObject({ 'session-id': session?.session_id, 'session-url': session?.url, 'is-new-session': 'true', outcome: 'running', prompt: 'Update the dependencies and open a pull request.' })
+    expect(main.outputs).toMatchObject({
+      'session-id': session?.session_id,
+      'session-url': session?.url,
+      'is-new-session': 'true',
+      outcome: 'running',
+      prompt: 'Update the dependencies and open a pull request.'
+    })
     expect(main.summary).toContain(`| Session | [${session?.session_id}](${session?.url}) |`)
     expect(main.masked).toEqual(expect.arrayContaining([API_KEY, TEST_GITHUB_TOKEN, SECRET]))
     expectNoSecrets(main)
@@ -66,7 +75,9 @@ describe('the bundled action', { timeout: 60_000 }, () => {
 
   it.concurrent('reports every bad input and sends nothing to Devin', async () => {
     const devin = await emulator()
-    const { main } = await runBundledAction({ inputs: inputs(devin, { 'max-acu-limit': 'lots', wait: 'sometimes', 'attachment-urls': 'ftp://x', 'session-secrets': `BROKEN${SECRET}` }) })
+    const { main } = await runBundledAction({
+      inputs: inputs(devin, { 'max-acu-limit': 'lots', wait: 'sometimes', 'attachment-urls': 'ftp://x', 'session-secrets': `BROKEN${SECRET}` })
+    })
     expect(main.exitCode).toBe(1)
     expect(devin.requests.length).toBe(0)
     expect(main.errors).toHaveLength(1)
@@ -164,7 +175,9 @@ describe('the bundled action', { timeout: 60_000 }, () => {
       expect(devin.requests.count('DELETE')).toBe(1)
       const id = main.outputs['session-id'] as string
       expect(devin.store.get(id)?.status).toBe('exit')
-      expect(main.errors[0]).toBe(`Devin's session ${id} did not stop within 7s; the action ended it (on-timeout: terminate): https://app.devin.ai/sessions/${id}.`)
+      expect(main.errors[0]).toBe(
+        `Devin's session ${id} did not stop within 7s; the action ended it (on-timeout: terminate): https://app.devin.ai/sessions/${id}.`
+      )
     })
 
     it.concurrent('ends the session in the post step when the job is cancelled mid-wait', async () => {

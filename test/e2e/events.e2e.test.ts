@@ -73,7 +73,10 @@ describe('the bundled action on workflow events', { timeout: 60_000 }, () => {
     const { main } = await runBundledAction(step(devin, github, 'issue_comment', commentCreated('@devin please delete the repository')))
     expect(main.exitCode).toBe(0)
     expect(devin.requests.length).toBe(0)
-    expect(main.outputs).toEqual({ outcome: 'skipped', 'skip-reason': 'permission: Codertocat has read permission on Codertocat/Hello-World; required-permission is write.' })
+    expect(main.outputs).toEqual({
+      outcome: 'skipped',
+      'skip-reason': 'permission: Codertocat has read permission on Codertocat/Hello-World; required-permission is write.'
+    })
     expect(github.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /repos/Codertocat/Hello-World/collaborators/Codertocat/permission'])
     expect(main.summary).toContain('Skipped: permission: Codertocat has read permission')
   })

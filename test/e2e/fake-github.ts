@@ -53,7 +53,12 @@ export async function startFakeGitHub(permissions: Record<string, string> = {}):
         const thread = Number(match[1])
         const list = comments.get(thread) ?? []
         if (method === 'GET') return json(200, list)
-        const created: FakeComment = { id: nextId++, body: String((await body(req)).body ?? ''), user: { login: 'github-actions[bot]', type: 'Bot' }, html_url: `https://github.com/x/y/issues/${thread}#issuecomment-${nextId}` }
+        const created: FakeComment = {
+          id: nextId++,
+          body: String((await body(req)).body ?? ''),
+          user: { login: 'github-actions[bot]', type: 'Bot' },
+          html_url: `https://github.com/x/y/issues/${thread}#issuecomment-${nextId}`
+        }
         comments.set(thread, [...list, created])
         return json(201, created)
       }

@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import {
-  chooseScenario,
-  getScenario,
-  scenarioNames,
-  SUSPENSION_REASONS,
-  UnknownScenarioError
-} from '../../emulator/lifecycle.ts'
+import { chooseScenario, getScenario, scenarioNames, SUSPENSION_REASONS, UnknownScenarioError } from '../../emulator/lifecycle.ts'
 
 /** The status values of the v3 spec (devin-api.md §1.2). */
 const SPEC_STATUSES = ['new', 'claimed', 'running', 'exit', 'error', 'suspended', 'resuming']

@@ -108,7 +108,10 @@ describe('v1 sessions', () => {
     const e = await emulator()
     const res = await call(e, 'POST', '/v1/sessions', { ...v1, body: { prompt: 'p', repos: ['o/r'], devin_mode: 'fast' } })
     expect(res.status).toBe(422)
-    expect(res.body.detail.map((d: { loc: string[] }) => d.loc)).toEqual([['body', 'repos'], ['body', 'devin_mode']])
+    expect(res.body.detail.map((d: { loc: string[] }) => d.loc)).toEqual([
+      ['body', 'repos'],
+      ['body', 'devin_mode']
+    ])
   })
 
   it('accepts apk_ and apk_user_ keys; 403 for cog_ keys; 401 otherwise', async () => {
