@@ -1,0 +1,57 @@
+import { execFileSync, spawnSync } from 'node:child_process'
+import { appendFileSync, mkdtempSync, symlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+
+const root = fileURLToPath(new URL('../', import.meta.url))
+
+/** A throwaway clone of the committed project, sharing node_modules, where tags can be made freely. */
+function clone(): string {
+  const dir = join(mkdtempSync(join(tmpdir(), 'release-')), 'repo')
+  execFileSync('git', ['clone', '--quiet', '--local', root, dir])
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'))
+  for (const [key, value] of [
+    ['user.email', 'release@test.invalid'],
+    ['user.name', 'Release Test']
+  ]) {
+    execFileSync('git', ['config', key, value], { cwd: dir })
+  }
+  return dir
+}
+
+function release(dir: string, version: string) {
+  return spawnSync('bash', ['scripts/release.sh', version], { cwd: dir, env: { ...process.env, RELEASE_NO_PUSH: '1' }, encoding: 'utf8' })
+}
+
+const tagTarget = (dir: string, tag: string) => execFileSync('git', ['rev-list', '-n', '1', tag], { cwd: dir, encoding: 'utf8' }).trim()
+
+describe('the release script', { timeout: 60_000 }, () => {
+  it('tags vX.Y.Z and moves the major tag with each release', () => {
+    const dir = clone()
+    const first = release(dir, '0.1.0')
+    expect(first.status, first.stderr).toBe(0)
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, encoding: 'utf8' }).trim()
+    expect(tagTarget(dir, 'v0.1.0')).toBe(head)
+    expect(tagTarget(dir, 'v0')).toBe(head)
+
+    appendFileSync(join(dir, 'CHANGELOG.md'), '\n## [0.1.1]\n\n- A fix.\n')
+    execFileSync('git', ['commit', '--quiet', '-am', 'Release notes for 0.1.1'], { cwd: dir })
+    const second = release(dir, '0.1.1')
+    expect(second.status, second.stderr).toBe(0)
+    const next = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, encoding: 'utf8' }).trim()
+    expect(tagTarget(dir, 'v0')).toBe(next)
+    expect(tagTarget(dir, 'v0.1.0')).toBe(head)
+  })
+
+  it('refuses a version that is not X.Y.Z, an unreleased changelog, a repeated tag and a dirty tree', () => {
+    const dir = clone()
+    expect(release(dir, '1.2').stderr).toContain('usage: npm run release -- X.Y.Z')
+    expect(release(dir, '9.9.9').stderr).toContain('CHANGELOG.md has no section for 9.9.9')
+    expect(release(dir, '0.1.0').status).toBe(0)
+    expect(release(dir, '0.1.0').stderr).toContain('v0.1.0 already exists.')
+    appendFileSync(join(dir, 'README.md'), 'change\n')
+    expect(release(dir, '0.1.1').stderr).toContain('uncommitted changes')
+  })
+})
