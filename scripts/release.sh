@@ -33,7 +33,7 @@ if [ -n "$(git status --porcelain -- dist)" ]; then
 fi
 
 git tag -a "$tag" -m "$tag"
-git tag -fa "$major" -m "$major, now at $tag" "$tag"
+git tag -fa "$major" -m "$major, now at $tag" "$tag^{commit}"
 if [ "${RELEASE_NO_PUSH:-}" != "1" ]; then
   git push origin "$tag"
   git push origin "$major" --force

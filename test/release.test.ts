@@ -1,17 +1,26 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { appendFileSync, mkdtempSync, symlinkSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 
 const root = fileURLToPath(new URL('../', import.meta.url))
+const made: string[] = []
+
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true })
+})
 
 /** A throwaway clone of the committed project, sharing node_modules, where tags can be made freely. */
 function clone(): string {
-  const dir = join(mkdtempSync(join(tmpdir(), 'release-')), 'repo')
+  // Beside the project, so the hard links stay on one file system.
+  const parent = mkdtempSync(join(root, '.tmp-release-'))
+  made.push(parent)
+  const dir = join(parent, 'repo')
   execFileSync('git', ['clone', '--quiet', '--local', root, dir])
-  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'))
+  // Hard links, not a symlink: the bundler names chunks by module path, and a path outside the clone
+  // would make its dist/ differ from the committed one.
+  execFileSync('cp', ['-al', join(root, 'node_modules'), join(dir, 'node_modules')])
   for (const [key, value] of [
     ['user.email', 'release@test.invalid'],
     ['user.name', 'Release Test']
