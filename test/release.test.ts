@@ -21,12 +21,8 @@ function clone(): string {
   // Hard links, not a symlink: the bundler names chunks by module path, and a path outside the clone
   // would make its dist/ differ from the committed one.
   execFileSync('cp', ['-al', join(root, 'node_modules'), join(dir, 'node_modules')])
-  for (const [key, value] of [
-    ['user.email', 'release@test.invalid'],
-    ['user.name', 'Release Test']
-  ]) {
-    execFileSync('git', ['config', key, value], { cwd: dir })
-  }
+  execFileSync('git', ['config', 'user.email', 'release@test.invalid'], { cwd: dir })
+  execFileSync('git', ['config', 'user.name', 'Release Test'], { cwd: dir })
   return dir
 }
 
