@@ -218,6 +218,15 @@ describe('run', () => {
       structured_output: { summary: 'Bumped 3 packages', tests_passed: true }
     })
 
+    /** Devin creates devin-abc, which then works on through every poll. */
+    const sessionThatKeepsWorking = () =>
+      nock(BASE)
+        .post(SESSIONS)
+        .reply(200, v3SessionBody({ session_id: 'devin-abc' }))
+        .get(`${SESSIONS}/devin-abc`)
+        .times(20)
+        .reply(200, v3SessionBody({ session_id: 'devin-abc', status: 'running', status_detail: 'working' }))
+
     it('waits until the session stops and reports what it produced', async () => {
       const scope = nock(BASE)
         .post(SESSIONS)
@@ -333,12 +342,7 @@ describe('run', () => {
     })
 
     it('fails on a timeout and leaves the session running with on-timeout: fail', async () => {
-      nock(BASE)
-        .post(SESSIONS)
-        .reply(200, v3SessionBody({ session_id: 'devin-abc' }))
-        .get(`${SESSIONS}/devin-abc`)
-        .times(20)
-        .reply(200, v3SessionBody({ session_id: 'devin-abc', status: 'running' }))
+      sessionThatKeepsWorking()
       const runner = await runAction({ wait: 'pull-request', 'wait-timeout': '90s' })
       expect(runner.failed).toBe(
         "Devin's session devin-abc did not open a pull request within 1m 30s; it keeps running (on-timeout: fail): https://app.devin.ai/sessions/devin-abc."
@@ -346,12 +350,7 @@ describe('run', () => {
     })
 
     it('succeeds on a timeout with on-timeout: leave, and warns', async () => {
-      nock(BASE)
-        .post(SESSIONS)
-        .reply(200, v3SessionBody({ session_id: 'devin-abc' }))
-        .get(`${SESSIONS}/devin-abc`)
-        .times(20)
-        .reply(200, v3SessionBody({ session_id: 'devin-abc', status: 'running' }))
+      sessionThatKeepsWorking()
       const runner = await runAction({ wait: 'stopped', 'wait-timeout': '60', 'on-timeout': 'leave' })
       expect(runner.failed).toBeUndefined()
       expect(runner.outputs.outcome).toBe('timeout')
@@ -361,12 +360,7 @@ describe('run', () => {
     })
 
     it('succeeds with a warning on a timeout that fail-on leaves out', async () => {
-      nock(BASE)
-        .post(SESSIONS)
-        .reply(200, v3SessionBody({ session_id: 'devin-abc' }))
-        .get(`${SESSIONS}/devin-abc`)
-        .times(20)
-        .reply(200, v3SessionBody({ session_id: 'devin-abc', status: 'running' }))
+      sessionThatKeepsWorking()
       const runner = await runAction({ wait: 'stopped', 'wait-timeout': '60', 'fail-on': 'error' })
       expect(runner.failed).toBeUndefined()
       expect(runner.outputs.outcome).toBe('timeout')
@@ -376,14 +370,7 @@ describe('run', () => {
     })
 
     it('reports the timeout, and that ending the session failed, when the end is refused', async () => {
-      nock(BASE)
-        .post(SESSIONS)
-        .reply(200, v3SessionBody({ session_id: 'devin-abc' }))
-        .get(`${SESSIONS}/devin-abc`)
-        .times(20)
-        .reply(200, v3SessionBody({ session_id: 'devin-abc', status: 'running', status_detail: 'working' }))
-        .delete(`${SESSIONS}/devin-abc`)
-        .reply(403, { detail: 'Missing ManageOrgSessions' })
+      sessionThatKeepsWorking().delete(`${SESSIONS}/devin-abc`).reply(403, { detail: 'Missing ManageOrgSessions' })
       const runner = await runAction({ wait: 'stopped', 'wait-timeout': '60', 'on-timeout': 'terminate' })
       expect(runner.outputs.outcome).toBe('timeout')
       expect(runner.failed).toBe(

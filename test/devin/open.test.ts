@@ -1,10 +1,10 @@
 import nock from 'nock'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { DevinHttp } from '../../src/devin/http.js'
 import { type OpenRequest, openSession } from '../../src/devin/open.js'
 import { createV3Api } from '../../src/devin/v3.js'
 import { TEST_API_KEY } from '../helpers/action-yml.js'
 import { fakeClock } from '../helpers/clock.js'
+import { testHttp } from '../helpers/http.js'
 import { v3SessionBody } from '../helpers/devin-fixtures.js'
 
 const BASE = 'https://api.devin.test'
@@ -13,10 +13,7 @@ const TAG = 'idem:0123456789abcdef01234567'
 
 function setup() {
   const clock = fakeClock()
-  const http = new DevinHttp(
-    { baseUrl: BASE, apiKey: TEST_API_KEY, requestTimeoutMs: 60_000 },
-    { fetch: globalThis.fetch, clock, random: () => 0.5, debug: () => undefined }
-  )
+  const http = testHttp(BASE, TEST_API_KEY, clock, 0.5)
   const log: string[] = []
   const reported: { id: string; isNew: boolean }[] = []
   const deps = {

@@ -2,21 +2,18 @@ import { readFileSync } from 'node:fs'
 import { Ajv } from 'ajv'
 import nock from 'nock'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { DevinHttp } from '../../src/devin/http.js'
 import { openSession } from '../../src/devin/open.js'
 import { classifySession } from '../../src/devin/session.js'
 import { createV1Api, v1Session } from '../../src/devin/v1.js'
 import { fakeClock } from '../helpers/clock.js'
+import { testHttp } from '../helpers/http.js'
 
 const BASE = 'https://api.devin.test'
 const KEY = 'apk_user_TestKey0123456789'
 
 function api() {
   const clock = fakeClock()
-  const http = new DevinHttp(
-    { baseUrl: BASE, apiKey: KEY, requestTimeoutMs: 60_000 },
-    { fetch: globalThis.fetch, clock, random: () => 0, debug: () => undefined }
-  )
+  const http = testHttp(BASE, KEY, clock)
   return { v1: createV1Api(http), clock, deadline: clock.now() + 60_000 }
 }
 

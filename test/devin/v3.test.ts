@@ -1,12 +1,12 @@
 import nock from 'nock'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { DevinHttp } from '../../src/devin/http.js'
 import type { SessionRequest } from '../../src/devin/session.js'
 import { createV3Api, discoverOrgId, v3Session } from '../../src/devin/v3.js'
 import { TEST_API_KEY } from '../helpers/action-yml.js'
 import { readFileSync } from 'node:fs'
 import { Ajv } from 'ajv'
 import { fakeClock } from '../helpers/clock.js'
+import { testHttp } from '../helpers/http.js'
 import { v3SessionBody } from '../helpers/devin-fixtures.js'
 
 const BASE = 'https://api.devin.test'
@@ -14,10 +14,7 @@ const SESSIONS = '/v3/organizations/org-1/sessions'
 
 function api() {
   const clock = fakeClock()
-  const http = new DevinHttp(
-    { baseUrl: BASE, apiKey: TEST_API_KEY, requestTimeoutMs: 60_000 },
-    { fetch: globalThis.fetch, clock, random: () => 0, debug: () => undefined }
-  )
+  const http = testHttp(BASE, TEST_API_KEY, clock)
   return { api: createV3Api(http, 'org-1'), http, deadline: clock.now() + 60_000 }
 }
 

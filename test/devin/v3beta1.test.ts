@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs'
 import { Ajv } from 'ajv'
 import nock from 'nock'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { DevinHttp } from '../../src/devin/http.js'
 import { classifySession } from '../../src/devin/session.js'
 import { createV3beta1Api } from '../../src/devin/v3beta1.js'
 import { TEST_API_KEY } from '../helpers/action-yml.js'
 import { fakeClock } from '../helpers/clock.js'
+import { testHttp } from '../helpers/http.js'
 import { v3SessionBody } from '../helpers/devin-fixtures.js'
 
 const BASE = 'https://api.devin.test'
@@ -14,10 +14,7 @@ const SESSIONS = '/v3beta1/organizations/org-1/sessions'
 
 function api() {
   const clock = fakeClock()
-  const http = new DevinHttp(
-    { baseUrl: BASE, apiKey: TEST_API_KEY, requestTimeoutMs: 60_000 },
-    { fetch: globalThis.fetch, clock, random: () => 0, debug: () => undefined }
-  )
+  const http = testHttp(BASE, TEST_API_KEY, clock)
   return { beta: createV3beta1Api(http, 'org-1'), deadline: clock.now() + 60_000 }
 }
 
