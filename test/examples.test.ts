@@ -20,8 +20,10 @@ interface Workflow {
 }
 
 describe('example workflows', () => {
-  it('exist for every README recipe', () => {
-    expect(examples.sort()).toEqual(['comment-trigger.yml', 'labeled-issue.yml', 'pr-review.yml', 'scheduled-maintenance.yml', 'wait-for-pull-request.yml'])
+  it('are each a recipe the README links', () => {
+    const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8')
+    const linked = new Set([...readme.matchAll(/\]\(examples\/([\w.-]+\.yml)\)/g)].map((match) => match[1]))
+    expect(examples.sort()).toEqual([...linked].sort())
   })
 
   for (const file of examples) {

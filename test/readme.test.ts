@@ -20,6 +20,8 @@ describe('the README', () => {
     const action = readActionYml()
     const grown = { ...action, inputs: { ...action.inputs, 'new-input': { description: 'Something new.', default: 'x' } } }
     expect(withTables(readme, grown)).not.toBe(readme)
+    const moreOutputs = { ...action, outputs: { ...action.outputs, 'new-output': { description: 'Something new.' } } }
+    expect(withTables(readme, moreOutputs)).not.toBe(readme)
   })
 
   it('gives the two commands a contributor needs, and the one CI runs', () => {
