@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url'
 import { startEmulator } from '../emulator/server.ts'
 import { bundle, node24, prepareStep } from './lib/action-runner.ts'
 
-const ROUNDS = Math.max(20, Number(process.env.BENCH_ROUNDS ?? 21) || 21)
+const ROUNDS = Math.max(20, Number(process.env.BENCH_ROUNDS ?? 31) || 31)
 /** A process that takes longer than this is stuck, and the benchmark stops rather than hang. */
 const RUN_LIMIT_MS = 30_000
 const here = fileURLToPath(new URL('.', import.meta.url))
@@ -117,6 +117,9 @@ console.log(row('', '(a) action', '(b) floor', 'a/b'))
 console.log(row('first request (ms)', a.first.toFixed(1), b.first.toFixed(1), `${(a.first / b.first).toFixed(2)}x`))
 console.log(row('process exit (ms)', a.total.toFixed(1), b.total.toFixed(1), `${(a.total / b.total).toFixed(2)}x`))
 console.log(row('peak memory (MB)', a.rss.toFixed(1), b.rss.toFixed(1), `+${(a.rss - b.rss).toFixed(1)} MB`))
+// Each round's a/b, paired: drift on a shared machine moves both runs of a round alike.
+const paired = (pick: (sample: Sample) => number) => median(actionSamples.map((sample, i) => pick(sample) / pick(floorSamples[i] as Sample)))
+console.log(row('median of per-round a/b', '', '', `${paired((s) => s.firstRequestMs).toFixed(2)}x / ${paired((s) => s.totalMs).toFixed(2)}x`))
 console.log(`requests to Devin per action run: ${requests.join(', ')}`)
 console.log(
   `bundle: dist/index.js ${(bundleBytes / 1024).toFixed(0)} KB loaded at start; all of dist/*.js ${(allBytes / 1024).toFixed(0)} KB (the rest loads only when needed)`

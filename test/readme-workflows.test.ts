@@ -18,7 +18,12 @@ interface Step {
 
 /** The steps of a README snippet: a whole workflow, or a list of steps indented as in one. */
 function stepsOf(block: string): Step[] {
-  const indent = Math.min(...block.split('\n').filter((line) => line.trim() !== '').map((line) => line.length - line.trimStart().length))
+  const indent = Math.min(
+    ...block
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => line.length - line.trimStart().length)
+  )
   const parsed = parse(block.replace(new RegExp(`^ {${indent}}`, 'gm'), '')) as unknown
   if (Array.isArray(parsed)) return parsed as Step[]
   const workflow = parsed as { jobs?: Record<string, { steps?: Step[] }> }
