@@ -503,7 +503,48 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: ./src/devin/fields.ts
+
+const ALL = ['v3', 'v3beta1', 'v1'];
+/**
+ * Every optional create-session field: its API name, its input, and the versions that have it. Input
+ * checks refuse a field the selected version lacks, naming a version that has it; failure messages
+ * name the input behind an API field Devin rejected. Sources: the create-session pages in
+ * shared/seeds (v1: 000/001, v3beta1: 003, v3: 002/004) and devin-api.md section 3 (v3beta1 also
+ * takes attachment_urls, session_secrets and the schema).
+ */
+const REQUEST_FIELDS = {
+    title: { api: 'title', input: Input.Title, versions: ALL },
+    repos: { api: 'repos', input: Input.Repos, versions: ['v3', 'v3beta1'] },
+    playbookId: { api: 'playbook_id', input: Input.PlaybookId, versions: ALL },
+    childPlaybookId: { api: 'child_playbook_id', input: Input.ChildPlaybookId, versions: ['v3', 'v3beta1'] },
+    knowledgeIds: { api: 'knowledge_ids', input: Input.KnowledgeIds, versions: ALL },
+    secretIds: { api: 'secret_ids', input: Input.SecretIds, versions: ALL },
+    sessionSecrets: { api: 'session_secrets', input: Input.SessionSecrets, versions: ALL },
+    sessionLinks: { api: 'session_links', input: Input.SessionLinks, versions: ['v3', 'v3beta1'] },
+    attachmentUrls: { api: 'attachment_urls', input: Input.AttachmentUrls, versions: ['v3', 'v3beta1'] },
+    maxAcuLimit: { api: 'max_acu_limit', input: Input.MaxAcuLimit, versions: ALL },
+    structuredOutputSchema: { api: 'structured_output_schema', input: Input.StructuredOutputSchema, versions: ALL },
+    structuredOutputRequired: { api: 'structured_output_required', input: Input.StructuredOutputRequired, versions: ['v3'] },
+    devinMode: { api: 'devin_mode', input: Input.DevinMode, versions: ['v3'] },
+    platform: { api: 'platform', input: Input.Platform, versions: ['v3'] },
+    resumable: { api: 'resumable', input: Input.Resumable, versions: ['v3'] },
+    bypassApproval: { api: 'bypass_approval', input: Input.BypassApproval, versions: ['v3', 'v3beta1'] },
+    createAsUserId: { api: 'create_as_user_id', input: Input.CreateAsUserId, versions: ['v3', 'v3beta1'] },
+    advancedMode: { api: 'advanced_mode', input: Input.AdvancedMode, versions: ['v3beta1'] },
+    snapshotId: { api: 'snapshot_id', input: Input.SnapshotId, versions: ['v1'] },
+    unlisted: { api: 'unlisted', input: Input.Unlisted, versions: ['v1'] }
+};
+/** The input behind each API field of a request (the create body's and a message's), by API name. */
+const API_FIELD_INPUTS = {
+    prompt: Input.Prompt,
+    tags: Input.Tags,
+    message: Input.Message,
+    ...Object.fromEntries(Object.values(REQUEST_FIELDS).map((field) => [field.api, field.input]))
+};
+
 ;// CONCATENATED MODULE: ./src/devin/errors.ts
+
 /** A request to Devin that failed; its message says what happened and what to fix. */
 class DevinApiError extends Error {
     status;
@@ -519,32 +560,6 @@ class DevinApiError extends Error {
         this.retryAfterMs = details.retryAfterMs;
     }
 }
-/** Devin's field names mapped to the action's inputs, so a 422 names what the user wrote. */
-const FIELD_INPUTS = {
-    prompt: 'prompt',
-    title: 'title',
-    tags: 'tags',
-    repos: 'repos',
-    playbook_id: 'playbook-id',
-    child_playbook_id: 'child-playbook-id',
-    knowledge_ids: 'knowledge-ids',
-    secret_ids: 'secret-ids',
-    session_secrets: 'session-secrets',
-    session_links: 'session-links',
-    attachment_urls: 'attachment-urls',
-    max_acu_limit: 'max-acu-limit',
-    structured_output_schema: 'structured-output-schema',
-    structured_output_required: 'structured-output-required',
-    devin_mode: 'devin-mode',
-    platform: 'platform',
-    resumable: 'resumable',
-    bypass_approval: 'bypass-approval',
-    create_as_user_id: 'create-as-user-id',
-    advanced_mode: 'advanced-mode',
-    snapshot_id: 'snapshot-id',
-    unlisted: 'unlisted',
-    message: 'message'
-};
 const MAX_DETAIL = 500;
 function clip(text) {
     const oneLine = text.replace(/\s+/g, ' ').trim();
@@ -588,7 +603,8 @@ function describeFieldError(item) {
     if (path.length === 0)
         return clip(message);
     const top = path[0] ?? '';
-    const input = FIELD_INPUTS[top];
+    // Names the input the user wrote, so a 422 says what to change.
+    const input = API_FIELD_INPUTS[top];
     const where = path.join('.');
     return clip(`${where}${input !== undefined && input !== where ? ` (input ${input})` : ''}: ${message}`);
 }
@@ -8689,37 +8705,6 @@ function _function(params) {
 }
 
 
-;// CONCATENATED MODULE: ./src/devin/fields.ts
-const ALL = ['v3', 'v3beta1', 'v1'];
-/**
- * Which API versions have each optional create-session field. Input validation uses it to refuse a
- * field the selected version lacks, naming a version that has it, before anything is sent.
- * Sources: the create-session pages in shared/seeds (v1: 000/001, v3beta1: 003, v3: 002/004) and
- * devin-api.md section 3 (v3beta1 also takes attachment_urls, session_secrets and the schema).
- */
-const FIELD_VERSIONS = {
-    title: ALL,
-    repos: ['v3', 'v3beta1'],
-    playbookId: ALL,
-    childPlaybookId: ['v3', 'v3beta1'],
-    knowledgeIds: ALL,
-    secretIds: ALL,
-    sessionSecrets: ALL,
-    sessionLinks: ['v3', 'v3beta1'],
-    attachmentUrls: ['v3', 'v3beta1'],
-    maxAcuLimit: ALL,
-    structuredOutputSchema: ALL,
-    structuredOutputRequired: ['v3'],
-    devinMode: ['v3'],
-    platform: ['v3'],
-    resumable: ['v3'],
-    bypassApproval: ['v3', 'v3beta1'],
-    createAsUserId: ['v3', 'v3beta1'],
-    advancedMode: ['v3beta1'],
-    snapshotId: ['v1'],
-    unlisted: ['v1']
-};
-
 ;// CONCATENATED MODULE: ./src/sanitize.ts
 /** The most of one piece of user-written text that goes into a prompt: 16 KiB of UTF-8. */
 const MAX_USER_TEXT_BYTES = 16 * 1024;
@@ -9083,34 +9068,11 @@ function resolveApiVersion(apiKey, requested, request, problems) {
     }
     return requested;
 }
-/** Input names of the optional request fields, for messages. */
-const inputs_FIELD_INPUTS = {
-    title: Input.Title,
-    repos: Input.Repos,
-    playbookId: Input.PlaybookId,
-    childPlaybookId: Input.ChildPlaybookId,
-    knowledgeIds: Input.KnowledgeIds,
-    secretIds: Input.SecretIds,
-    sessionSecrets: Input.SessionSecrets,
-    sessionLinks: Input.SessionLinks,
-    attachmentUrls: Input.AttachmentUrls,
-    maxAcuLimit: Input.MaxAcuLimit,
-    structuredOutputSchema: Input.StructuredOutputSchema,
-    structuredOutputRequired: Input.StructuredOutputRequired,
-    devinMode: Input.DevinMode,
-    platform: Input.Platform,
-    resumable: Input.Resumable,
-    bypassApproval: Input.BypassApproval,
-    createAsUserId: Input.CreateAsUserId,
-    advancedMode: Input.AdvancedMode,
-    snapshotId: Input.SnapshotId,
-    unlisted: Input.Unlisted
-};
 function checkFieldsForVersion(request, version, problems) {
-    for (const [fieldName, versions] of Object.entries(FIELD_VERSIONS)) {
+    for (const [fieldName, { input, versions }] of Object.entries(REQUEST_FIELDS)) {
         if (request[fieldName] === undefined || versions.includes(version))
             continue;
-        problems.push(`${inputs_FIELD_INPUTS[fieldName]}: the ${version} API has no such field; it exists in ${versions.join(' and ')}. Remove the input or use api-version: ${versions[0]} (with a key of that version).`);
+        problems.push(`${input}: the ${version} API has no such field; it exists in ${versions.join(' and ')}. Remove the input or use api-version: ${versions[0]} (with a key of that version).`);
     }
 }
 function checkAdvancedModeNeeds(request, problems) {
@@ -10185,7 +10147,7 @@ async function run(deps = defaultDeps()) {
             publish();
             return;
         }
-        await reactToTrigger(trigger, github, runner);
+        await reactToTrigger(trigger, github, runner, redact);
         const api = await connect(http, settings, deadline);
         report.outcome = 'running';
         const opened = await openSession(api, plan, deadline, {
@@ -10255,7 +10217,7 @@ function livingComment(trigger, settings, github, report, redactor, warn) {
     };
 }
 /** Marks the triggering comment with 👀, so its author sees the request was taken. Failing that only warns. */
-async function reactToTrigger(trigger, github, runner) {
+async function reactToTrigger(trigger, github, runner, redact) {
     const { comment } = trigger;
     if (comment === undefined || comment.kind === 'review')
         return;
@@ -10263,7 +10225,7 @@ async function reactToTrigger(trigger, github, runner) {
         await github.react(comment.id, comment.kind, 'eyes');
     }
     catch (error) {
-        runner.debug(`Could not react to the comment: ${error instanceof Error ? error.message : String(error)}`);
+        runner.debug(redact(`Could not react to the comment: ${error instanceof Error ? error.message : String(error)}`));
     }
 }
 /**

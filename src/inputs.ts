@@ -1,6 +1,6 @@
 import * as z from 'zod/mini'
 import { Input, type InputName, MAX_TAGS } from './constants.js'
-import { FIELD_VERSIONS } from './devin/fields.js'
+import { REQUEST_FIELDS, type RequestField } from './devin/fields.js'
 import {
   ADVANCED_MODES,
   type ApiVersion,
@@ -326,35 +326,11 @@ function resolveApiVersion(apiKey: string, requested: 'auto' | ApiVersion | unde
   return requested
 }
 
-/** Input names of the optional request fields, for messages. */
-const FIELD_INPUTS: Record<OptionalRequestField, InputName> = {
-  title: Input.Title,
-  repos: Input.Repos,
-  playbookId: Input.PlaybookId,
-  childPlaybookId: Input.ChildPlaybookId,
-  knowledgeIds: Input.KnowledgeIds,
-  secretIds: Input.SecretIds,
-  sessionSecrets: Input.SessionSecrets,
-  sessionLinks: Input.SessionLinks,
-  attachmentUrls: Input.AttachmentUrls,
-  maxAcuLimit: Input.MaxAcuLimit,
-  structuredOutputSchema: Input.StructuredOutputSchema,
-  structuredOutputRequired: Input.StructuredOutputRequired,
-  devinMode: Input.DevinMode,
-  platform: Input.Platform,
-  resumable: Input.Resumable,
-  bypassApproval: Input.BypassApproval,
-  createAsUserId: Input.CreateAsUserId,
-  advancedMode: Input.AdvancedMode,
-  snapshotId: Input.SnapshotId,
-  unlisted: Input.Unlisted
-}
-
 function checkFieldsForVersion(request: RequestFields, version: ApiVersion, problems: string[]): void {
-  for (const [fieldName, versions] of Object.entries(FIELD_VERSIONS) as [OptionalRequestField, readonly ApiVersion[]][]) {
+  for (const [fieldName, { input, versions }] of Object.entries(REQUEST_FIELDS) as [OptionalRequestField, RequestField][]) {
     if (request[fieldName] === undefined || versions.includes(version)) continue
     problems.push(
-      `${FIELD_INPUTS[fieldName]}: the ${version} API has no such field; it exists in ${versions.join(' and ')}. Remove the input or use api-version: ${versions[0]} (with a key of that version).`
+      `${input}: the ${version} API has no such field; it exists in ${versions.join(' and ')}. Remove the input or use api-version: ${versions[0]} (with a key of that version).`
     )
   }
 }

@@ -141,7 +141,7 @@ export async function run(deps: MainDeps = defaultDeps()): Promise<void> {
       return
     }
 
-    await reactToTrigger(trigger, github, runner)
+    await reactToTrigger(trigger, github, runner, redact)
 
     const api: DevinApi = await connect(http, settings, deadline)
     report.outcome = 'running'
@@ -207,13 +207,13 @@ function livingComment(trigger: Trigger, settings: Settings, github: GitHub, rep
 }
 
 /** Marks the triggering comment with 👀, so its author sees the request was taken. Failing that only warns. */
-async function reactToTrigger(trigger: Trigger, github: GitHub, runner: Runner): Promise<void> {
+async function reactToTrigger(trigger: Trigger, github: GitHub, runner: Runner, redact: (text: string) => string): Promise<void> {
   const { comment } = trigger
   if (comment === undefined || comment.kind === 'review') return
   try {
     await github.react(comment.id, comment.kind, 'eyes')
   } catch (error) {
-    runner.debug(`Could not react to the comment: ${error instanceof Error ? error.message : String(error)}`)
+    runner.debug(redact(`Could not react to the comment: ${error instanceof Error ? error.message : String(error)}`))
   }
 }
 

@@ -1,3 +1,5 @@
+import { API_FIELD_INPUTS } from './fields.js'
+
 /** What a request to Devin was for, so a failure can say what to fix. */
 export interface Operation {
   /** e.g. "create a session", "read session devin-abc". */
@@ -40,33 +42,6 @@ export class DevinApiError extends Error {
   }
 }
 
-/** Devin's field names mapped to the action's inputs, so a 422 names what the user wrote. */
-const FIELD_INPUTS: Record<string, string> = {
-  prompt: 'prompt',
-  title: 'title',
-  tags: 'tags',
-  repos: 'repos',
-  playbook_id: 'playbook-id',
-  child_playbook_id: 'child-playbook-id',
-  knowledge_ids: 'knowledge-ids',
-  secret_ids: 'secret-ids',
-  session_secrets: 'session-secrets',
-  session_links: 'session-links',
-  attachment_urls: 'attachment-urls',
-  max_acu_limit: 'max-acu-limit',
-  structured_output_schema: 'structured-output-schema',
-  structured_output_required: 'structured-output-required',
-  devin_mode: 'devin-mode',
-  platform: 'platform',
-  resumable: 'resumable',
-  bypass_approval: 'bypass-approval',
-  create_as_user_id: 'create-as-user-id',
-  advanced_mode: 'advanced-mode',
-  snapshot_id: 'snapshot-id',
-  unlisted: 'unlisted',
-  message: 'message'
-}
-
 const MAX_DETAIL = 500
 
 function clip(text: string): string {
@@ -107,7 +82,8 @@ function describeFieldError(item: unknown): string {
   const message = typeof record.msg === 'string' ? record.msg : typeof record.message === 'string' ? record.message : JSON.stringify(item)
   if (path.length === 0) return clip(message)
   const top = path[0] ?? ''
-  const input = FIELD_INPUTS[top]
+  // Names the input the user wrote, so a 422 says what to change.
+  const input = API_FIELD_INPUTS[top]
   const where = path.join('.')
   return clip(`${where}${input !== undefined && input !== where ? ` (input ${input})` : ''}: ${message}`)
 }
