@@ -1557,8 +1557,27 @@ function formatDuration(ms) {
     return parts.length === 0 ? '0s' : parts.join(' ');
 }
 
+;// CONCATENATED MODULE: ./src/lazy/ajv.ts
+/**
+ * Loads Ajv's constructor from its lazily loaded chunk. Ajv is CommonJS whose `module.exports` is the
+ * class itself: Node's ESM loader exposes it as `default`, but the bundler's interop (a function
+ * export, flagged `__esModule`) copies no named exports, so `{ Ajv }` is undefined in `dist/` while
+ * it works from the source. Taking the function from `default` (or its own `default`) works in both.
+ */
+async function loadAjv(options) {
+    const loaded = (await __nccwpck_require__.e(/* import() */ 463).then(__nccwpck_require__.t.bind(__nccwpck_require__, 2463, 23)));
+    const candidates = [loaded.default, loaded.default?.default, loaded.Ajv];
+    const Ajv = candidates.find((candidate) => typeof candidate === 'function');
+    if (Ajv === undefined)
+        throw new Error('the JSON Schema validator (ajv) could not be loaded from the bundle');
+    return new Ajv(options);
+}
+
 ;// CONCATENATED MODULE: ./src/structured-schema.ts
 
+
+/** Formats are Devin's business; the action checks shape only (and so never logs "unknown format"). */
+const AJV_OPTIONS = { strict: false, validateFormats: false, allErrors: true };
 /** Devin's limit on a structured-output schema: 64 KB of JSON. */
 const MAX_SCHEMA_BYTES = 64 * 1024;
 const SCHEMA_FILE = /\.(json|ya?ml)$/i;
@@ -1612,8 +1631,7 @@ async function loadStructuredOutputSchema(raw, readFile) {
             problem: `${source} has external $ref ${external.map((ref) => `"${ref}"`).join(', ')}; Devin needs a self-contained schema. Move the referenced schemas into "definitions" and refer to them as "#/definitions/…".`
         };
     }
-    const { Ajv } = await __nccwpck_require__.e(/* import() */ 463).then(__nccwpck_require__.t.bind(__nccwpck_require__, 2463, 23));
-    const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
+    const ajv = await loadAjv(AJV_OPTIONS);
     try {
         if (!ajv.validateSchema(schema)) {
             return { ok: false, problem: `${source} is not a valid Draft-7 JSON Schema: ${ajv.errorsText(ajv.errors, { dataVar: 'schema' })}.` };
@@ -1650,8 +1668,7 @@ function firstLine(error) {
  * A mismatch is only reported: the output is Devin's and is passed on as it is.
  */
 async function structuredOutputProblems(schema, output) {
-    const { Ajv } = await __nccwpck_require__.e(/* import() */ 463).then(__nccwpck_require__.t.bind(__nccwpck_require__, 2463, 23));
-    const validate = new Ajv({ strict: false, validateFormats: false, allErrors: true }).compile(schema);
+    const validate = (await loadAjv(AJV_OPTIONS)).compile(schema);
     if (validate(output))
         return [];
     return (validate.errors ?? []).map((error) => `${error.instancePath === '' ? '(root)' : error.instancePath}: ${error.message ?? 'is invalid'}`);

@@ -1,4 +1,8 @@
 import { isAbsolute } from 'node:path'
+import { loadAjv } from './lazy/ajv.js'
+
+/** Formats are Devin's business; the action checks shape only (and so never logs "unknown format"). */
+const AJV_OPTIONS = { strict: false, validateFormats: false, allErrors: true } as const
 
 /** Devin's limit on a structured-output schema: 64 KB of JSON. */
 export const MAX_SCHEMA_BYTES = 64 * 1024
@@ -64,8 +68,7 @@ export async function loadStructuredOutputSchema(raw: string, readFile: ReadWork
     }
   }
 
-  const { Ajv } = await import('ajv')
-  const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true })
+  const ajv = await loadAjv(AJV_OPTIONS)
   try {
     if (!ajv.validateSchema(schema)) {
       return { ok: false, problem: `${source} is not a valid Draft-7 JSON Schema: ${ajv.errorsText(ajv.errors, { dataVar: 'schema' })}.` }
@@ -100,8 +103,7 @@ function firstLine(error: unknown): string {
  * A mismatch is only reported: the output is Devin's and is passed on as it is.
  */
 export async function structuredOutputProblems(schema: Record<string, unknown>, output: unknown): Promise<string[]> {
-  const { Ajv } = await import('ajv')
-  const validate = new Ajv({ strict: false, validateFormats: false, allErrors: true }).compile(schema)
+  const validate = (await loadAjv(AJV_OPTIONS)).compile(schema)
   if (validate(output)) return []
   return (validate.errors ?? []).map((error) => `${error.instancePath === '' ? '(root)' : error.instancePath}: ${error.message ?? 'is invalid'}`)
 }
