@@ -138,6 +138,9 @@ const ALL: readonly Scenario[] = [
     { status: 'running', status_detail: 'working', pull_requests: [OPEN_PR], acus_consumed: 1.5 },
     { status: 'running', status_detail: 'working', acus_consumed: 2 }
   ]),
+  // The first poll already sees the end: end-to-end runs of the bundle wait one poll interval, not three.
+  scenario('finished-at-once', 'finished, with a PR and structured_output, at the first GET', [NEW, FINISHED]),
+  scenario('exit-at-once', 'ended (status exit) at the first GET', [NEW, { status: 'exit', status_detail: null, acus_consumed: 1 }]),
   scenario(
     'forever-working',
     'is running/working from the start and never changes, not even after a message',

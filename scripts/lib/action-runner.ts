@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, isAbsolute, join, normalize } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { defaultInputs } from './action-yml.ts'
 
@@ -42,9 +42,11 @@ export interface StepOptions {
   event?: string
   payload?: unknown
   env?: Record<string, string>
-  /** Send this signal once `when` resolves (the runner cancelling the job). */
-  cancel?: { when: () => Promise<void>; signal?: NodeJS.Signals }
+  /** Send this signal once `when` resolves (the runner cancelling the job); `when` gets the step's workspace to watch. */
+  cancel?: { when: (ws: Workspace) => Promise<void>; signal?: NodeJS.Signals }
   timeoutMs?: number
+  /** Files to write into the step's workspace (GITHUB_WORKSPACE) before it runs, by relative path: a checked-out repository's files. */
+  files?: Record<string, string>
 }
 
 const require = createRequire(import.meta.url)
@@ -148,7 +150,7 @@ async function execute(env: Record<string, string>, ws: Workspace, options: Step
   const timer = setTimeout(() => child.kill('SIGKILL'), limit)
   if (options.cancel !== undefined) {
     const { when, signal = 'SIGINT' } = options.cancel
-    void when().then(() => child.kill(signal))
+    void when(ws).then(() => child.kill(signal))
   }
   const { code, signal } = await exited
   clearTimeout(timer)
@@ -172,6 +174,9 @@ async function execute(env: Record<string, string>, ws: Workspace, options: Step
 
 export interface ActionRun {
   main: StepResult
+  /** The environment the main step ran with (its INPUT_* variables are the inputs it really got). */
+  env: Record<string, string>
+  ws: Workspace
   /** Runs the post step with the state the main step saved, as the runner does after the job's steps. */
   post(): Promise<StepResult>
 }
@@ -181,6 +186,12 @@ export function prepareStep(options: StepOptions = {}): { env: Record<string, st
   const ws = workspace()
   const event = options.event ?? 'workflow_dispatch'
   writeFileSync(ws.files.event, JSON.stringify(options.payload ?? examplePayload(event)))
+  for (const [path, content] of Object.entries(options.files ?? {})) {
+    // Only inside the workspace: a test's file must not land anywhere else on the machine.
+    if (isAbsolute(path) || normalize(path).startsWith('..')) throw new Error(`files: ${path} is not a path inside the workspace`)
+    mkdirSync(dirname(join(ws.dir, path)), { recursive: true })
+    writeFileSync(join(ws.dir, path), content)
+  }
   const inputs = { ...defaultInputs(options.githubToken ?? 'ghs_runnerJobToken000000000000000000000'), ...(options.inputs ?? {}) }
   return { env: { ...baseEnv(ws, event), ...inputEnv(inputs), ...(options.env ?? {}) }, ws }
 }
@@ -191,6 +202,8 @@ export async function runBundledAction(options: StepOptions = {}): Promise<Actio
   const main = await execute(env, ws, options)
   return {
     main,
+    env,
+    ws,
     post: async () => {
       const postWs = { ...ws, files: { ...ws.files } }
       // A fresh state file: the post step reads state from STATE_* variables, and writes its own.

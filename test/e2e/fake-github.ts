@@ -14,7 +14,8 @@ export interface FakeGitHub {
   permissions: Record<string, string>
   comments: Map<number, FakeComment[]>
   reactions: { commentId: number; content: string }[]
-  requests: { method: string; path: string }[]
+  /** Every request, with its Authorization header (the token the action used). */
+  requests: { method: string; path: string; authorization?: string }[]
   close(): Promise<void>
 }
 
@@ -38,7 +39,7 @@ export async function startFakeGitHub(permissions: Record<string, string> = {}):
     void (async () => {
       const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname
       const method = req.method ?? 'GET'
-      requests.push({ method, path })
+      requests.push({ method, path, authorization: req.headers.authorization })
       const json = (status: number, value: unknown) => {
         res.writeHead(status, { 'content-type': 'application/json' })
         res.end(JSON.stringify(value))

@@ -54,6 +54,14 @@ describe('lifecycle scenarios', () => {
     expect(midway.some((s) => (s.pull_requests ?? []).length > 0)).toBe(true)
   })
 
+  it('has scenarios that reach their end at the first GET, for end-to-end runs that wait one poll', () => {
+    expect(getScenario('finished-at-once').states).toEqual([getScenario('finished').states[0], getScenario('finished').states.at(-1)])
+    expect(getScenario('exit-at-once').states).toEqual([
+      { status: 'new', status_detail: null },
+      { status: 'exit', status_detail: null, acus_consumed: 1 }
+    ])
+  })
+
   it('takes the scenario from an emulator-scenario tag, else the default, and refuses unknown names', () => {
     expect(chooseScenario('finished', ['x', 'emulator-scenario:exit']).name).toBe('exit')
     expect(chooseScenario('error', ['x']).name).toBe('error')
