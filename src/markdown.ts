@@ -100,9 +100,9 @@ function writeInline(children: Token[], out: Writer): void {
       continue
     }
     if (child.type === 'text') out.write(child.content, true)
-    else if (child.type === 'softbreak' || child.type === 'hardbreak') out.write('\n', true)
+    else if (child.type === 'softbreak' || child.type === 'hardbreak' || (child.type === 'html_inline' && /^<br\b/i.test(child.content))) out.write('\n', true)
     else if (child.type === 'code_inline') out.write(inlineCode(child.content), false)
-    // Left out: inline HTML (comments included) and images, whose alt text nobody reads as a request.
+    // Left out: other inline HTML (comments included) and images, whose alt text nobody reads as a request.
   }
   if (code !== undefined) out.write(inlineCode(code), false)
 }

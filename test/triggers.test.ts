@@ -323,7 +323,8 @@ describe('the gate', () => {
       '| a |\n|---|\n| @devin fix |',
       '[@devin](https://example.com) fix',
       '# @devin fix',
-      '`x` @devin fix'
+      '`x` @devin fix',
+      'Thanks<br>@devin fix'
     ]
     for (const body of prose) expect((await decide(triggerFor('issue_comment', 'created', mention(body)), github, deps)).run, body).toBe(true)
   })
