@@ -1,10 +1,18 @@
 import type { Settings } from './inputs.js'
+import { type OwnWords, ownWords } from './markdown.js'
 import type { Trigger } from './trigger.js'
 
 /** Repository permission levels, least first. */
 export const PERMISSION_RANK: Record<string, number> = { none: 0, read: 1, triage: 2, write: 3, maintain: 4, admin: 5 }
 
-export const COMMENT_EVENTS: ReadonlySet<string> = new Set(['issue_comment', 'pull_request_review_comment', 'pull_request_review'])
+/** Events that carry a comment a user wrote: each runs only when the comment mentions the trigger phrase. */
+export const COMMENT_EVENTS: ReadonlySet<string> = new Set([
+  'issue_comment',
+  'pull_request_review_comment',
+  'pull_request_review',
+  'commit_comment',
+  'discussion_comment'
+])
 export const PULL_REQUEST_EVENTS: ReadonlySet<string> = new Set(['pull_request', 'pull_request_target'])
 
 /**
@@ -13,8 +21,17 @@ export const PULL_REQUEST_EVENTS: ReadonlySet<string> = new Set(['pull_request',
  */
 const TRUSTED_EVENTS: ReadonlySet<string> = new Set(['push', 'schedule', 'workflow_dispatch', 'workflow_call', 'repository_dispatch', 'merge_group'])
 
-/** The actions of comment and issue events that may start a session. */
+/** The actions of comment events that may start a session. */
 const COMMENT_ACTIONS: ReadonlySet<string> = new Set(['created', 'edited', 'submitted'])
+
+/** The actions that post a user's text as an issue or discussion: like a comment, they need the phrase. */
+const POSTING_ACTIONS: Record<string, ReadonlySet<string>> = {
+  issues: new Set(['opened', 'edited']),
+  discussion: new Set(['created', 'edited'])
+}
+
+/** Actions that are a maintainer's decision about someone else's text (a label, an assignee): only they are checked. */
+const DECIDING_ACTIONS: ReadonlySet<string> = new Set(['labeled', 'assigned'])
 
 export type GateDecision =
   | { run: true; warnings: string[] }
@@ -35,68 +52,63 @@ function phrasePattern(phrase: string): RegExp {
   return new RegExp(`(?<![\\p{L}\\p{N}_])${escaped}(?![\\p{L}\\p{N}_-])`, 'iu')
 }
 
-/**
- * The part of markdown a person wrote as their own words: quoted lines (a reply that quotes someone
- * else's request), code and HTML comments are left out, so none of them can trigger a session.
- */
-export function ownWords(markdown: string): string {
-  return markdown
-    .replace(/<!--[\s\S]*?(-->|$)/g, '')
-    .replace(/^ {0,3}(`{3,}|~{3,})[^\n]*\n[\s\S]*?(^ {0,3}\1[^\n]*$|(?![\s\S]))/gm, '')
-    .replace(/`[^`\n]*`/g, '')
-    .split('\n')
-    .filter((line) => !/^ {0,3}>/.test(line))
-    .join('\n')
-}
-
 /** Whether the event is one that runs only when its text mentions the trigger phrase. */
 export function needsPhrase(trigger: Trigger): boolean {
   if (COMMENT_EVENTS.has(trigger.event)) return true
-  return trigger.event === 'issues' && (trigger.action === 'opened' || trigger.action === 'edited')
+  return POSTING_ACTIONS[trigger.event]?.has(trigger.action ?? '') ?? false
 }
 
-/** The text the trigger phrase is looked for in: the comment, or the issue's title and body. */
+/** The text the trigger phrase is looked for in: the comment, or the issue's or discussion's title and body. */
 function phraseText(trigger: Trigger, previous = false): string {
   if (trigger.comment !== undefined) return previous ? (trigger.edit?.previousBody ?? '') : trigger.comment.body
-  if (trigger.issue !== undefined) {
-    if (!previous) return `${trigger.issue.title}\n${trigger.issue.body}`
-    return `${trigger.edit?.previousTitle ?? trigger.issue.title}\n${trigger.edit?.previousBody ?? trigger.issue.body}`
+  const thread = trigger.issue ?? trigger.discussion
+  if (thread !== undefined) {
+    // Apart by a blank line, so the title never runs into the body's first paragraph.
+    if (!previous) return `${thread.title}\n\n${thread.body}`
+    return `${trigger.edit?.previousTitle ?? thread.title}\n\n${trigger.edit?.previousBody ?? thread.body}`
   }
   return ''
 }
 
-function mentions(text: string, phrase: string): RegExpExecArray | null {
-  return phrasePattern(phrase).exec(ownWords(text))
+/** Where the phrase is in the writer's own words, read as CommonMark: in prose only, never in code, HTML or a quote. */
+async function mention(text: string, phrase: string): Promise<{ words: OwnWords; match: RegExpExecArray } | undefined> {
+  const words = await ownWords(text)
+  const match = phrasePattern(phrase).exec(words.prose)
+  return match === null ? undefined : { words, match }
 }
 
 /**
  * What the user asked for: the text after the trigger phrase (or, when nothing follows it, the text
- * without the phrase), from their own words only. Undefined on events that are not driven by a phrase.
+ * without the phrase), from their own words only: code they wrote stays, as code; quotes and HTML do
+ * not. Undefined on events that are not driven by a phrase; the markdown parser is loaded only on
+ * events that are.
  */
-export function instructionOf(trigger: Trigger, phrase: string): string | undefined {
+export async function instructionOf(trigger: Trigger, phrase: string): Promise<string | undefined> {
   if (!needsPhrase(trigger)) return undefined
-  const text = ownWords(phraseText(trigger))
-  if (phrase === '') return text.trim()
-  const match = phrasePattern(phrase).exec(text)
-  if (match === null) return undefined
+  if (phrase === '') return (await ownWords(phraseText(trigger))).text.trim()
+  const found = await mention(phraseText(trigger), phrase)
+  if (found === undefined) return undefined
+  const { text } = found.words
+  const start = found.match.index
+  const end = start + found.match[0].length
   const after = text
-    .slice(match.index + match[0].length)
+    .slice(end)
     .replace(/^[\s,:;.!-]+/, '')
     .trim()
-  return after !== '' ? after : `${text.slice(0, match.index)}${text.slice(match.index + match[0].length)}`.trim()
+  return after !== '' ? after : `${text.slice(0, start)}${text.slice(end)}`.trim()
 }
 
 /**
  * Who must hold the permission: whoever caused the event and whoever wrote the text it carries, so
  * a maintainer editing or dismissing a stranger's words does not lend them permission. Labelling or
- * assigning an issue is the labeller's decision: only they are checked.
+ * assigning an issue, pull request or discussion is the labeller's decision: only they are checked.
  */
 function usersToCheck(trigger: Trigger): string[] {
-  const labelled = trigger.event === 'issues' && (trigger.action === 'labeled' || trigger.action === 'assigned')
-  const writer = labelled
+  const writer = DECIDING_ACTIONS.has(trigger.action ?? '')
     ? undefined
     : (trigger.comment?.author ??
       (trigger.event === 'issues' ? trigger.issue?.author : undefined) ??
+      (trigger.event === 'discussion' ? trigger.discussion?.author : undefined) ??
       (PULL_REQUEST_EVENTS.has(trigger.event) ? trigger.pullRequest?.author : undefined))
   return [...new Set([trigger.actor, writer].filter((user): user is string => user !== undefined && user !== ''))]
 }
@@ -138,18 +150,19 @@ export async function decide(trigger: Trigger, github: Settings['github'], deps:
     return { run: false, reason: `no trigger phrase: the comment was ${trigger.action ?? 'changed'}, not written or edited.` }
   }
   if (needsPhrase(trigger) && github.triggerPhrase !== '') {
-    const what = trigger.comment !== undefined ? 'the comment' : 'the issue'
-    if (instructionOf(trigger, github.triggerPhrase) === undefined) {
+    const what = trigger.comment !== undefined ? 'the comment' : trigger.event === 'discussion' ? 'the discussion' : 'the issue'
+    if ((await mention(phraseText(trigger), github.triggerPhrase)) === undefined) {
       return { run: false, reason: `no trigger phrase: ${what} does not mention ${github.triggerPhrase}.` }
     }
     // An edit runs only when it adds the phrase; editing other words of a request already made must not repeat it.
-    if (trigger.action === 'edited' && mentions(phraseText(trigger, true), github.triggerPhrase) !== null) {
+    if (trigger.action === 'edited' && (await mention(phraseText(trigger, true), github.triggerPhrase)) !== undefined) {
       return { run: false, reason: `no trigger phrase: the edit did not add ${github.triggerPhrase}; ${what} already mentioned it.` }
     }
   }
 
-  const checkPermission = !trustedBot && !TRUSTED_EVENTS.has(trigger.event) && !(PULL_REQUEST_EVENTS.has(trigger.event) && !fromFork)
-  if (checkPermission) {
+  // Pull requests from a branch of the repository itself are checked too: pushing the branch once took
+  // write access, but its author may have lost it since, and the sender of a later event may never have had it.
+  if (!trustedBot && !TRUSTED_EVENTS.has(trigger.event)) {
     const required = github.requiredPermission
     for (const person of usersToCheck(trigger)) {
       const permission = await deps.permissionOf(person)

@@ -101,6 +101,11 @@ export interface InputContext {
   event: string
   /** Whether the event has a default prompt, so `prompt` may be empty. */
   hasDefaultPrompt: boolean
+  /**
+   * The problems of a template on this event (unknown names, names empty for it), reported with the
+   * other inputs' problems. Without it only names that no event has are reported.
+   */
+  templateProblems?: (template: string) => string[]
 }
 
 export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFile, context: InputContext): Promise<Settings> {
@@ -212,15 +217,20 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
       `${Input.Prompt}: is empty, and ${event} event has no default prompt. Accepted: the task for Devin in ${Input.Prompt}, or a file with it in ${Input.PromptFile}.`
     )
   }
-  // Names no event has are reported with the other inputs; names empty for this event, after the gate.
+  // Template names are checked with everything else, so one run reports every bad input at once.
+  const templateProblems =
+    context.templateProblems ??
+    ((template: string) =>
+      unknownVariables(template).map(
+        (unknown) => `{{ ${unknown} }} is not a template variable. Accepted: ${TEMPLATE_VARIABLES.map((v) => `{{ ${v} }}`).join(', ')}.`
+      ))
   for (const [name, template] of [
-    [promptFile !== undefined ? Input.PromptFile : Input.Prompt, promptText],
+    // With session-id the prompt is not used (a warning says so), so its names are not checked either.
+    [promptFile !== undefined ? Input.PromptFile : Input.Prompt, sessionId === undefined ? promptText : undefined],
     [Input.Title, request.title],
     [Input.Message, message]
   ] as const) {
-    for (const unknown of unknownVariables(template ?? '')) {
-      problems.push(`${name}: {{ ${unknown} }} is not a template variable. Accepted: ${TEMPLATE_VARIABLES.map((v) => `{{ ${v} }}`).join(', ')}.`)
-    }
+    for (const problem of templateProblems(template ?? '')) problems.push(`${name}: ${problem}`)
   }
   if (message !== undefined && sessionId === undefined && idempotencyKey === undefined) {
     warnings.push(

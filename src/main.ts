@@ -23,7 +23,8 @@ import { reportOutputs } from './report/outputs.js'
 import type { Report } from './report/report.js'
 import { summaryMarkdown } from './report/summary.js'
 import { type Runner, createActionsRunner } from './runner.js'
-import { type Trigger, readTrigger, threadOf } from './trigger.js'
+import { templateProblems, templateVariables } from './template.js'
+import { type Trigger, readTrigger, threadOf, visibleTrigger } from './trigger.js'
 
 /** The edges of the main step, passed in so tests can replace any of them. */
 export interface MainDeps {
@@ -96,7 +97,7 @@ export async function run(deps: MainDeps = defaultDeps()): Promise<void> {
 
   try {
     const eventPath = deps.env.GITHUB_EVENT_PATH
-    const trigger = readTrigger(deps.env, eventPath ? deps.readFile(eventPath) : undefined)
+    const trigger = await visibleTrigger(readTrigger(deps.env, eventPath ? deps.readFile(eventPath) : undefined))
     // The gate first, on the GitHub inputs alone: a run that is to be skipped (a fork, a bot, a stranger)
     // must be skipped even when GitHub withheld the secrets the other inputs need.
     const early = parseGitHubInputs((name) => runner.getInput(name))
@@ -115,15 +116,18 @@ export async function run(deps: MainDeps = defaultDeps()): Promise<void> {
 
     // Input checks keep these paths relative and free of "..", so they stay in the workspace.
     const readWorkspaceFile = (path: string) => deps.readFile(resolve(trigger.workspace, path))
+    const instruction = await instructionOf(trigger, early.github.triggerPhrase)
+    const variables = templateVariables(trigger, instruction)
     const settings = await parseInputs((name) => runner.getInput(name), readWorkspaceFile, {
       event: trigger.event,
-      hasDefaultPrompt: defaultPrompt(trigger, undefined) !== undefined
+      hasDefaultPrompt: defaultPrompt(trigger, undefined) !== undefined,
+      templateProblems: (template) => templateProblems(template, variables, trigger.event)
     })
     for (const warning of settings.warnings) runner.warning(redact(warning))
     report.apiVersion = settings.apiVersion
     if (!settings.dryRun) comment = livingComment(trigger, settings, github, report, redactor, (message) => runner.warning(redact(message)))
 
-    const texts = expandTexts(settings, trigger, instructionOf(trigger, settings.github.triggerPhrase))
+    const texts = expandTexts(settings, trigger, instruction)
     const plan = planOpen(settings, trigger, texts, deps.randomId())
     const prompt = plan.kind === 'create' ? plan.request.prompt : undefined
 
@@ -209,7 +213,8 @@ function livingComment(trigger: Trigger, settings: Settings, github: GitHub, rep
 /** Marks the triggering comment with 👀, so its author sees the request was taken. Failing that only warns. */
 async function reactToTrigger(trigger: Trigger, github: GitHub, runner: Runner, redact: (text: string) => string): Promise<void> {
   const { comment } = trigger
-  if (comment === undefined || comment.kind === 'review') return
+  // GitHub's REST API takes reactions on these two kinds only (a review or a discussion comment has none there).
+  if (comment === undefined || (comment.kind !== 'issue_comment' && comment.kind !== 'review_comment')) return
   try {
     await github.react(comment.id, comment.kind, 'eyes')
   } catch (error) {

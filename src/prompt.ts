@@ -26,13 +26,16 @@ export function defaultPrompt(trigger: Trigger, instruction: string | undefined)
     ].join('\n')
   }
   if (PULL_REQUEST_EVENTS.has(trigger.event) && pr !== undefined) {
-    const head = pr.headSha !== undefined ? `Head commit: ${pr.headSha}${pr.headRef !== undefined ? ` (branch ${pr.headRef})` : ''}.` : ''
+    const head = pr.headSha !== undefined ? `Head commit: ${pr.headSha}.` : ''
     const base = pr.baseRef !== undefined ? ` Base branch: ${pr.baseRef}.` : ''
+    // Whoever opens the pull request names its branch: the name is their text, quoted like the title.
+    const branch = pr.headRef !== undefined ? ['', quoteUserText("The pull request's head branch name", pr.headRef)] : []
     return [
       `Review pull request #${pr.number} of ${repo}: ${pr.url}`,
       `${head}${base}`.trim(),
       '',
       quoteUserText("The pull request's title", pr.title),
+      ...branch,
       '',
       'Review the changes for correctness, security and maintainability, and post your review on the pull request.'
     ]

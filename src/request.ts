@@ -40,7 +40,8 @@ export interface RequestTexts {
 
 /**
  * Expands the template variables in prompt (or prompt-file), title and message, or uses the event's
- * default prompt. A variable that is empty for this event is an input error listing those available.
+ * default prompt. A variable that is empty for this event is an input error listing those available;
+ * the input checks report it first, with every other bad input, so this only guards.
  */
 export function expandTexts(settings: Settings, trigger: Trigger, instruction: string | undefined): RequestTexts {
   const variables = templateVariables(trigger, instruction)

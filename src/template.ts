@@ -29,7 +29,7 @@ export type Variables = Record<TemplateVariable, string | undefined>
 
 /**
  * The variables' values for this trigger; undefined where the event has none. Text that users wrote
- * (titles, comment bodies, the instruction) is sanitized like everything else of theirs.
+ * (titles, a head branch's name, comment bodies, the instruction) is sanitized like everything else of theirs.
  */
 export function templateVariables(trigger: Trigger, instruction: string | undefined): Variables {
   const { pullRequest: pr, issue, comment } = trigger
@@ -46,7 +46,7 @@ export function templateVariables(trigger: Trigger, instruction: string | undefi
     'pr.title': user(pr?.title),
     'pr.url': value(pr?.url),
     'pr.head_sha': value(pr?.headSha),
-    'pr.head_ref': value(pr?.headRef),
+    'pr.head_ref': user(pr?.headRef),
     'pr.base_ref': value(pr?.baseRef),
     'pr.author': value(pr?.author),
     'issue.number': value(issue?.number),
@@ -64,6 +64,7 @@ const REFERENCE = /\{\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}\}/g
 /** Variables whose text a user wrote, and how a framed quote names them. */
 const USER_WRITTEN: Partial<Record<TemplateVariable, string>> = {
   'pr.title': "The pull request's title",
+  'pr.head_ref': "The pull request's head branch name",
   'issue.title': "The issue's title",
   'comment.body': 'The comment',
   instruction: 'The request'
@@ -100,6 +101,15 @@ export function expandTemplate(template: string, variables: Variables, event: st
     return options.frame ? `\n${quoteUserText(label, value)}\n` : value.replace(/\s+/g, ' ').trim()
   })
   return problems.length > 0 ? { problems: [...new Set(problems)] } : { text }
+}
+
+/**
+ * The problems of a template for this trigger's variables (unknown names, names empty for the event),
+ * so they can be reported with every other bad input, in one round.
+ */
+export function templateProblems(template: string, variables: Variables, event: string): string[] {
+  const result = expandTemplate(template, variables, event, { frame: false })
+  return 'problems' in result ? result.problems : []
 }
 
 /** Names used in a template that are not template variables, whatever the event. */

@@ -1,3 +1,5 @@
+import { withoutHtmlComments } from './markdown.js'
+
 /** A pull request the run is about. Fields the event does not carry are undefined. */
 export interface PullRequest {
   number: number
@@ -24,7 +26,7 @@ export interface Issue {
 /** The comment or review that triggered the run. */
 export interface Comment {
   id: number
-  kind: 'issue_comment' | 'review_comment' | 'review'
+  kind: 'issue_comment' | 'review_comment' | 'review' | 'commit_comment' | 'discussion_comment'
   body: string
   author: string
   url: string
@@ -61,6 +63,8 @@ export interface Trigger {
   apiUrl: string
   pullRequest?: PullRequest
   issue?: Issue
+  /** A discussion the run is about (`discussion`, `discussion_comment`): its text is a user's, like an issue's. */
+  discussion?: Issue
   comment?: Comment
   edit?: Edit
 }
@@ -68,7 +72,9 @@ export interface Trigger {
 /** Events whose payload carries a comment the action understands, and the comment's kind. */
 const COMMENT_KINDS: Record<string, Comment['kind']> = {
   issue_comment: 'issue_comment',
-  pull_request_review_comment: 'review_comment'
+  pull_request_review_comment: 'review_comment',
+  commit_comment: 'commit_comment',
+  discussion_comment: 'discussion_comment'
 }
 
 type Json = Record<string, unknown>
@@ -152,7 +158,17 @@ export function readTrigger(env: NodeJS.ProcessEnv, payloadText: string | undefi
   const issue = record(payload.issue)
   const comment = record(payload.comment)
   const review = record(payload.review)
+  const discussion = record(payload.discussion)
   if (pr !== undefined) trigger.pullRequest = pullRequestFrom(pr)
+  if (discussion !== undefined) {
+    trigger.discussion = {
+      number: Number(discussion.number),
+      title: text(discussion.title),
+      url: text(discussion.html_url),
+      body: text(discussion.body),
+      author: login(discussion.user)
+    }
+  }
   if (issue !== undefined) {
     const thread = { number: Number(issue.number), title: text(issue.title), url: text(issue.html_url), body: text(issue.body), author: login(issue.user) }
     // A comment on a pull request arrives as an issue comment whose issue has a pull_request link;
@@ -171,6 +187,20 @@ export function readTrigger(env: NodeJS.ProcessEnv, payloadText: string | undefi
     trigger.edit = { previousBody: optionalText(record(changes.body)?.from), previousTitle: optionalText(record(changes.title)?.from) }
   }
   return trigger
+}
+
+/**
+ * The trigger as the people who read it on GitHub see it: HTML comments, which GitHub shows to nobody,
+ * are removed from the bodies users wrote that prompts quote (issues, discussions, comments), so a
+ * hidden line cannot reach a prompt unseen by the maintainer who let it run. The markdown parser is
+ * loaded only when such a body has an HTML comment.
+ */
+export async function visibleTrigger(trigger: Trigger): Promise<Trigger> {
+  const visible = { ...trigger }
+  if (trigger.issue !== undefined) visible.issue = { ...trigger.issue, body: await withoutHtmlComments(trigger.issue.body) }
+  if (trigger.discussion !== undefined) visible.discussion = { ...trigger.discussion, body: await withoutHtmlComments(trigger.discussion.body) }
+  if (trigger.comment !== undefined) visible.comment = { ...trigger.comment, body: await withoutHtmlComments(trigger.comment.body) }
+  return visible
 }
 
 /** The pull request or issue the run can comment on, if any. */
