@@ -92,3 +92,23 @@ export const OPEN_DEADLINE_MS = 3 * 60_000
  * that can lag behind a create by a few seconds, so one look-up right away is not proof of absence.
  */
 export const RECONCILE_DELAYS_MS = [0, 1_000, 2_000, 4_000, 8_000] as const
+
+/**
+ * The shortest secret value the action accepts (api-key, github-token, each session secret value).
+ * Every secret is masked in the runner's log and redacted from outputs, the summary and messages; a
+ * shorter value ("1", "true", "debug") recurs in ordinary text, so masking it would garble them all,
+ * and a secret this short is weak anyway.
+ */
+export const MIN_SECRET_LENGTH = 8
+
+/** The longest `wait-timeout`: a job on a GitHub-hosted runner is stopped after 6 hours. */
+export const MAX_WAIT_TIMEOUT_MS = 6 * 3_600_000
+/** The shortest `wait-timeout`. */
+export const MIN_WAIT_TIMEOUT_MS = 1_000
+/** The shortest `poll-interval`, so a wait does not hammer the API. */
+export const MIN_POLL_INTERVAL_MS = 5_000
+/** The longest `poll-interval`: the interval grows up to 4×, but never past 2 minutes, so a longer start is meaningless. */
+export const MAX_POLL_INTERVAL_MS = 2 * 60_000
+
+/** action.yml's default for `api-url`. */
+export const DEFAULT_API_URL = 'https://api.devin.ai'

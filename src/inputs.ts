@@ -1,5 +1,15 @@
 import * as z from 'zod/mini'
-import { Input, type InputName, MAX_TAGS } from './constants.js'
+import {
+  DEFAULT_API_URL,
+  Input,
+  type InputName,
+  MAX_POLL_INTERVAL_MS,
+  MAX_TAGS,
+  MAX_WAIT_TIMEOUT_MS,
+  MIN_POLL_INTERVAL_MS,
+  MIN_SECRET_LENGTH,
+  MIN_WAIT_TIMEOUT_MS
+} from './constants.js'
 import { REQUEST_FIELDS, type RequestField } from './devin/fields.js'
 import {
   ADVANCED_MODES,
@@ -12,6 +22,8 @@ import {
 } from './devin/session.js'
 import { type ReadWorkspaceFile, isInsideWorkspace, loadStructuredOutputSchema } from './structured-schema.js'
 import { TEMPLATE_VARIABLES, unknownVariables } from './template.js'
+import { formatDuration } from './duration.js'
+import { isMaskable } from './redact.js'
 
 /** How many tags the action adds to every session it creates (the idempotency tag and the repository tag). */
 export const ACTION_TAG_COUNT = 2
@@ -20,6 +32,8 @@ export const WAIT_MODES = ['none', 'stopped', 'pull-request', 'structured-output
 export type WaitMode = (typeof WAIT_MODES)[number]
 export const FAIL_ON_OUTCOMES = ['blocked', 'error', 'suspended', 'exited', 'timeout'] as const
 export type FailOnOutcome = (typeof FAIL_ON_OUTCOMES)[number]
+/** action.yml's default for `fail-on`. */
+export const DEFAULT_FAIL_ON: readonly FailOnOutcome[] = ['error', 'suspended', 'timeout']
 export const ON_TIMEOUT = ['fail', 'leave', 'terminate'] as const
 export const PERMISSIONS = ['read', 'triage', 'write', 'maintain', 'admin'] as const
 
@@ -81,14 +95,17 @@ const SECRET_INPUTS: ReadonlySet<InputName> = new Set([Input.ApiKey, Input.Githu
 /**
  * The values to mask before anything is logged: the API key, the GitHub token and each session secret
  * value. Works on the raw strings, so masking happens even when the inputs turn out to be invalid.
+ * A value too short to mask safely is left out: masking it would garble every line that holds the
+ * same text, and the input checks refuse it before anything is sent, without quoting it.
  */
 export function secretValues(getInput: GetInput): string[] {
   const values = [getInput(Input.ApiKey).trim(), getInput(Input.GithubToken).trim()]
   for (const line of getInput(Input.SessionSecrets).split(/\r?\n/)) {
     const at = line.indexOf('=')
-    if (at > 0) values.push(line.slice(at + 1))
+    // Trimmed, so the runner also masks the value where it is shown without its surrounding spaces.
+    if (at > 0) values.push(line.slice(at + 1).trim())
   }
-  return values.filter((value) => value.length > 0)
+  return values.filter(isMaskable)
 }
 
 /**
@@ -125,10 +142,7 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
       )
     )
   )
-  const apiUrl = field(
-    Input.ApiUrl,
-    then(httpUrl, (url) => url.replace(/\/+$/, ''))
-  )
+  const apiUrl = field(Input.ApiUrl, apiUrlParser, noQuote)
 
   const prompt = field(Input.Prompt, optionalRaw)
   const promptFile = field(Input.PromptFile, optional(z.string()))
@@ -176,10 +190,12 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
 
   const wait: Settings['wait'] = {
     mode: field(Input.Wait, oneOf(WAIT_MODES, 'none', { true: 'stopped' })) ?? 'none',
-    timeoutMs: field(Input.WaitTimeout, duration(1_000, 60 * 60_000)) ?? 0,
-    pollIntervalMs: field(Input.PollInterval, duration(5_000, 15_000)) ?? 0,
+    timeoutMs:
+      field(Input.WaitTimeout, duration(MIN_WAIT_TIMEOUT_MS, MAX_WAIT_TIMEOUT_MS, 60 * 60_000, 'a job on a GitHub-hosted runner stops after 6 hours')) ?? 0,
+    pollIntervalMs:
+      field(Input.PollInterval, duration(MIN_POLL_INTERVAL_MS, MAX_POLL_INTERVAL_MS, 15_000, 'the interval grows up to 4×, to at most 2 minutes')) ?? 0,
     onTimeout: field(Input.OnTimeout, oneOf(ON_TIMEOUT, 'fail')) ?? 'fail',
-    failOn: field(Input.FailOn, list(oneOf(FAIL_ON_OUTCOMES)), noQuote) ?? [],
+    failOn: field(Input.FailOn, failOnParser, noQuote) ?? [],
     terminateOnCancel: field(Input.TerminateOnCancel, requiredBoolean(true)) ?? true
   }
   const { github, problems: githubProblems } = parseGitHubInputs(getInput)
@@ -293,7 +309,7 @@ export function parseGitHubInputs(getInput: GetInput): { github: Settings['githu
   const problems: string[] = []
   const field = fieldReader(getInput, problems)
   const github: Settings['github'] = {
-    token: field(Input.GithubToken, optional(z.string())),
+    token: field(Input.GithubToken, githubTokenParser),
     comment: field(Input.Comment, oneOf(['auto', 'true', 'false'] as const, 'auto')) ?? 'auto',
     triggerPhrase: getInput(Input.TriggerPhrase).trim(),
     requiredPermission: field(Input.RequiredPermission, oneOf(PERMISSIONS, 'write')) ?? 'write',
@@ -467,17 +483,93 @@ function requiredBoolean(fallback: boolean): Parser<boolean> {
 
 const UNIT_MS: Record<string, number> = { '': 1_000, s: 1_000, m: 60_000, h: 3_600_000 }
 
-/** A duration ("90s", "15m", "2h" or a bare number of seconds) in milliseconds, at least `minimumMs`; empty means the default. */
-function duration(minimumMs: number, fallbackMs: number): Parser<number> {
+/**
+ * A duration ("90s", "15m", "2h" or a bare number of seconds) in milliseconds, from `minimumMs` to
+ * `maximumMs`; empty means the default. The upper bound keeps every pause far below what a timer can
+ * hold (2^31-1 ms, about 24.8 days): a longer one fires at once, and the wait would poll in a tight loop.
+ */
+function duration(minimumMs: number, maximumMs: number, fallbackMs: number, whyMaximum: string): Parser<number> {
   return fromText((raw, ctx) => {
     if (raw.trim() === '') return fallbackMs
     const match = /^(\d+)\s*(s|m|h)?$/i.exec(raw.trim())
     if (!match) return fail(ctx, 'is not a duration. Accepted: "90s", "15m", "2h" or a bare number of seconds.')
     const ms = Number(match[1]) * (UNIT_MS[(match[2] ?? '').toLowerCase()] ?? 1_000)
-    if (ms < minimumMs) return fail(ctx, `is too short. Accepted: at least ${minimumMs / 1_000}s.`)
+    const range = `from ${formatDuration(minimumMs)} to ${formatDuration(maximumMs)}`
+    if (ms < minimumMs) return fail(ctx, `is too short. Accepted: ${range}.`)
+    if (ms > maximumMs) return fail(ctx, `is too long. Accepted: ${range} (${whyMaximum}).`)
     return ms
   })
 }
+
+/** `fail-on`: empty is action.yml's default, not "fail on nothing", so a tool that passes '' for an unset input gets the default. */
+const failOnParser = fromText((raw, ctx) => {
+  if (raw.trim() === '') return [...DEFAULT_FAIL_ON]
+  const result = list(oneOf(FAIL_ON_OUTCOMES)).safeParse(raw)
+  if (result.success) return result.data
+  for (const issue of result.error.issues) addProblem(ctx, issue.message)
+  return z.NEVER
+})
+
+/** Hosts that never leave the machine, where plain http (the local emulator) exposes the key to no one. */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+}
+
+/**
+ * `api-url`: the base URL every request (with the key in its Authorization header) goes to. It must
+ * be https, except on loopback, so the key never crosses a network in clear text; it may not carry a
+ * user name or password (they would be sent, and shown, with every URL), a query or a fragment (paths
+ * are appended to it, so they would end up in the wrong place), or a path that is not valid
+ * percent-encoding. Messages never quote the value: it may hold a password. Empty means the default.
+ */
+const apiUrlParser = fromText((raw, ctx) => {
+  const value = raw.trim()
+  if (value === '') return DEFAULT_API_URL
+  const accepted = `Accepted: the https base URL of the Devin API or a proxy, e.g. "${DEFAULT_API_URL}"; plain http only on this machine (http://127.0.0.1, http://localhost, http://[::1]), e.g. for the emulator.`
+  let url: URL | undefined
+  try {
+    url = /[\s\\]/.test(value) ? undefined : new URL(value)
+  } catch {
+    url = undefined
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) return fail(ctx, `is not an absolute http(s) URL. ${accepted}`)
+  if (url.username !== '' || url.password !== '' || /^[^/]*\/\/[^/]*@/.test(value)) {
+    return fail(ctx, `contains a user name or password, which would be sent and shown with every request. ${accepted} The key goes in api-key.`)
+  }
+  if (value.includes('?') || value.includes('#')) return fail(ctx, `has a query or a fragment, which the API paths cannot be appended to. ${accepted}`)
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    return fail(ctx, `uses plain http to ${url.host}, which would send the API key in clear text. ${accepted}`)
+  }
+  try {
+    decodeURI(url.pathname)
+  } catch {
+    return fail(ctx, `has a path that is not valid percent-encoding. ${accepted}`)
+  }
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '')
+})
+
+/** Why a secret input's value cannot be masked, or undefined when it can. */
+function unmaskable(value: string): string | undefined {
+  if (isMaskable(value)) return undefined
+  if (value === '') return 'is empty'
+  if (value.trim() === '') return 'is only white space'
+  const length = value.trim().length
+  return `is ${length} character${length === 1 ? '' : 's'} long`
+}
+
+const githubTokenParser = fromText((raw, ctx) => {
+  const value = raw.trim()
+  if (value === '') return undefined
+  if (/\s/.test(value)) return fail(ctx, 'contains white space. Accepted: the token alone, e.g. the default ${{ github.token }} or ${{ secrets.MY_TOKEN }}.')
+  const problem = unmaskable(value)
+  if (problem !== undefined) {
+    return fail(
+      ctx,
+      `${problem}, too short to be a GitHub token or to mask safely. Accepted: a token of at least ${MIN_SECRET_LENGTH} characters, e.g. the default \${{ github.token }}.`
+    )
+  }
+  return value
+})
 
 /** An absolute http(s) URL of at most 2083 characters (Devin's limit on attachment URLs). */
 const httpUrl = fromText((raw, ctx) => {
@@ -507,6 +599,9 @@ const apiKeyParser = fromText((raw, ctx) => {
   // Anything else outside printable ASCII cannot be sent in an HTTP header at all.
   if (!/^[\x21-\x7e]+$/.test(value))
     return fail(ctx, 'contains characters that cannot be sent in an HTTP header. Accepted: the key exactly as Devin shows it (printable ASCII).')
+  // Devin's keys are far longer; one this short is a placeholder, and masking it would garble the log.
+  if (!isMaskable(value))
+    return fail(ctx, `is ${value.length} characters long. Accepted: a Devin key as Devin shows it (at least ${MIN_SECRET_LENGTH} characters).`)
   return value
 })
 
@@ -523,6 +618,7 @@ const sessionSecretsParser = fromText((raw, ctx) => {
     if (at < 0) addProblem(ctx, `${where} has no "=". Accepted: one KEY=value per line.`)
     else if (key.length === 0 || key.length > 256) addProblem(ctx, `${where} has a key of ${key.length} characters. Accepted: keys of 1 to 256 characters.`)
     else if (value.length > 65_536) addProblem(ctx, `${where} (${key}) has a value of ${value.length} characters. Accepted: at most 65536.`)
+    else if (!isMaskable(value)) addProblem(ctx, unmaskableSecret(where, key, value))
     else if (seen.has(key)) addProblem(ctx, `${where} repeats the key ${key}. Accepted: each key once.`)
     else {
       seen.add(key)
@@ -531,3 +627,19 @@ const sessionSecretsParser = fromText((raw, ctx) => {
   })
   return secrets.length === 0 ? undefined : secrets
 })
+
+/**
+ * Why a session secret's value is refused. Every value is masked in the log and redacted from outputs,
+ * the summary and messages; a short or blank one ("1", "a", " ") would hide that text everywhere. An
+ * input error rather than an unmasked value: the input is declared secret, so sending it unmasked
+ * would break that promise silently. An empty value is usually a secret that is not set.
+ */
+function unmaskableSecret(where: string, key: string, value: string): string {
+  const problem = unmaskable(value) ?? ''
+  const hint = value === '' ? ' (is the secret it comes from set for this run?)' : ''
+  return (
+    `${where} (${key}) has a value that ${problem}${hint}, too short to mask without hiding the same text everywhere in the log and outputs. ` +
+    `Accepted: values of at least ${MIN_SECRET_LENGTH} characters besides surrounding white space. A setting that is not secret belongs in the prompt; ` +
+    `a short secret can be stored in Devin and passed by id in ${Input.SecretIds}.`
+  )
+}

@@ -132,7 +132,7 @@ export async function run(deps: MainDeps = defaultDeps()): Promise<void> {
     const prompt = plan.kind === 'create' ? plan.request.prompt : undefined
 
     const http = new DevinHttp(
-      { baseUrl: settings.apiUrl, apiKey: settings.apiKey, requestTimeoutMs: REQUEST_TIMEOUT_MS },
+      { baseUrl: settings.apiUrl, apiKey: settings.apiKey, requestTimeoutMs: REQUEST_TIMEOUT_MS, secrets },
       { fetch: deps.fetch, clock: deps.clock, random: deps.random, debug: (message) => runner.debug(redact(message)) }
     )
     const deadline = deps.clock.now() + OPEN_DEADLINE_MS

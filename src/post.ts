@@ -38,7 +38,7 @@ export async function cleanup(deps: MainDeps): Promise<void> {
       return
     }
     const http = new DevinHttp(
-      { baseUrl: waiting.apiUrl, apiKey: runner.getInput(Input.ApiKey), requestTimeoutMs: REQUEST_TIMEOUT_MS },
+      { baseUrl: waiting.apiUrl, apiKey: runner.getInput(Input.ApiKey), requestTimeoutMs: REQUEST_TIMEOUT_MS, secrets },
       { fetch: deps.fetch, clock: deps.clock, random: deps.random, debug: (message) => runner.debug(redact(message)) }
     )
     const deadline = deps.clock.now() + CLEANUP_DEADLINE_MS

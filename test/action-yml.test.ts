@@ -84,7 +84,8 @@ describe('action.yml', () => {
 
   it('quotes every default in the file itself, as the contract asks', () => {
     const text = readFileSync(fileURLToPath(new URL('../action.yml', import.meta.url)), 'utf8')
-    const unquoted = text.split('\n').filter((line) => /^\s+default:/.test(line) && !/default: ('.*'|\$\{\{ github\.token \}\})$/.test(line.trim()))
+    // github-token's expression too: GitHub evaluates it inside the quotes, and the contract makes no exception.
+    const unquoted = text.split('\n').filter((line) => /^\s+default:/.test(line) && !/^default: '.*'$/.test(line.trim()))
     expect(unquoted).toEqual([])
   })
 })

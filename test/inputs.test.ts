@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { InputError, type Settings, parseInputs, secretValues, splitList } from '../src/inputs.js'
 import type { InputName } from '../src/constants.js'
-import { TEST_API_KEY, TEST_GITHUB_TOKEN, defaultInputs } from './helpers/action-yml.js'
+import { TEST_API_KEY, TEST_GITHUB_TOKEN, defaultInputs, readActionYml } from './helpers/action-yml.js'
 
 type Inputs = Partial<Record<InputName, string>>
 
@@ -55,7 +55,7 @@ describe('parseInputs', () => {
       'child-playbook-id': 'playbook-2',
       'knowledge-ids': 'k1,k2',
       'secret-ids': 's1\ns2',
-      'session-secrets': 'TOKEN=abc=def\n\nOTHER = x y ',
+      'session-secrets': 'TOKEN=abc=def=ghi\n\nOTHER = pass phrase ',
       'session-links': 'https://app.devin.ai/sessions/devin-1',
       'attachment-urls': 'https://example.com/a.txt, http://example.com/b.txt',
       'max-acu-limit': '25',
@@ -81,8 +81,8 @@ describe('parseInputs', () => {
       knowledgeIds: ['k1', 'k2'],
       secretIds: ['s1', 's2'],
       sessionSecrets: [
-        { key: 'TOKEN', value: 'abc=def' },
-        { key: 'OTHER', value: ' x y ' }
+        { key: 'TOKEN', value: 'abc=def=ghi' },
+        { key: 'OTHER', value: ' pass phrase ' }
       ],
       sessionLinks: ['https://app.devin.ai/sessions/devin-1'],
       attachmentUrls: ['https://example.com/a.txt', 'http://example.com/b.txt'],
@@ -139,11 +139,11 @@ describe('parseInputs', () => {
       'api-url': 'api.devin.ai',
       'org-id': 'acme',
       'dry-run': 'maybe',
-      'session-secrets': 'GOOD=1\nno equals sign\n=empty-key'
+      'session-secrets': 'GOOD=long-enough\nno equals sign\n=empty-key'
     })
     expect(found).toEqual([
       'org-id: "acme" is not an organization id. Accepted: an id that starts with "org-", e.g. "org-abc123", or empty to discover it from the key.',
-      'api-url: "api.devin.ai" is not an absolute http(s) URL. Accepted: a URL such as "https://example.com/path".',
+      'api-url: is not an absolute http(s) URL. Accepted: the https base URL of the Devin API or a proxy, e.g. "https://api.devin.ai"; plain http only on this machine (http://127.0.0.1, http://localhost, http://[::1]), e.g. for the emulator.',
       'repos: item 2 "just-a-name" is not a repository. Accepted: "owner/repo" names, separated by newlines or commas.',
       'session-secrets: line 2 has no "=". Accepted: one KEY=value per line.',
       'session-secrets: line 3 has a key of 0 characters. Accepted: keys of 1 to 256 characters.',
@@ -153,7 +153,7 @@ describe('parseInputs', () => {
       'structured-output-required: "yes" is not a boolean. Accepted: "true" or "false", or empty to leave the field unset.',
       'devin-mode: "turbo" is not one of the accepted values. Accepted: "normal", "fast", "lite", "ultra", "fusion".',
       'wait-timeout: "10 minutes" is not a duration. Accepted: "90s", "15m", "2h" or a bare number of seconds.',
-      'poll-interval: "2s" is too short. Accepted: at least 5s.',
+      'poll-interval: "2s" is too short. Accepted: from 5s to 2m.',
       'on-timeout: "explode" is not one of the accepted values. Accepted: "fail", "leave", "terminate".',
       'fail-on: item 2 "sometimes" is not one of the accepted values. Accepted: "blocked", "error", "suspended", "exited", "timeout".',
       'dry-run: "maybe" is not a boolean. Accepted: "true" or "false".'
@@ -208,24 +208,24 @@ describe('parseInputs', () => {
 
   describe('api-key and api-version', () => {
     it('picks v3 for cog_ keys, v1 for apk_ keys, and v3beta1 when asked', async () => {
-      expect((await parse({ 'api-key': 'cog_abc' })).apiVersion).toBe('v3')
-      expect((await parse({ 'api-key': 'cog_abc', 'api-version': 'v3' })).apiVersion).toBe('v3')
+      expect((await parse({ 'api-key': 'cog_abcdef' })).apiVersion).toBe('v3')
+      expect((await parse({ 'api-key': 'cog_abcdef', 'api-version': 'v3' })).apiVersion).toBe('v3')
       expect((await parse({ 'api-key': 'apk_user_abc' })).apiVersion).toBe('v1')
-      expect((await parse({ 'api-key': 'apk_abc' })).apiVersion).toBe('v1')
-      expect((await parse({ 'api-key': 'apk_abc', 'api-version': 'v1' })).apiVersion).toBe('v1')
-      expect((await parse({ 'api-key': 'cog_abc', 'api-version': 'v3beta1' })).apiVersion).toBe('v3beta1')
+      expect((await parse({ 'api-key': 'apk_abcdef' })).apiVersion).toBe('v1')
+      expect((await parse({ 'api-key': 'apk_abcdef', 'api-version': 'v1' })).apiVersion).toBe('v1')
+      expect((await parse({ 'api-key': 'cog_abcdef', 'api-version': 'v3beta1' })).apiVersion).toBe('v3beta1')
     })
 
     it('picks v3beta1 when advanced-mode is set with a cog_ key', async () => {
-      expect((await parse({ 'api-key': 'cog_abc', 'advanced-mode': 'manage' })).apiVersion).toBe('v3beta1')
-      expect((await parse({ 'api-key': 'cog_abc', 'advanced-mode': 'improve', 'child-playbook-id': 'pb-1' })).request).toMatchObject({
+      expect((await parse({ 'api-key': 'cog_abcdef', 'advanced-mode': 'manage' })).apiVersion).toBe('v3beta1')
+      expect((await parse({ 'api-key': 'cog_abcdef', 'advanced-mode': 'improve', 'child-playbook-id': 'pb-1' })).request).toMatchObject({
         advancedMode: 'improve',
         childPlaybookId: 'pb-1'
       })
     })
 
     it('refuses advanced-mode with a v1 key or an explicit v3', async () => {
-      expect(await problems({ 'api-key': 'apk_abc', 'advanced-mode': 'manage' })).toEqual([
+      expect(await problems({ 'api-key': 'apk_abcdef', 'advanced-mode': 'manage' })).toEqual([
         'advanced-mode: the v1 API has no such field; it exists in v3beta1. Remove the input or use api-version: v3beta1 (with a key of that version).'
       ])
     })
@@ -264,11 +264,11 @@ describe('parseInputs', () => {
         'snapshot-id: the v3 API has no such field; it exists in v1. Remove the input or use api-version: v1 (with a key of that version).',
         'unlisted: the v3 API has no such field; it exists in v1. Remove the input or use api-version: v1 (with a key of that version).'
       ])
-      expect(await problems({ 'api-key': 'apk_x', 'devin-mode': 'fast', repos: 'a/b' })).toEqual([
+      expect(await problems({ 'api-key': 'apk_xyz123', 'devin-mode': 'fast', repos: 'a/b' })).toEqual([
         'repos: the v1 API has no such field; it exists in v3 and v3beta1. Remove the input or use api-version: v3 (with a key of that version).',
         'devin-mode: the v1 API has no such field; it exists in v3. Remove the input or use api-version: v3 (with a key of that version).'
       ])
-      expect(await problems({ 'api-key': 'cog_x', 'api-version': 'v3beta1', 'devin-mode': 'fast', 'structured-output-required': 'true' })).toEqual([
+      expect(await problems({ 'api-key': 'cog_xyz123', 'api-version': 'v3beta1', 'devin-mode': 'fast', 'structured-output-required': 'true' })).toEqual([
         'structured-output-required: the v3beta1 API has no such field; it exists in v3. Remove the input or use api-version: v3 (with a key of that version).',
         'devin-mode: the v3beta1 API has no such field; it exists in v3. Remove the input or use api-version: v3 (with a key of that version).'
       ])
@@ -313,8 +313,8 @@ describe('parseInputs', () => {
     })
 
     it('lists every value to mask, with the key and the token, even from invalid input', () => {
-      const values = secretValues(getter({ 'session-secrets': 'A=one=two\nbroken\nB=three', 'api-key': ` ${TEST_API_KEY} ` }))
-      expect(values).toEqual([TEST_API_KEY, TEST_GITHUB_TOKEN, 'one=two', 'three'])
+      const values = secretValues(getter({ 'session-secrets': 'A=one=two=three\nbroken\nB= four five ', 'api-key': ` ${TEST_API_KEY} ` }))
+      expect(values).toEqual([TEST_API_KEY, TEST_GITHUB_TOKEN, 'one=two=three', 'four five'])
     })
   })
 
@@ -397,5 +397,120 @@ describe('parseInputs', () => {
       CONTEXT
     )
     expect(read).toEqual([])
+  })
+
+  describe('secret values too short or blank to mask', () => {
+    it('refuses such session secret values, saying why and what to do, without quoting them or masking them', async () => {
+      const secrets = 'VERBOSE=1\nREGION=a\nSPACE= \nEMPTY=\nOK= long enough value '
+      const found = await problems({ 'session-secrets': secrets })
+      const why =
+        'too short to mask without hiding the same text everywhere in the log and outputs. Accepted: values of at least 8 characters besides surrounding white space. A setting that is not secret belongs in the prompt; a short secret can be stored in Devin and passed by id in secret-ids.'
+      expect(found).toEqual([
+        `session-secrets: line 1 (VERBOSE) has a value that is 1 character long, ${why}`,
+        `session-secrets: line 2 (REGION) has a value that is 1 character long, ${why}`,
+        `session-secrets: line 3 (SPACE) has a value that is only white space, ${why}`,
+        `session-secrets: line 4 (EMPTY) has a value that is empty (is the secret it comes from set for this run?), ${why}`
+      ])
+      expect(secretValues(getter({ 'session-secrets': secrets }))).toEqual([TEST_API_KEY, TEST_GITHUB_TOKEN, 'long enough value'])
+    })
+
+    it('refuses an api-key or github-token that short, without quoting or masking it', async () => {
+      const found = await problems({ 'api-key': 'cog_abc', 'github-token': 'ghs_abc' })
+      expect(found).toEqual([
+        'api-key: is 7 characters long. Accepted: a Devin key as Devin shows it (at least 8 characters).',
+        'github-token: is 7 characters long, too short to be a GitHub token or to mask safely. Accepted: a token of at least 8 characters, e.g. the default ${{ github.token }}.'
+      ])
+      expect(secretValues(getter({ 'api-key': 'cog_abc', 'github-token': 'ghs_abc' }))).toEqual([])
+    })
+  })
+
+  describe('api-url', () => {
+    it('accepts https anywhere and plain http on loopback only, and strips a trailing slash', async () => {
+      for (const [url, expected] of [
+        ['https://devin.proxy.example/api/', 'https://devin.proxy.example/api'],
+        ['http://127.0.0.1:8787', 'http://127.0.0.1:8787'],
+        ['http://localhost:8787/', 'http://localhost:8787'],
+        ['http://[::1]:8787', 'http://[::1]:8787']
+      ]) {
+        expect((await parse({ 'api-url': url })).apiUrl, url).toBe(expected)
+      }
+    })
+
+    it('refuses credentials, a query, a fragment, a bad path and plain http off this machine, before any request and without quoting it', async () => {
+      const accepted =
+        'Accepted: the https base URL of the Devin API or a proxy, e.g. "https://api.devin.ai"; plain http only on this machine (http://127.0.0.1, http://localhost, http://[::1]), e.g. for the emulator.'
+      const cases: [string, string][] = [
+        [
+          'https://user:hunter2pass@api.devin.ai',
+          `contains a user name or password, which would be sent and shown with every request. ${accepted} The key goes in api-key.`
+        ],
+        [
+          'https://hunter2pass@api.devin.ai',
+          `contains a user name or password, which would be sent and shown with every request. ${accepted} The key goes in api-key.`
+        ],
+        ['https://api.devin.ai/?token=hunter2pass', `has a query or a fragment, which the API paths cannot be appended to. ${accepted}`],
+        ['https://api.devin.ai/#hunter2pass', `has a query or a fragment, which the API paths cannot be appended to. ${accepted}`],
+        ['https://api.devin.ai/%zz', `has a path that is not valid percent-encoding. ${accepted}`],
+        ['https://api.devin.ai/a b', `is not an absolute http(s) URL. ${accepted}`],
+        ['http://api.devin.ai', `uses plain http to api.devin.ai, which would send the API key in clear text. ${accepted}`],
+        ['http://10.0.0.5:8080', `uses plain http to 10.0.0.5:8080, which would send the API key in clear text. ${accepted}`]
+      ]
+      for (const [url, problem] of cases) {
+        const found = await problems({ 'api-url': url })
+        expect(found, url).toEqual([`api-url: ${problem}`])
+        expect(found.join('\n')).not.toContain('hunter2pass')
+      }
+    })
+  })
+
+  describe('wait-timeout and poll-interval', () => {
+    it('accepts the bounds themselves', async () => {
+      expect((await parse({ 'wait-timeout': '6h', 'poll-interval': '2m' })).wait).toMatchObject({ timeoutMs: 6 * 3_600_000, pollIntervalMs: 120_000 })
+      expect((await parse({ 'wait-timeout': '1s', 'poll-interval': '5' })).wait).toMatchObject({ timeoutMs: 1_000, pollIntervalMs: 5_000 })
+    })
+
+    it('refuses values past the bounds, which a timer cannot hold or a wait never uses, and says the bound', async () => {
+      expect(await problems({ 'wait-timeout': '7h', 'poll-interval': '1h' })).toEqual([
+        'wait-timeout: "7h" is too long. Accepted: from 1s to 6h (a job on a GitHub-hosted runner stops after 6 hours).',
+        'poll-interval: "1h" is too long. Accepted: from 5s to 2m (the interval grows up to 4×, to at most 2 minutes).'
+      ])
+      expect(await problems({ 'wait-timeout': '1000000000000', 'poll-interval': '9'.repeat(400) })).toEqual([
+        'wait-timeout: "1000000000000" is too long. Accepted: from 1s to 6h (a job on a GitHub-hosted runner stops after 6 hours).',
+        `poll-interval: "${'9'.repeat(77)}..." is too long. Accepted: from 5s to 2m (the interval grows up to 4×, to at most 2 minutes).`
+      ])
+    })
+  })
+
+  describe("defaults in code equal action.yml's", () => {
+    /**
+     * Inputs exempt from the rule, each with why. trigger-phrase: the contract gives empty a meaning
+     * ("every comment triggers"), which action.yml must state; GitHub passes '@devin' unless the
+     * workflow writes ''. github-token: its default is an expression only the runner can evaluate.
+     */
+    const EXEMPT: Partial<Record<InputName, (spec: { description: string; default?: string }) => void>> = {
+      'trigger-phrase': (spec) => expect(spec.description).toContain('Empty means every comment triggers.'),
+      'github-token': (spec) => expect(spec.default).toBe('${{ github.token }}')
+    }
+
+    /** What the inputs parse to: the settings, or the problems. */
+    async function outcome(overrides: Inputs): Promise<unknown> {
+      try {
+        return await parse(overrides)
+      } catch (error) {
+        return (error as InputError).problems
+      }
+    }
+
+    for (const [name, spec] of Object.entries(readActionYml().inputs) as [InputName, { default?: string; required?: boolean }][]) {
+      if (spec.required === true) continue
+      const exempt = EXEMPT[name]
+      if (exempt !== undefined) {
+        it(`${name}: exempt, for its own reason`, () => exempt(readActionYml().inputs[name] as { description: string; default?: string }))
+        continue
+      }
+      it(`${name}: empty is the same as its default ${JSON.stringify(spec.default)}`, async () => {
+        expect(await outcome({ [name]: '' })).toEqual(await outcome({ [name]: spec.default ?? '' }))
+      })
+    }
   })
 })

@@ -168,7 +168,7 @@ describe('run', () => {
         '3 inputs are invalid:\n' +
           '- attachment-urls: item 1 "file:///etc/passwd" is not an absolute http(s) URL. Accepted: a URL such as "https://example.com/path".\n' +
           '- max-acu-limit: "-1" is not a positive whole number. Accepted: a whole number greater than 0, e.g. "50".\n' +
-          '- poll-interval: "1s" is too short. Accepted: at least 5s.'
+          '- poll-interval: "1s" is too short. Accepted: from 5s to 2m.'
       )
       expect(runner.outputs).toEqual({})
       expect(runner.summary).toContain('**The step failed.** 3 inputs are invalid:')
@@ -396,20 +396,26 @@ describe('run', () => {
       expect(runner.everything()).not.toContain('w&lt;rd')
     })
 
-    it('are redacted however short, without touching the action’s own output values', async () => {
+    it('are redacted without touching the action’s own output values', async () => {
       nock(BASE)
         .post(SESSIONS)
-        .reply(200, v3SessionBody({ session_id: 'devin-1', structured_output: null }))
-      const runner = await runAction({ 'session-secrets': 'FLAG=true\nSTATE=running\nPIN=abc', prompt: 'Check abc' })
-      expect(runner.outputs).toMatchObject({ 'is-new-session': 'true', outcome: 'running', prompt: 'Check ***' })
+        .reply(200, v3SessionBody({ session_id: 'devin-1', status: 'running', status_detail: 'finished', structured_output: null }))
+      const runner = await runAction({ 'session-secrets': 'STATE=finished\nPIN=abc12345', prompt: 'Check abc12345' })
+      expect(runner.outputs).toMatchObject({ 'is-new-session': 'true', outcome: 'running', 'status-detail': 'finished', prompt: 'Check ***' })
       expect(runner.summary).toContain('| Outcome | `running` |')
     })
 
     it('are redacted from a failure message', async () => {
-      nock(BASE).post(SESSIONS).reply(400, { detail: 'bad value abc in request' })
-      const runner = await runAction({ 'session-secrets': 'PIN=abc' })
+      nock(BASE).post(SESSIONS).reply(400, { detail: 'bad value abc12345 in request' })
+      const runner = await runAction({ 'session-secrets': 'PIN=abc12345' })
       expect(runner.failed).toBe('Devin refused the request to create a session (HTTP 400): bad value *** in request.')
-      expect(runner.summary).not.toContain('abc')
+      expect(runner.summary).not.toContain('abc12345')
+    })
+
+    it('are refused when too short to mask, and not masked, so nothing else is garbled', async () => {
+      const runner = await runAction({ 'session-secrets': 'VERBOSE=1\nREGION=a' })
+      expect(runner.failed).toMatch(/^2 inputs are invalid:\n- session-secrets: line 1 \(VERBOSE\) has a value that is 1 character long, too short to mask/)
+      expect(runner.secrets).toEqual([TEST_API_KEY, TEST_GITHUB_TOKEN])
     })
   })
 

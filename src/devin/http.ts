@@ -1,3 +1,4 @@
+import { type Redactor, createRedactor } from '../redact.js'
 import { DevinApiError, type Operation, type Reached, describeHttpFailure } from './errors.js'
 
 /** Time, passed in so tests drive retries and waits without real sleeping. */
@@ -18,6 +19,8 @@ export interface HttpConfig {
   baseUrl: string
   apiKey: string
   requestTimeoutMs: number
+  /** The run's other secrets (GitHub token, session secret values), redacted from error answers like the key. */
+  secrets?: readonly string[]
 }
 
 export type Query = Record<string, string | number | boolean | readonly string[] | undefined>
@@ -73,10 +76,15 @@ interface AttemptFailure {
  * of every failure to a message that says what to fix.
  */
 export class DevinHttp {
+  /** Applied to an error answer as it arrives, before any of it is clipped into a message. */
+  private readonly redactor: Redactor
+
   constructor(
     private readonly config: HttpConfig,
     private readonly deps: HttpDeps
-  ) {}
+  ) {
+    this.redactor = createRedactor([config.apiKey, ...(config.secrets ?? [])])
+  }
 
   get baseUrl(): string {
     return this.config.baseUrl
@@ -153,7 +161,8 @@ export class DevinHttp {
     return {
       ok: false,
       failure: {
-        message: describeHttpFailure(status, body, spec.operation),
+        // Redacted whole, before the message clips and reflows it: a clipped or re-spaced secret is no longer found.
+        message: describeHttpFailure(status, this.redactor.deep(body), spec.operation),
         status,
         // A refusal (4xx but 429) means nothing was done; 429 and 5xx may hide a completed action.
         reached: transient ? 'maybe' : 'no',
