@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
 import { CLEANUP_DEADLINE_MS, OPEN_DEADLINE_MS, type OutputName, REQUEST_TIMEOUT_MS, State } from './constants.js'
 import type { DevinApi, WireRequest } from './devin/api.js'
 import { connect } from './devin/client.js'
@@ -24,6 +23,7 @@ import type { Report } from './report/report.js'
 import { summaryMarkdown } from './report/summary.js'
 import { type Runner, createActionsRunner } from './runner.js'
 import { type Trigger, readTrigger, threadOf } from './trigger.js'
+import { readWorkspaceFile } from './workspace-file.js'
 
 /** The edges of the main step, passed in so tests can replace any of them. */
 export interface MainDeps {
@@ -113,12 +113,15 @@ export async function run(deps: MainDeps = defaultDeps()): Promise<void> {
       for (const warning of decision.warnings) runner.warning(redact(warning))
     }
 
-    // Input checks keep these paths relative and free of "..", so they stay in the workspace.
-    const readWorkspaceFile = (path: string) => deps.readFile(resolve(trigger.workspace, path))
-    const settings = await parseInputs((name) => runner.getInput(name), readWorkspaceFile, {
-      event: trigger.event,
-      hasDefaultPrompt: defaultPrompt(trigger, undefined) !== undefined
-    })
+    // Files named by inputs are read only when they really lie in the workspace, links resolved.
+    const settings = await parseInputs(
+      (name) => runner.getInput(name),
+      (path) => readWorkspaceFile(trigger.workspace, path),
+      {
+        event: trigger.event,
+        hasDefaultPrompt: defaultPrompt(trigger, undefined) !== undefined
+      }
+    )
     for (const warning of settings.warnings) runner.warning(redact(warning))
     report.apiVersion = settings.apiVersion
     if (!settings.dryRun) comment = livingComment(trigger, settings, github, report, redactor, (message) => runner.warning(redact(message)))
