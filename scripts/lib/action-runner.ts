@@ -45,6 +45,8 @@ export interface StepOptions {
   /** Send this signal once `when` resolves (the runner cancelling the job). */
   cancel?: { when: () => Promise<void>; signal?: NodeJS.Signals }
   timeoutMs?: number
+  /** Fills the step's workspace (GITHUB_WORKSPACE) before the run, as a checkout would: files, links. */
+  prepare?: (workspace: string) => void
 }
 
 const require = createRequire(import.meta.url)
@@ -179,6 +181,7 @@ export interface ActionRun {
 /** A workspace with the runner's files and the environment a step of the action gets. */
 export function prepareStep(options: StepOptions = {}): { env: Record<string, string>; ws: Workspace } {
   const ws = workspace()
+  options.prepare?.(ws.dir)
   const event = options.event ?? 'workflow_dispatch'
   writeFileSync(ws.files.event, JSON.stringify(options.payload ?? examplePayload(event)))
   const inputs = { ...defaultInputs(options.githubToken ?? 'ghs_runnerJobToken000000000000000000000'), ...(options.inputs ?? {}) }
