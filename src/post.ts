@@ -53,7 +53,9 @@ export async function cleanup(deps: MainDeps): Promise<void> {
     }
     const ended = await endSession(api, sessionId, deadline)
     if (ended.failedButEnded !== undefined) {
-      runner.info(redact(`Devin answered the request to end session ${sessionId} with a failure (${ended.failedButEnded}), but reading it again shows it has ended.`))
+      runner.info(
+        redact(`Devin answered the request to end session ${sessionId} with a failure (${ended.failedButEnded}), but reading it again shows it has ended.`)
+      )
     }
     runner.info(`The job was cancelled while waiting: ended Devin session ${sessionId} (terminate-on-cancel).`)
   } catch (error) {

@@ -43,7 +43,9 @@ describe('the GitHub client', () => {
     ['a failed DNS look-up', 'ENOTFOUND', 'getaddrinfo ENOTFOUND api.github.com']
   ] as const) {
     it(`reports ${name} as a failure to reach GitHub, not as a missing permission`, async () => {
-      nock(API).get(`${REPO}/collaborators/mona/permission`).replyWithError(Object.assign(new Error(message), { code }))
+      nock(API)
+        .get(`${REPO}/collaborators/mona/permission`)
+        .replyWithError(Object.assign(new Error(message), { code }))
       const failure = (await github()
         .permission('mona')
         .catch((error: unknown) => error)) as Error

@@ -69,9 +69,12 @@ export function createGitHub(token: string, apiUrl: string, repository: string):
         // failure, says nothing about anyone's permission, and the run stops (fail closed) saying so.
         const unverified = `Nothing was sent to Devin: the action runs only for users whose permission it could verify. Re-run the job`
         if (!answered(error)) {
-          throw new Error(`Could not reach GitHub at ${apiUrl} to check ${user}'s permission on ${repository} (${networkCause(error)}). ${unverified} once GitHub is reachable.`, {
-            cause: error
-          })
+          throw new Error(
+            `Could not reach GitHub at ${apiUrl} to check ${user}'s permission on ${repository} (${networkCause(error)}). ${unverified} once GitHub is reachable.`,
+            {
+              cause: error
+            }
+          )
         }
         if (status !== undefined && status >= 500) {
           throw new Error(`GitHub failed when asked for ${user}'s permission on ${repository} (${describe(error)}). ${unverified} later.`, { cause: error })

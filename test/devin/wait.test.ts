@@ -244,7 +244,12 @@ describe('waitForSession', () => {
         return { ...START, id, status: 'exit' }
       }
     } as unknown as DevinApi
-    await waitForSession(api, START, { until: 'stopped', timeoutMs: 60_000, pollIntervalMs: 15_000 }, { clock, info: () => undefined, warning: () => undefined, onPoll: () => undefined })
+    await waitForSession(
+      api,
+      START,
+      { until: 'stopped', timeoutMs: 60_000, pollIntervalMs: 15_000 },
+      { clock, info: () => undefined, warning: () => undefined, onPoll: () => undefined }
+    )
     expect(asked).toEqual([{ attempts: 1 }])
   })
 
