@@ -5,13 +5,16 @@
  *   ambiguous failure that makes blind create retries duplicate sessions;
  * - `status`: answer this status; without acting by default, or after acting with `acted: true` (a 5xx or 429
  *   after the create was committed);
- * - `delay`: act, and answer `ms` milliseconds late, so a client timeout fires.
+ * - `delay`: act, and answer `ms` milliseconds late, so a client timeout fires;
+ * - `answer`: answer a success status with this exact text instead of the real answer (a proxy's HTML page, JSON
+ *   cut off, a body without a field the client relies on); without acting by default, or after acting with
+ *   `acted: true`.
  * A fault applies to the next `times` matching requests (default 1), oldest fault first.
  */
 import { compileMatcher, toRegExp } from './matcher.ts'
 import type { RequestMatcher, RequestPattern } from './matcher.ts'
 
-export type FaultKind = 'drop-before' | 'drop-after' | 'status' | 'delay'
+export type FaultKind = 'drop-before' | 'drop-after' | 'status' | 'delay' | 'answer'
 
 interface FaultTarget extends RequestPattern {
   /** How many matching requests this fault applies to; default 1, `Infinity` for all. */
@@ -33,6 +36,17 @@ export type FaultSpec = FaultTarget &
         body?: unknown
       }
     | { kind: 'delay'; ms: number }
+    | {
+        kind: 'answer'
+        /** The body, sent byte for byte. */
+        text: string
+        /** A success status, 200 to 299. Default 200. */
+        status?: number
+        /** Default `application/json`, whatever the text is, as a misbehaving proxy or server would send it. */
+        contentType?: string
+        /** Perform the request's action before answering. Default false. */
+        acted?: boolean
+      }
   )
 
 export type Fault = FaultSpec & { id: number; remaining: number }
@@ -44,7 +58,8 @@ const FIELDS: Record<FaultKind, readonly string[]> = {
   'drop-before': [],
   'drop-after': [],
   status: ['status', 'retryAfter', 'acted', 'body'],
-  delay: ['ms']
+  delay: ['ms'],
+  answer: ['text', 'status', 'contentType', 'acted']
 }
 const COMMON_FIELDS = ['kind', 'method', 'path', 'times']
 
@@ -128,6 +143,15 @@ export function checkFaultSpec(spec: unknown): asserts spec is FaultSpec {
     if (retryAfter !== undefined && typeof retryAfter !== 'string' && !(typeof retryAfter === 'number' && retryAfter >= 0)) {
       throw new TypeError('fault retryAfter must be a number of seconds >= 0 or a string')
     }
+    if (s['acted'] !== undefined && typeof s['acted'] !== 'boolean') throw new TypeError('fault acted must be a boolean')
+  }
+  if (kind === 'answer') {
+    if (typeof s['text'] !== 'string') throw new TypeError('an answer fault needs text, the body to send')
+    const status = s['status']
+    if (status !== undefined && (!Number.isInteger(status) || (status as number) < 200 || (status as number) > 299)) {
+      throw new TypeError(`an answer fault's status must be a success status from 200 to 299; got ${String(status)}`)
+    }
+    if (s['contentType'] !== undefined && typeof s['contentType'] !== 'string') throw new TypeError('fault contentType must be a string')
     if (s['acted'] !== undefined && typeof s['acted'] !== 'boolean') throw new TypeError('fault acted must be a boolean')
   }
   if (kind === 'delay') {

@@ -10,6 +10,8 @@ export interface Reply {
   /** Serialized as JSON, except a string with a non-JSON content type. */
   body: unknown
   headers?: Record<string, string>
+  /** Send a string body byte for byte, whatever the content type (an `answer` fault's text). */
+  raw?: boolean
 }
 
 export function json(body: unknown, status = 200): Reply {

@@ -128,6 +128,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       finish(send(res, faultReply(fault, url.pathname)))
       return
     }
+    if (fault?.kind === 'answer' && !fault.acted) {
+      finish(send(res, answerReply(fault)))
+      return
+    }
 
     const reply = raw.tooLarge
       ? problem(413, `Request body larger than ${MAX_BODY_BYTES} bytes`, url.pathname)
@@ -146,6 +150,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       finish()
     } else if (fault?.kind === 'status') {
       finish(send(res, faultReply(fault, url.pathname)))
+    } else if (fault?.kind === 'answer') {
+      finish(send(res, answerReply(fault)))
     } else if (fault?.kind === 'delay') {
       const timer = setTimeout(() => {
         delayed.delete(timer)
@@ -294,11 +300,16 @@ function faultReply(fault: Extract<Fault, { kind: 'status' }>, path: string): Re
   return { ...base, headers: { ...base.headers, ...headers } }
 }
 
+/** What an `answer` fault sends: its text as it is, under a success status. */
+function answerReply(fault: Extract<Fault, { kind: 'answer' }>): Reply {
+  return { status: fault.status ?? 200, body: fault.text, headers: { 'content-type': fault.contentType ?? 'application/json' }, raw: true }
+}
+
 /** Writes the reply unless the client is gone; returns the status sent. */
 function send(res: ServerResponse, reply: Reply): number | undefined {
   if (res.destroyed || res.writableEnded) return undefined
   const contentType = reply.headers?.['content-type'] ?? 'application/json'
-  const text = typeof reply.body === 'string' && contentType.startsWith('text/') ? reply.body : JSON.stringify(reply.body)
+  const text = typeof reply.body === 'string' && (reply.raw === true || contentType.startsWith('text/')) ? reply.body : JSON.stringify(reply.body)
   res.writeHead(reply.status, {
     ...reply.headers,
     'content-type': contentType,

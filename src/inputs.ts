@@ -20,10 +20,11 @@ import {
   type SessionSecret,
   normalizeSessionId
 } from './devin/session.js'
-import { type ReadWorkspaceFile, isInsideWorkspace, loadStructuredOutputSchema } from './structured-schema.js'
+import { loadStructuredOutputSchema } from './structured-schema.js'
 import { TEMPLATE_VARIABLES, unknownVariables } from './template.js'
 import { formatDuration } from './duration.js'
 import { isMaskable } from './redact.js'
+import { type ReadWorkspaceFile, isInsideWorkspace } from './workspace-file.js'
 
 /** How many tags the action adds to every session it creates (the idempotency tag and the repository tag). */
 export const ACTION_TAG_COUNT = 2
@@ -209,13 +210,14 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
   } else if (prompt !== undefined && promptFile !== undefined) {
     problems.push(`${Input.Prompt} and ${Input.PromptFile}: both are set. Accepted: one of them.`)
   } else if (promptFile !== undefined) {
-    const text = readFile(promptFile)
-    if (text === undefined)
+    const read = readFile(promptFile)
+    if (!read.ok && read.missing)
       problems.push(
         `${Input.PromptFile}: "${promptFile}" does not exist in the workspace. Accepted: the path of a text file relative to the workspace (check out the repository first).`
       )
-    else if (text.trim() === '') problems.push(`${Input.PromptFile}: "${promptFile}" is empty. Accepted: a file with the prompt's text.`)
-    else promptText = text
+    else if (!read.ok) problems.push(`${Input.PromptFile}: ${read.problem}`)
+    else if (read.text.trim() === '') problems.push(`${Input.PromptFile}: "${promptFile}" is empty. Accepted: a file with the prompt's text.`)
+    else promptText = read.text
   }
   if (tags.length > MAX_TAGS - ACTION_TAG_COUNT) {
     problems.push(

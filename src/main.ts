@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
 import { CLEANUP_DEADLINE_MS, OPEN_DEADLINE_MS, type OutputName, REQUEST_TIMEOUT_MS, State } from './constants.js'
 import type { DevinApi, WireRequest } from './devin/api.js'
 import { connect } from './devin/client.js'
+import { endSession } from './devin/end.js'
 import { type Clock, DevinHttp } from './devin/http.js'
 import { UnconfirmedSessionError, openSession } from './devin/open.js'
 import type { Session } from './devin/session.js'
@@ -25,6 +25,7 @@ import { summaryMarkdown } from './report/summary.js'
 import { type Runner, createActionsRunner } from './runner.js'
 import { templateProblems, templateVariables } from './template.js'
 import { type Trigger, readTrigger, threadOf, visibleTrigger } from './trigger.js'
+import { readWorkspaceFile } from './workspace-file.js'
 
 /** The edges of the main step, passed in so tests can replace any of them. */
 export interface MainDeps {
@@ -114,15 +115,18 @@ export async function run(deps: MainDeps = defaultDeps()): Promise<void> {
       for (const warning of decision.warnings) runner.warning(redact(warning))
     }
 
-    // Input checks keep these paths relative and free of "..", so they stay in the workspace.
-    const readWorkspaceFile = (path: string) => deps.readFile(resolve(trigger.workspace, path))
     const instruction = await instructionOf(trigger, early.github.triggerPhrase)
     const variables = templateVariables(trigger, instruction)
-    const settings = await parseInputs((name) => runner.getInput(name), readWorkspaceFile, {
-      event: trigger.event,
-      hasDefaultPrompt: defaultPrompt(trigger, undefined) !== undefined,
-      templateProblems: (template) => templateProblems(template, variables, trigger.event)
-    })
+    // Files named by inputs are read only when they really lie in the workspace, links resolved.
+    const settings = await parseInputs(
+      (name) => runner.getInput(name),
+      (path) => readWorkspaceFile(trigger.workspace, path),
+      {
+        event: trigger.event,
+        hasDefaultPrompt: defaultPrompt(trigger, undefined) !== undefined,
+        templateProblems: (template) => templateProblems(template, variables, trigger.event)
+      }
+    )
     for (const warning of settings.warnings) runner.warning(redact(warning))
     report.apiVersion = settings.apiVersion
     if (!settings.dryRun) comment = livingComment(trigger, settings, github, report, redactor, (message) => runner.warning(redact(message)))
@@ -283,12 +287,13 @@ async function waitAndJudge(
   let endFailure: string | undefined
   if (result.outcome === 'timeout' && wait.onTimeout === 'terminate') {
     try {
-      // Devin answers with the ended session: its status is the last one, and the outputs say so.
-      const endBy = deps.clock.now() + CLEANUP_DEADLINE_MS
-      // v3 answers with the ended session; v1 answers without it, so it is read once more.
-      const ended = (await api.terminate(result.session.id, endBy)) ?? (await api.get(result.session.id, endBy).catch(() => undefined))
-      if (ended !== undefined) report.session = ended
+      // The ended session's status is the last one, and the outputs say so.
+      const ended = await endSession(api, result.session.id, deps.clock.now() + CLEANUP_DEADLINE_MS)
+      if (ended.session !== undefined) report.session = ended.session
       report.terminated = true
+      if (ended.failedButEnded !== undefined) {
+        runner.info(redact(`Devin answered the request to end the session with a failure (${ended.failedButEnded}), but reading it again shows it has ended.`))
+      }
       runner.info(`Ended session ${result.session.id} because the wait timed out (on-timeout: terminate).`)
     } catch (error) {
       endFailure = `ending the session failed too: ${error instanceof Error ? error.message : String(error)}`
@@ -300,7 +305,7 @@ async function waitAndJudge(
   if (result.outcome === 'timeout' && failure === undefined) {
     const why = wait.onTimeout === 'leave' ? 'on-timeout: leave' : '"timeout" is not in fail-on'
     runner.warning(
-      `The wait timed out after ${formatDuration(wait.timeoutMs)}; the step succeeds because ${why}. The session ${report.terminated ? 'was ended' : 'keeps running'}: ${result.session.url}`
+      `The wait timed out after ${formatDuration(wait.timeoutMs)}; the step succeeds because ${why}. The session ${report.terminated ? 'was ended' : 'keeps running'}: ${result.session.url}${result.pollFailure !== undefined ? ` ${result.pollFailure}` : ''}`
     )
   }
   if (endFailure !== undefined) return `${(failure ?? `Devin's session ${result.session.id} timed out`).replace(/\.$/, '')}; ${endFailure}`

@@ -1,5 +1,6 @@
 import { CLEANUP_DEADLINE_MS, Input, REQUEST_TIMEOUT_MS, State } from './constants.js'
 import { connect } from './devin/client.js'
+import { endSession } from './devin/end.js'
 import { DevinHttp } from './devin/http.js'
 import { type ApiVersion, classifySession } from './devin/session.js'
 import { secretValues } from './inputs.js'
@@ -50,7 +51,12 @@ export async function cleanup(deps: MainDeps): Promise<void> {
       )
       return
     }
-    await api.terminate(sessionId, deadline)
+    const ended = await endSession(api, sessionId, deadline)
+    if (ended.failedButEnded !== undefined) {
+      runner.info(
+        redact(`Devin answered the request to end session ${sessionId} with a failure (${ended.failedButEnded}), but reading it again shows it has ended.`)
+      )
+    }
     runner.info(`The job was cancelled while waiting: ended Devin session ${sessionId} (terminate-on-cancel).`)
   } catch (error) {
     runner.warning(redact(`Could not end the Devin session after the job was cancelled: ${error instanceof Error ? error.message : String(error)}`))

@@ -45,6 +45,33 @@ function command(name: string, message: string): void {
 }
 
 /**
+ * Whether the runner could take some line of the text for a workflow command: `::name::` at the
+ * start of a line (after spaces), or the legacy `##[name]` anywhere in one. Checked on the whole text
+ * rather than line by line, so how the runner splits lines (it also breaks at a lone `\r`) and which
+ * characters it trims do not matter.
+ */
+function couldBeCommand(text: string): boolean {
+  return text.includes('::') || text.includes('##[')
+}
+
+/**
+ * Prints a log line. Log lines carry data (URLs and states from Devin, titles and bodies from the
+ * event, the dry run's request), and a line of data that the runner took for a command would set
+ * outputs, masks or annotations of an attacker's choosing. Text that could hold one is printed
+ * between `::stop-commands::<token>` and `::<token>::`, with a random token it does not contain:
+ * the runner shows it as it is and runs none of it. Other text is printed as @actions/core does.
+ */
+function info(message: string): void {
+  if (!couldBeCommand(message)) {
+    process.stdout.write(`${message}${EOL}`)
+    return
+  }
+  let token = randomUUID()
+  while (message.includes(token)) token = randomUUID()
+  process.stdout.write(`::stop-commands::${token}${EOL}${message}${EOL}::${token}::${EOL}`)
+}
+
+/**
  * The runner protocol written directly rather than through @actions/core: that package loads an
  * HTTP client (for OIDC tokens) and process helpers at import, which roughly doubles the action's
  * start-up time. A conformance test checks this against @actions/core's own output.
@@ -59,7 +86,7 @@ export function createActionsRunner(env: NodeJS.ProcessEnv = process.env): Runne
     getInput: (name) => (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim(),
     setSecret: (value) => command('add-mask', value),
     setOutput: (name, value) => fileCommand('GITHUB_OUTPUT', 'set-output', name, value),
-    info: (message) => void process.stdout.write(`${message}${EOL}`),
+    info,
     warning: (message) => command('warning', message),
     debug: (message) => command('debug', message),
     startGroup: (title) => command('group', title),

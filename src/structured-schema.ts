@@ -1,5 +1,5 @@
-import { isAbsolute } from 'node:path'
 import { loadAjv } from './lazy/ajv.js'
+import { type ReadWorkspaceFile, isInsideWorkspace } from './workspace-file.js'
 
 /** Formats are Devin's business; the action checks shape only (and so never logs "unknown format"). */
 const AJV_OPTIONS = { strict: false, validateFormats: false, allErrors: true } as const
@@ -8,14 +8,6 @@ const AJV_OPTIONS = { strict: false, validateFormats: false, allErrors: true } a
 export const MAX_SCHEMA_BYTES = 64 * 1024
 
 const SCHEMA_FILE = /\.(json|ya?ml)$/i
-
-/** A relative path that stays inside the workspace: files named by inputs are the repository's own. */
-export function isInsideWorkspace(path: string): boolean {
-  return !isAbsolute(path) && !path.split(/[\\/]/).includes('..')
-}
-
-/** Reads a file of the workspace; undefined when there is no such file. Passed in, so parsing does no I/O of its own. */
-export type ReadWorkspaceFile = (relativePath: string) => string | undefined
 
 export type SchemaResult = { ok: true; schema: Record<string, unknown> } | { ok: false; problem: string }
 
@@ -33,14 +25,15 @@ export async function loadStructuredOutputSchema(raw: string, readFile: ReadWork
     if (!isInsideWorkspace(value)) {
       return { ok: false, problem: `the file "${value}" is outside the workspace. Accepted: a path relative to the workspace, without "..".` }
     }
-    const content = readFile(value)
-    if (content === undefined) {
+    const read = readFile(value)
+    if (!read.ok && read.missing) {
       return {
         ok: false,
         problem: `the file "${value}" does not exist in the workspace. Accepted: inline JSON or YAML, or the path of a .json/.yml/.yaml file relative to the workspace (check out the repository first).`
       }
     }
-    text = content
+    if (!read.ok) return { ok: false, problem: `the file ${read.problem}` }
+    text = read.text
     source = `the file "${value}"`
   }
 

@@ -28,7 +28,7 @@ export function failureFor(
       : wait.onTimeout === 'terminate'
         ? 'it may still be running'
         : 'it keeps running (on-timeout: fail)'
-    const polling = details.pollFailure !== undefined ? ` Polling kept failing: ${details.pollFailure}` : ''
+    const polling = details.pollFailure !== undefined ? ` ${details.pollFailure}` : ''
     return `Devin's session ${session.id} did not ${WAIT_GOALS[wait.mode]} within ${formatDuration(wait.timeoutMs)}; ${fate}: ${session.url}.${polling}`
   }
   if (!(wait.failOn as readonly string[]).includes(outcome)) return undefined

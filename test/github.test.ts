@@ -38,6 +38,33 @@ describe('the GitHub client', () => {
     )
   })
 
+  for (const [name, code, message] of [
+    ['a reset connection', 'ECONNRESET', 'read ECONNRESET'],
+    ['a failed DNS look-up', 'ENOTFOUND', 'getaddrinfo ENOTFOUND api.github.com']
+  ] as const) {
+    it(`reports ${name} as a failure to reach GitHub, not as a missing permission`, async () => {
+      nock(API)
+        .get(`${REPO}/collaborators/mona/permission`)
+        .replyWithError(Object.assign(new Error(message), { code }))
+      const failure = (await github()
+        .permission('mona')
+        .catch((error: unknown) => error)) as Error
+      expect(failure.message).toMatch(
+        new RegExp(
+          `^Could not reach GitHub at https://api\\.github\\.com to check mona's permission on Codertocat/Hello-World \\(.*${code}.*\\)\\. Nothing was sent to Devin: the action runs only for users whose permission it could verify\\. Re-run the job once GitHub is reachable\\.$`
+        )
+      )
+      expect(failure.message).not.toContain('github-token')
+    })
+  }
+
+  it('reports a GitHub outage as such, not as a missing permission', async () => {
+    nock(API).get(`${REPO}/collaborators/mona/permission`).reply(502, { message: 'Server Error' })
+    await expect(github().permission('mona')).rejects.toThrow(
+      "GitHub failed when asked for mona's permission on Codertocat/Hello-World (HTTP 502: Server Error"
+    )
+  })
+
   it('refuses to call GitHub without a token, saying so', async () => {
     await expect(createGitHub('', API, 'Codertocat/Hello-World').permission('mona')).rejects.toThrow('github-token is empty')
   })

@@ -10,11 +10,11 @@ function getter(overrides: Inputs): (name: InputName) => string {
   return (name) => inputs[name] ?? ''
 }
 
-const noFiles = () => undefined
+const noFiles = () => ({ ok: false, missing: true }) as const
 const CONTEXT = { event: 'workflow_dispatch', hasDefaultPrompt: false }
 
 async function parse(overrides: Inputs, files: Record<string, string> = {}): Promise<Settings> {
-  return parseInputs(getter(overrides), (path) => files[path], CONTEXT)
+  return parseInputs(getter(overrides), (path) => (path in files ? { ok: true, text: files[path] as string } : { ok: false, missing: true }), CONTEXT)
 }
 
 /** The problems an InputError lists, or fails the test when the inputs were accepted. */

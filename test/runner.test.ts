@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import * as core from '@actions/core'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { type Runner, createActionsRunner } from '../src/runner.js'
+import { executedCommands, forgedCommands } from './helpers/workflow-commands.js'
 
 // @actions/core is the reference implementation of the runner protocol; the action writes the
 // protocol itself for start-up speed, and this test holds the two to the same bytes.
@@ -87,6 +88,54 @@ describe('the runner protocol', () => {
     expect(ours).toEqual(reference)
     expect(ours.exitCode).toBe(1)
     expect(ours.output).toContain('prompt<<DELIMITER\nmulti\nline %0A value\nDELIMITER\n')
+  })
+
+  // Text from Devin or the event that holds workflow commands: at a line start, after a lone CR, after
+  // spaces, and the legacy form in mid-line.
+  const HOSTILE = [
+    'https://github.com/o/r/pull/1',
+    '::add-mask::x',
+    '::set-output name=outcome::finished',
+    '\r::stop-commands::hijack',
+    '   ::error::forged',
+    'title ##[set-output name=outcome;]finished',
+    '::warning::%0Aescaped %25'
+  ].join('\n')
+
+  it('prints log text that holds workflow commands as it is, and the runner runs none of it', async () => {
+    const { stdout } = await capture(async (runner) => runner.info(`Devin opened a pull request: ${HOSTILE}`), false)
+    expect(stdout).toContain(`Devin opened a pull request: ${HOSTILE}\n`)
+    const executed = executedCommands(stdout)
+    expect(executed.map((command) => command.name)).toEqual(['stop-commands', executed[0]?.data])
+    expect(executed[0]?.data).toMatch(/^[0-9a-f-]{36}$/)
+    expect(forgedCommands(stdout, [])).toEqual([])
+  })
+
+  it('prints plain log text as @actions/core does, with no stop-commands around it', async () => {
+    const calls = async (runner: Runner) => runner.info('Opened Devin session devin-1: https://app.devin.ai/sessions/devin-1\nsecond line')
+    const ours = await capture(calls, false)
+    expect(ours).toEqual(await capture(calls, true))
+    expect(executedCommands(ours.stdout)).toEqual([])
+  })
+
+  it('escapes data in annotations, debug lines, masks and groups as @actions/core does, so none forges a command', async () => {
+    const calls = async (runner: Runner) => {
+      runner.warning(HOSTILE)
+      runner.debug(HOSTILE)
+      runner.startGroup(HOSTILE)
+      runner.endGroup()
+      runner.setFailed(HOSTILE)
+    }
+    const ours = await capture(calls, false)
+    expect(ours).toEqual(await capture(calls, true))
+    expect(executedCommands(ours.stdout).map((command) => [command.name, command.data])).toEqual([
+      ['warning', HOSTILE],
+      ['debug', HOSTILE],
+      ['group', HOSTILE],
+      ['endgroup', ''],
+      ['error', HOSTILE]
+    ])
+    expect(forgedCommands(ours.stdout, [])).toEqual([])
   })
 
   it('fails clearly when there is no job summary file', async () => {

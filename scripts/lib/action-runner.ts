@@ -47,6 +47,8 @@ export interface StepOptions {
   timeoutMs?: number
   /** Files to write into the step's workspace (GITHUB_WORKSPACE) before it runs, by relative path: a checked-out repository's files. */
   files?: Record<string, string>
+  /** Fills the step's workspace (GITHUB_WORKSPACE) before the run, as a checkout would: files, links. */
+  prepare?: (workspace: string) => void
 }
 
 const require = createRequire(import.meta.url)
@@ -184,6 +186,7 @@ export interface ActionRun {
 /** A workspace with the runner's files and the environment a step of the action gets. */
 export function prepareStep(options: StepOptions = {}): { env: Record<string, string>; ws: Workspace } {
   const ws = workspace()
+  options.prepare?.(ws.dir)
   const event = options.event ?? 'workflow_dispatch'
   writeFileSync(ws.files.event, JSON.stringify(options.payload ?? examplePayload(event)))
   for (const [path, content] of Object.entries(options.files ?? {})) {

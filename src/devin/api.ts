@@ -25,7 +25,8 @@ export interface DevinApi {
   describeCreate(request: SessionRequest): WireRequest
   /** Creates a session. Not retried once it may have reached Devin: the caller reconciles by tag. */
   create(request: SessionRequest, deadline: number): Promise<Created>
-  get(sessionId: string, deadline: number): Promise<Session>
+  /** Reads a session; an answer that is not one is retried like a 5xx. `attempts` bounds the tries (the wait polls on by itself). */
+  get(sessionId: string, deadline: number, options?: { attempts?: number }): Promise<Session>
   /** Every session carrying the tag, read across pages (bounded). */
   listByTag(tag: string, deadline: number): Promise<Session[]>
   /** Sends a message; returns the session as Devin answered it, when it did. */

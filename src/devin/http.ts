@@ -25,7 +25,7 @@ export interface HttpConfig {
 
 export type Query = Record<string, string | number | boolean | readonly string[] | undefined>
 
-export interface RequestSpec {
+export interface RequestSpec<T = unknown> {
   method: 'GET' | 'POST' | 'DELETE'
   path: string
   query?: Query
@@ -38,6 +38,14 @@ export interface RequestSpec {
   retry: 'safe' | 'unsafe'
   /** Epoch ms after which no new attempt starts. */
   deadline: number
+  /**
+   * Turns a success answer into what the caller needs, throwing when it cannot (an HTML page from a
+   * proxy, JSON cut off, a body without the fields the caller relies on). Such an answer is retried
+   * like a 5xx, never taken for the caller's data.
+   */
+  read?: (body: unknown) => T
+  /** At most this many attempts (never more than the built-in bound); a caller that polls retries by itself. */
+  attempts?: number
 }
 
 const BACKOFF_BASE_MS = 1_000
@@ -101,15 +109,16 @@ export class DevinHttp {
     return url.toString()
   }
 
-  async request<T>(spec: RequestSpec): Promise<T> {
+  async request<T>(spec: RequestSpec<T>): Promise<T> {
     const { clock } = this.deps
+    const attempts = Math.min(spec.attempts ?? MAX_ATTEMPTS, MAX_ATTEMPTS)
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.attempt(spec)
       if (outcome.ok) return outcome.body as T
       const failure = outcome.failure
       const retryable = failure.transient && (spec.retry === 'safe' || failure.reached === 'no')
       const delay = Math.max(backoffDelay(attempt, this.deps.random), failure.retryAfterMs ?? 0)
-      if (!retryable || attempt >= MAX_ATTEMPTS || clock.now() + delay >= spec.deadline) {
+      if (!retryable || attempt >= attempts || clock.now() + delay >= spec.deadline) {
         const tries = attempt > 1 ? ` (gave up after ${attempt} attempts)` : ''
         throw new DevinApiError(`${failure.message}${failure.transient ? tries : ''}`, {
           status: failure.status,
@@ -123,7 +132,7 @@ export class DevinHttp {
     }
   }
 
-  private async attempt(spec: RequestSpec): Promise<{ ok: true; body: unknown } | { ok: false; failure: AttemptFailure }> {
+  private async attempt<T>(spec: RequestSpec<T>): Promise<{ ok: true; body: unknown } | { ok: false; failure: AttemptFailure }> {
     const { clock } = this.deps
     const started = clock.now()
     // Never wait on one request much past the deadline, but give it at least a second to finish.
@@ -154,7 +163,22 @@ export class DevinHttp {
       return { ok: false, failure: { ...failure, reached: 'maybe' } }
     }
     this.deps.debug(`${spec.method} ${spec.path} -> ${response.status} (${clock.now() - started} ms)`)
-    if (response.ok) return { ok: true, body }
+    if (response.ok) {
+      if (spec.read === undefined) return { ok: true, body }
+      try {
+        return { ok: true, body: spec.read(body) }
+      } catch {
+        return {
+          ok: false,
+          failure: {
+            message: `Devin's API answered HTTP ${response.status} with ${answerKind(body)} when trying to ${spec.operation.description}, not the JSON the action expects. A proxy or a passing fault can cause this; if it goes on, check api-url.`,
+            status: response.status,
+            reached: 'maybe',
+            transient: true
+          }
+        }
+      }
+    }
 
     const status = response.status
     const transient = status === 429 || status >= 500
@@ -200,6 +224,13 @@ export class DevinHttp {
       transient: true
     }
   }
+}
+
+/** What an unreadable success answer was, in a few words (its content is not repeated: it may be large, or echo anything). */
+function answerKind(body: unknown): string {
+  if (body === null) return 'an empty body'
+  if (typeof body === 'string') return /^\s*</.test(body) ? 'an HTML page' : 'text that is not JSON (or JSON cut off)'
+  return 'JSON without the expected fields'
 }
 
 function parseBody(text: string): unknown {

@@ -119,15 +119,21 @@ export function createV1Api(http: DevinHttp): DevinApi {
       return { session, isNew: raw?.is_new_session !== false }
     },
 
-    async get(sessionId, deadline) {
-      const raw = await http.request({
+    async get(sessionId, deadline, options = {}) {
+      return http.request({
         method: 'GET',
         path: sessionPath(sessionId),
         operation: { description: `read session ${sessionId}`, notFound: sessionNotFound(sessionId) },
         retry: 'safe',
-        deadline
+        deadline,
+        // A session read must say where the session stands: without a status it is not one.
+        read: (raw) => {
+          const record = (raw ?? {}) as Record<string, unknown>
+          if (typeof record.status !== 'string' && typeof record.status_enum !== 'string') throw new Error('no status')
+          return v1Session(raw)
+        },
+        attempts: options.attempts
       })
-      return v1Session(raw)
     },
 
     async listByTag(tag, deadline) {

@@ -129,15 +129,16 @@ export function orgSessionsApi(http: DevinHttp, orgId: string, flavour: OrgSessi
       }
     },
 
-    async get(sessionId, deadline) {
-      const raw = await http.request({
+    async get(sessionId, deadline, options = {}) {
+      return http.request({
         method: 'GET',
         path: sessionPath(sessionId),
         operation: { description: `read session ${sessionId}`, permission: VIEW, notFound: sessionNotFound(sessionId) },
         retry: 'safe',
-        deadline
+        deadline,
+        read: v3Session,
+        attempts: options.attempts
       })
-      return v3Session(raw)
     },
 
     async listByTag(tag, deadline) {

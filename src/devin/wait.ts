@@ -1,4 +1,5 @@
 import type { DevinApi } from './api.js'
+import { formatDuration } from '../duration.js'
 import { describeChanges } from './describe.js'
 import { DevinApiError } from './errors.js'
 import type { Clock } from './http.js'
@@ -26,7 +27,7 @@ export interface WaitResult {
   /** The outcome the wait ended with; `timeout` when the deadline came first. */
   outcome: Outcome
   waitedMs: number
-  /** When polling kept failing until the deadline: the last failure. */
+  /** When polling kept failing until the deadline: what failed, for how long, and the last error, in a sentence. */
   pollFailure?: string
 }
 
@@ -51,16 +52,45 @@ function fingerprint(session: Session): string {
   return JSON.stringify([session.status, session.statusDetail, session.pullRequests, session.structuredOutput ?? null])
 }
 
-/** A poll failure that a later poll may not have: a network failure, a 429 or a 5xx. */
-function isTransient(error: unknown): boolean {
-  return error instanceof DevinApiError && (error.status === undefined || error.status === 429 || error.status >= 500)
+/**
+ * A poll failure that a later poll may not have: a network failure, a 429, a 5xx, or a success
+ * answer that could not be read (a proxy's HTML page, JSON cut off, a body without a status).
+ */
+function isTransient(error: unknown): error is DevinApiError {
+  if (!(error instanceof DevinApiError)) return false
+  const { status } = error
+  return status === undefined || status === 429 || status >= 500 || (status >= 200 && status < 300)
+}
+
+/** A run of polls that failed one after the other, to say plainly what went on when it lasts until the deadline. */
+interface FailedRun {
+  /** When the session was last read (or the wait began). */
+  since: number
+  polls: number
+  statuses: Set<number | undefined>
+  last: string
+  retryAfterMs: number
+}
+
+/** "Devin's API answered HTTP 503 to every poll for the last 30m (25 polls)…", from a run of failed polls. */
+function describeFailedRun(run: FailedRun, now: number): string {
+  const [only] = run.statuses
+  const answered =
+    run.statuses.size === 1 && only !== undefined && (only < 200 || only >= 300)
+      ? `Devin's API answered HTTP ${only}`
+      : `Devin's API could not be read (${[...run.statuses].map((status) => (status === undefined ? 'no answer' : status < 300 ? `unreadable HTTP ${status} answers` : `HTTP ${status}`)).join(', ')})`
+  const span = run.polls === 1 ? 'to the last poll' : `to every poll for the last ${formatDuration(now - run.since)} (${run.polls} polls)`
+  return `${answered} ${span}, so the session's state at the deadline is unknown. The last error: ${run.last}`
 }
 
 /**
  * Polls the session until the goal is reached or the timeout passes. The interval starts at
  * poll-interval, doubles while nothing changes (up to 4×, at most two minutes) and falls back to the
  * start on any change, so a long quiet session costs few requests and a change is seen within one
- * current interval. Transient failures do not end the wait; they are retried until the deadline.
+ * current interval. Each poll is one request: a transient failure (network, 429, 5xx, an unreadable
+ * answer) is retried by the next poll, the first after poll-interval (or Retry-After) and later ones
+ * at a growing interval, as for a quiet session, so an outage costs no more requests than a quiet
+ * wait. A 404 ends the wait: the session is gone, and no later poll brings it back.
  */
 export async function waitForSession(api: DevinApi, start: Session, options: WaitOptions, deps: WaitDeps): Promise<WaitResult> {
   const { clock } = deps
@@ -71,35 +101,58 @@ export async function waitForSession(api: DevinApi, start: Session, options: Wai
   let interval = base
   let session = start
   let last: string | undefined
-  let pollFailure: string | undefined
+  let failed: FailedRun | undefined
+  // When the session was last read: an outage is counted from there, the last moment its state was known.
+  let lastRead = began
 
   for (;;) {
-    const pause = Math.min(interval, deadline - clock.now())
+    const pause = Math.min(Math.max(interval, failed?.retryAfterMs ?? 0), deadline - clock.now())
     if (pause <= 0) break
     await clock.sleep(pause)
+    let next: Session
     try {
-      const next = await api.get(session.id, deadline)
-      pollFailure = undefined
-      const print = fingerprint(next)
-      if (print !== last) {
-        for (const line of describeChanges(last === undefined ? undefined : session, next)) deps.info(line)
+      next = await api.get(session.id, deadline, { attempts: 1 })
+    } catch (error) {
+      if (error instanceof DevinApiError && error.status === 404) {
+        throw new Error(
+          `Devin's session ${session.id} is gone: Devin answered 404 Not Found when the action read it ${formatDuration(clock.now() - began)} into the wait, so it was deleted or this API key can no longer see it. It was last seen as "${session.status}"${session.statusDetail !== undefined ? ` ("${session.statusDetail}")` : ''}: ${session.url}`,
+          { cause: error }
+        )
+      }
+      if (!isTransient(error)) throw error
+      failed ??= { since: lastRead, polls: 0, statuses: new Set(), last: '', retryAfterMs: 0 }
+      failed.polls++
+      failed.statuses.add(error.status)
+      failed.last = error.message
+      failed.retryAfterMs = error.retryAfterMs ?? 0
+      if (failed.polls === 1) {
+        deps.warning(`Could not read the session this time; still waiting. (${error.message})`)
         interval = base
-        last = print
       } else {
+        // Only the first failure of a run is an annotation; the rest are log lines, and come less often.
+        deps.info(`Still could not read the session (${failed.polls} polls in a row): ${error.message}`)
         interval = Math.min(interval * 2, longest)
       }
-      session = next
-      deps.onPoll(session)
-      if (waitIsOver(session, options.until)) {
-        const outcome = classifySession(session)
-        return { session, outcome: STOPPED.has(outcome) ? outcome : 'running', waitedMs: clock.now() - began }
-      }
-    } catch (error) {
-      if (!isTransient(error)) throw error
-      pollFailure = (error as Error).message
-      deps.warning(`Could not read the session this time; still waiting. (${pollFailure})`)
+      continue
+    }
+    if (failed !== undefined) deps.info(`Read the session again after ${failed.polls} failed ${failed.polls === 1 ? 'poll' : 'polls'}.`)
+    failed = undefined
+    lastRead = clock.now()
+    const print = fingerprint(next)
+    if (print !== last) {
+      for (const line of describeChanges(last === undefined ? undefined : session, next)) deps.info(line)
       interval = base
+      last = print
+    } else {
+      interval = Math.min(interval * 2, longest)
+    }
+    session = next
+    deps.onPoll(session)
+    if (waitIsOver(session, options.until)) {
+      const outcome = classifySession(session)
+      return { session, outcome: STOPPED.has(outcome) ? outcome : 'running', waitedMs: clock.now() - began }
     }
   }
+  const pollFailure = failed === undefined ? undefined : describeFailedRun(failed, clock.now())
   return { session, outcome: 'timeout', waitedMs: clock.now() - began, pollFailure }
 }

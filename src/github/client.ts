@@ -56,13 +56,29 @@ export function createGitHub(token: string, apiUrl: string, repository: string):
 
   return {
     async permission(user) {
+      const octokit = await client()
       try {
-        const { data } = await (await client()).rest.repos.getCollaboratorPermissionLevel({ owner, repo, username: user })
+        const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner, repo, username: user })
         // role_name tells triage and maintain apart; custom roles fall back to the base permission.
         const role = (data as { role_name?: string }).role_name
         return role !== undefined && ROLES.has(role) ? role : data.permission
       } catch (error) {
-        if (githubStatus(error) === 404) return undefined
+        const status = githubStatus(error)
+        if (status === 404 && answered(error)) return undefined
+        // Only GitHub's own refusal is about the token. A request that got no answer, or a GitHub
+        // failure, says nothing about anyone's permission, and the run stops (fail closed) saying so.
+        const unverified = `Nothing was sent to Devin: the action runs only for users whose permission it could verify. Re-run the job`
+        if (!answered(error)) {
+          throw new Error(
+            `Could not reach GitHub at ${apiUrl} to check ${user}'s permission on ${repository} (${networkCause(error)}). ${unverified} once GitHub is reachable.`,
+            {
+              cause: error
+            }
+          )
+        }
+        if (status !== undefined && status >= 500) {
+          throw new Error(`GitHub failed when asked for ${user}'s permission on ${repository} (${describe(error)}). ${unverified} later.`, { cause: error })
+        }
         throw new Error(
           `Could not check ${user}'s permission on ${repository} (${describe(error)}). The github-token needs read access to the repository's collaborators; the default GITHUB_TOKEN has it.`,
           {
@@ -107,6 +123,27 @@ export function createGitHub(token: string, apiUrl: string, repository: string):
       else await rest.createForIssueComment({ owner, repo, comment_id: commentId, content })
     }
   }
+}
+
+/** Whether GitHub answered the request: Octokit also reports a request that got no answer with status 500, but without a response. */
+function answered(error: unknown): boolean {
+  return (error as { response?: unknown }).response !== undefined
+}
+
+/** What went wrong on the way to GitHub: the system error code (ECONNRESET, ENOTFOUND, …) and message, or a timeout. */
+function networkCause(error: unknown): string {
+  let code: string | undefined
+  let name: string | undefined
+  for (let current: unknown = error, depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
+    const value = (current as { code?: unknown }).code
+    if (code === undefined && typeof value === 'string') code = value
+    const errorName = (current as { name?: unknown }).name
+    if (errorName === 'AbortError' || errorName === 'TimeoutError') name = errorName
+    current = (current as { cause?: unknown }).cause
+  }
+  if (name !== undefined) return 'the request timed out'
+  const message = error instanceof Error ? error.message : String(error)
+  return code !== undefined && !message.includes(code) ? `${code}: ${message}` : message
 }
 
 function describe(error: unknown): string {

@@ -190,18 +190,67 @@ describe('waitForSession', () => {
     expect(seenAfter).toBeLessThanOrEqual(current)
   })
 
-  it('keeps waiting through polling failures that recover', async () => {
-    const outage = new DevinApiError("Devin's API failed when trying to read session devin-1 (HTTP 503).", { status: 503, reached: 'maybe', attempts: 8 })
-    const dropped = new DevinApiError('The connection broke.', { reached: 'maybe', attempts: 8 })
+  it('keeps waiting through polling failures that recover, with one warning per run of failures', async () => {
+    const outage = new DevinApiError("Devin's API failed when trying to read session devin-1 (HTTP 503).", { status: 503, reached: 'maybe', attempts: 1 })
+    const dropped = new DevinApiError('The connection broke.', { reached: 'maybe', attempts: 1 })
     const { result, log } = await waitThrough([working, outage, dropped, { status: 'running', statusDetail: 'finished' }])
     expect(result.outcome).toBe('finished')
-    expect(log.filter((line) => line.startsWith('warning: Could not read the session this time; still waiting.'))).toHaveLength(2)
+    expect(log.filter((line) => line.startsWith('warning: '))).toEqual([
+      "warning: Could not read the session this time; still waiting. (Devin's API failed when trying to read session devin-1 (HTTP 503).)"
+    ])
+    expect(log).toContain('info: Still could not read the session (2 polls in a row): The connection broke.')
+    expect(log).toContain('info: Read the session again after 2 failed polls.')
   })
 
-  it('ends at the deadline with the last failure when polling never recovers', async () => {
-    const outage = new DevinApiError("Devin's API failed (HTTP 502).", { status: 502, reached: 'maybe', attempts: 8 })
-    const { result } = await waitThrough([working, outage], { timeoutMs: 120_000 })
-    expect(result).toMatchObject({ outcome: 'timeout', pollFailure: "Devin's API failed (HTTP 502)." })
+  it('ends at the deadline saying how long Devin answered 503, with the last error, within the poll budget', async () => {
+    const outage = new DevinApiError("Devin's API failed when trying to read session devin-1 (HTTP 503).", { status: 503, reached: 'maybe', attempts: 1 })
+    const { result, gets, log } = await waitThrough([working, outage], { timeoutMs: 30 * 60_000 + 15_000 })
+    expect(result.outcome).toBe('timeout')
+    expect(result.pollFailure).toBe(
+      "Devin's API answered HTTP 503 to every poll for the last 30m (32 polls), so the session's state at the deadline is unknown. The last error: Devin's API failed when trying to read session devin-1 (HTTP 503)."
+    )
+    // The same budget as a session that stays quiet for 30 minutes: an outage costs no more requests.
+    expect(gets.length).toBeLessThanOrEqual((30 * 60) / ((4 * 15_000) / 1_000) + 10)
+    expect(log.filter((line) => line.startsWith('warning: '))).toHaveLength(1)
+  })
+
+  it('honours Retry-After on a 429 poll, and names a mix of failures', async () => {
+    const limited = new DevinApiError('Devin kept rate-limiting the request (429).', { status: 429, reached: 'maybe', attempts: 1, retryAfterMs: 90_000 })
+    const unreadable = new DevinApiError("Devin's API answered HTTP 200 with an HTML page when trying to read session devin-1.", {
+      status: 200,
+      reached: 'maybe',
+      attempts: 1
+    })
+    const { result, gets } = await waitThrough([working, limited, unreadable], { timeoutMs: 200_000 })
+    expect((gets[2] as number) - (gets[1] as number)).toBe(90_000)
+    expect(result.pollFailure).toMatch(
+      /^Devin's API could not be read \(HTTP 429, unreadable HTTP 200 answers\) to every poll for the last .+ \(\d+ polls\), so the session's state at the deadline is unknown\. The last error: Devin's API answered HTTP 200 with an HTML page/
+    )
+  })
+
+  it('ends the wait with a message naming the session when it is gone (404)', async () => {
+    const gone = new DevinApiError('Devin found nothing when trying to read session devin-1 (404 Not Found).', { status: 404, reached: 'no', attempts: 1 })
+    await expect(waitThrough([working, gone])).rejects.toThrow(
+      `Devin's session devin-1 is gone: Devin answered 404 Not Found when the action read it 30s into the wait, so it was deleted or this API key can no longer see it. It was last seen as "running" ("working"): https://app.devin.ai/sessions/devin-1`
+    )
+  })
+
+  it('asks for one attempt per poll, so the wait alone decides when to try again', async () => {
+    const clock = fakeClock()
+    const asked: unknown[] = []
+    const api = {
+      async get(id: string, _deadline: number, options: unknown) {
+        asked.push(options)
+        return { ...START, id, status: 'exit' }
+      }
+    } as unknown as DevinApi
+    await waitForSession(
+      api,
+      START,
+      { until: 'stopped', timeoutMs: 60_000, pollIntervalMs: 15_000 },
+      { clock, info: () => undefined, warning: () => undefined, onPoll: () => undefined }
+    )
+    expect(asked).toEqual([{ attempts: 1 }])
   })
 
   it('stops at a failure no later poll can fix', async () => {

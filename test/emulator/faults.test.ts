@@ -61,6 +61,26 @@ describe('faults', () => {
     expect(gw.headers.get('content-type')).toMatch(/^text\/plain/)
   })
 
+  it('answer: sends a success status with the text as it is, without acting unless asked to', async () => {
+    const e = await emulator({ scenario: 'finished' })
+    const { session_id: id } = await createV3(e)
+    const path = `${SESSIONS}/${id}`
+    e.faults.add({ method: 'GET', path: `${path}$`, kind: 'answer', text: '<html><h1>502 Bad Gateway</h1></html>', contentType: 'text/html' })
+    e.faults.add({ method: 'GET', path: `${path}$`, kind: 'answer', text: '{"session_id": "x", "stat' })
+    const html = await call(e, 'GET', path)
+    expect(html).toMatchObject({ status: 200, body: '<html><h1>502 Bad Gateway</h1></html>' })
+    expect(html.headers.get('content-type')).toBe('text/html')
+    const cut = await call(e, 'GET', path)
+    expect(cut).toMatchObject({ status: 200, body: '{"session_id": "x", "stat' })
+    expect(cut.headers.get('content-type')).toBe('application/json')
+    // Neither moved the session on: the next real read sees its second state.
+    expect(e.store.get(id).step).toBe(0)
+    e.faults.add({ method: 'GET', path: `${path}$`, kind: 'answer', text: '{}', status: 203, acted: true })
+    expect(await call(e, 'GET', path)).toMatchObject({ status: 203, body: {} })
+    expect(e.store.get(id).step).toBe(1)
+    expect(e.requests.last()?.fault).toBe('answer')
+  })
+
   it('delay: acts, then answers late enough for a client timeout to fire', async () => {
     const e = await emulator()
     e.faults.add({ ...CREATE, kind: 'delay', ms: 300 })
@@ -92,6 +112,8 @@ describe('faults', () => {
     expect(() => faults.add({ kind: 'status', status: 503, before: true } as never)).toThrow(/unknown field\(s\) before/)
     expect(() => faults.add({ kind: 'status', status: 200 })).toThrow(/400 to 599/)
     expect(() => faults.add({ kind: 'delay', ms: -1 })).toThrow(/ms from 0/)
+    expect(() => faults.add({ kind: 'answer', text: 'x', status: 500 })).toThrow(/200 to 299/)
+    expect(() => faults.add({ kind: 'answer' } as never)).toThrow(/needs text/)
     expect(() => faults.add({ kind: 'drop-after', times: 0 })).toThrow(/positive integer/)
     expect(() => faults.add({ kind: 'drop-after', path: '(' })).toThrow(/regular expression/)
     expect(faults.add({ kind: 'drop-after', times: Infinity }).remaining).toBe(Infinity)
