@@ -1,4 +1,5 @@
 import type { DevinApi } from './api.js'
+import { MAX_POLL_INTERVAL_MS } from '../constants.js'
 import { formatDuration } from '../duration.js'
 import { describeChanges } from './describe.js'
 import { DevinApiError } from './errors.js'
@@ -32,9 +33,8 @@ export interface WaitResult {
 }
 
 /** The interval grows while nothing changes, up to this factor of the first one. */
+/** The interval grows up to 4× while nothing changes, and never past poll-interval's own bound (2 minutes). */
 const MAX_GROWTH = 4
-/** ...and never past two minutes, unless poll-interval itself is longer. */
-const MAX_INTERVAL_MS = 120_000
 
 /** Outcomes at which a session has stopped working. */
 const STOPPED: ReadonlySet<Outcome> = new Set(['finished', 'blocked', 'error', 'suspended', 'exited'])
@@ -97,7 +97,7 @@ export async function waitForSession(api: DevinApi, start: Session, options: Wai
   const began = clock.now()
   const deadline = began + options.timeoutMs
   const base = options.pollIntervalMs
-  const longest = Math.max(base, Math.min(base * MAX_GROWTH, MAX_INTERVAL_MS))
+  const longest = Math.max(base, Math.min(base * MAX_GROWTH, MAX_POLL_INTERVAL_MS))
   let interval = base
   let session = start
   let last: string | undefined
