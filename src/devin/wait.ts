@@ -32,7 +32,6 @@ export interface WaitResult {
   pollFailure?: string
 }
 
-/** The interval grows while nothing changes, up to this factor of the first one. */
 /** The interval grows up to 4× while nothing changes, and never past poll-interval's own bound (2 minutes). */
 const MAX_GROWTH = 4
 
