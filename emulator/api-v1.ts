@@ -67,7 +67,7 @@ function dispatch(target: Target, req: ApiRequest, ctx: ApiContext): Reply {
       const body = req.body as Record<string, unknown>
       const tags = (body['tags'] as string[] | null | undefined) ?? []
       if (body['idempotent'] === true) {
-        const existing = store.findReusable(body['prompt'] as string, tags)
+        const existing = store.findReusable(body['prompt'] as string)
         if (existing) return json({ session_id: existing.session_id, url: existing.url, is_new_session: false })
       }
       let scenario

@@ -242,15 +242,15 @@ export class Store {
   }
 
   /**
-   * A live session created with the same prompt and the same set of tags (v1 `idempotent: true`). The real rule is
-   * undocumented (devin-api.md §2); "same prompt and tags, not exited or errored" is the emulator's choice.
+   * A live session created with the same prompt (v1 `idempotent: true`). The real rule is undocumented
+   * (devin-api.md §2); "returns existing session if one with same prompt exists" is what community code reports, so
+   * the emulator matches on the prompt alone, tags and all else aside: a client that sends `idempotent` for requests
+   * that only share a prompt gets them joined, as it might on the real service.
    */
-  findReusable(prompt: string, tags: readonly string[]): Session | undefined {
-    const key = [...new Set(tags)].sort().join('\n')
+  findReusable(prompt: string): Session | undefined {
     let best: Session | undefined
     for (const s of this.#sessions.values()) {
       if (FINAL_STATUSES.has(s.status) || s.messages[0]?.message !== prompt) continue
-      if ([...new Set(s.tags)].sort().join('\n') !== key) continue
       if (!best || s.seq > best.seq) best = s
     }
     return best && snapshot(best)

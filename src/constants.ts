@@ -66,7 +66,11 @@ export type OutputName = (typeof Output)[keyof typeof Output]
 /** Keys of the state the main step saves for the post step. */
 export const State = {
   IsPost: 'is-post',
-  /** The session a wait started on and how to reach it (`WaitingState`), for the post step to end on cancellation. */
+  /**
+   * What is in flight (`InFlightState`): a create (by the tag of the session it makes) or a wait (by the
+   * session's id), and how to reach Devin, for the post step to end it on cancellation. Empty once a create
+   * has settled.
+   */
   Waiting: 'waiting-on',
   /** Set when the wait ended by itself: the post step then has nothing to do. */
   WaitDone: 'wait-done'
@@ -88,10 +92,20 @@ export const REQUEST_TIMEOUT_MS = 60_000
 export const OPEN_DEADLINE_MS = 3 * 60_000
 
 /**
- * Pauses before each look-up of a session by its tag after an ambiguous create. The list is an index
- * that can lag behind a create by a few seconds, so one look-up right away is not proof of absence.
+ * Pauses between look-ups of a session by its tag after a create that may have reached Devin. The list is
+ * an index that can lag behind a create by an unknown time, so no number of look-ups proves absence: they
+ * go on until the open deadline, the pause doubling from the first to the largest, so a long lag costs
+ * few requests and a short one is found fast.
  */
-export const RECONCILE_DELAYS_MS = [0, 1_000, 2_000, 4_000, 8_000] as const
+export const RECONCILE_FIRST_PAUSE_MS = 1_000
+export const RECONCILE_MAX_PAUSE_MS = 15_000
+
+/**
+ * After a run with a user-given key created a session and sees it in the list, it looks once more this
+ * much later before settling a race: `created_at` counts whole seconds, and a session created later in
+ * the same second (which may win on its id) reaches the list up to that much after its own.
+ */
+export const SETTLE_GRACE_MS = 1_000
 
 /**
  * The shortest secret value the action accepts (api-key, github-token, each session secret value).

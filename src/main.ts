@@ -13,7 +13,7 @@ import { structuredOutputProblems } from './structured-schema.js'
 import { WAIT_GOALS, failureFor } from './verdict.js'
 import { REDACTED, type Redactor, createRedactor, redactReport } from './redact.js'
 import { parseGitHubInputs, parseInputs, secretValues, type Settings } from './inputs.js'
-import type { WaitingState } from './post.js'
+import type { InFlightState } from './state.js'
 import { COMMENT_EVENTS, PULL_REQUEST_EVENTS, decide, instructionOf } from './gate.js'
 import { type GitHub, createGitHub } from './github/client.js'
 import { LivingComment, commentBody, commentMarker } from './github/comment.js'
@@ -153,9 +153,10 @@ export async function run(deps: MainDeps = defaultDeps()): Promise<void> {
 
     const api: DevinApi = await connect(http, settings, deadline)
     report.outcome = 'running'
+    const reach = { orgId: api.orgId, apiVersion: api.version, apiUrl: settings.apiUrl, terminateOnCancel: settings.wait.terminateOnCancel }
+    let creating = false
     const opened = await openSession(api, plan, deadline, {
       clock: deps.clock,
-      random: deps.random,
       info: (message) => runner.info(redact(message)),
       warning: (message) => runner.warning(redact(message)),
       onSession: (session, isNew) => {
@@ -164,7 +165,15 @@ export async function run(deps: MainDeps = defaultDeps()): Promise<void> {
         // The prompt output is the prompt sent: only a session this run created was sent one.
         report.prompt = isNew ? prompt : undefined
         publish()
+      },
+      beforeCreate: (tag) => {
+        // Saved before the create is sent: a job cancelled before Devin answers leaves its session to the post step.
+        creating = true
+        runner.saveState(State.Waiting, JSON.stringify({ ...reach, creatingTag: tag } satisfies InFlightState))
       }
+    }).finally(() => {
+      // Settled either way (opened, or failed and reported): nothing is left for the post step to find.
+      if (creating) runner.saveState(State.Waiting, '')
     })
     report.messageSent = opened.messageSent
     publish()
@@ -242,7 +251,7 @@ async function waitAndJudge(
   const { runner } = deps
   const { wait } = settings
   // Saved before the wait, so a cancelled job's post step knows which session to end.
-  const waiting: WaitingState = {
+  const waiting: InFlightState = {
     sessionId: session.id,
     orgId: api.orgId,
     apiVersion: api.version,

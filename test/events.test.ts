@@ -308,6 +308,8 @@ describe('across runs on one pull request', () => {
     nock(DEVIN)
       .get(SESSIONS)
       .query({ tags: tag, first: '100' })
+      // Twice: the session was created just now, so a rival created in the same second is looked for once more.
+      .times(2)
       .reply(200, { items: [v3SessionBody({ session_id: 'devin-first', tags: [tag], status: 'running', status_detail: 'finished' })], has_next_page: false })
       .post(`${SESSIONS}/devin-first/messages`, { message: 'New commits were pushed: ec26c3e57ca3a959ca5aad62de7213c562f8c821' })
       .reply(200, v3SessionBody({ session_id: 'devin-first', tags: [tag], status: 'running', status_detail: 'working' }))

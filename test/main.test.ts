@@ -90,7 +90,8 @@ describe('run', () => {
     expect(runner.summary).toContain('| Session | [devin-abc](https://app.devin.ai/sessions/devin-abc) |')
     expect(runner.summary).toContain('| Outcome | `running` |')
     expect(runner.summary).toContain('| Session was | Created by this run |')
-    expect(runner.state).toEqual({ 'is-post': 'true' })
+    // The create is settled: nothing is left in flight for the post step.
+    expect(runner.state).toEqual({ 'is-post': 'true', 'waiting-on': '' })
   })
 
   it('masks the key, the GitHub token and each session secret value before anything else', async () => {
@@ -116,6 +117,8 @@ describe('run', () => {
     const scope = nock(BASE)
       .get(SESSIONS)
       .query({ tags: tag, first: '100' })
+      // Twice: the session was created just now, so a rival created in the same second is looked for once more.
+      .times(2)
       .reply(200, { items: [v3SessionBody({ session_id: 'devin-live', tags: [tag], status: 'running', status_detail: 'working' })], has_next_page: false })
       .post(`${SESSIONS}/devin-live/messages`, { message: 'New commits were pushed.' })
       .reply(200, v3SessionBody({ session_id: 'devin-live', tags: [tag], status: 'running' }))

@@ -2,7 +2,8 @@ import nock from 'nock'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createGitHub } from '../src/github/client.js'
 import type { MainDeps } from '../src/main.js'
-import { type WaitingState, cleanup } from '../src/post.js'
+import { cleanup } from '../src/post.js'
+import type { InFlightState } from '../src/state.js'
 import { TEST_API_KEY } from './helpers/action-yml.js'
 import { fakeClock } from './helpers/clock.js'
 import { v3SessionBody } from './helpers/devin-fixtures.js'
@@ -10,7 +11,7 @@ import { type RecordingRunner, recordingRunner } from './helpers/fake-runner.js'
 
 const BASE = 'https://api.devin.test'
 const SESSION = '/v3/organizations/org-test/sessions/devin-abc'
-const WAITING: WaitingState = { sessionId: 'devin-abc', orgId: 'org-test', apiVersion: 'v3', apiUrl: BASE, terminateOnCancel: true }
+const WAITING: InFlightState = { sessionId: 'devin-abc', orgId: 'org-test', apiVersion: 'v3', apiUrl: BASE, terminateOnCancel: true }
 
 async function post(state: Record<string, string>): Promise<RecordingRunner> {
   const runner = recordingRunner()
@@ -45,11 +46,62 @@ describe('the post step', () => {
     expect(runner.failed).toBeUndefined()
   })
 
-  it('does nothing when the wait ended by itself, or never started', async () => {
-    expect((await post({ 'waiting-on': JSON.stringify(WAITING), 'wait-done': 'true' })).log).toEqual([
-      'debug: Post step: no wait was interrupted; nothing to clean up.'
-    ])
-    expect((await post({})).log).toEqual(['debug: Post step: no wait was interrupted; nothing to clean up.'])
+  it('does nothing when the wait ended by itself, the create settled, or neither started', async () => {
+    for (const state of [{ 'waiting-on': JSON.stringify(WAITING), 'wait-done': 'true' }, { 'waiting-on': '' }, {}] as Record<string, string>[]) {
+      expect((await post(state)).log).toEqual(['debug: Post step: no create or wait was interrupted; nothing to clean up.'])
+    }
+  })
+
+  describe('when the job was cancelled while the create was in flight', () => {
+    const TAG = 'idem:0123456789abcdef01234567'
+    const SESSIONS = '/v3/organizations/org-test/sessions'
+    const CREATING: InFlightState = { creatingTag: TAG, orgId: 'org-test', apiVersion: 'v3', apiUrl: BASE, terminateOnCancel: true }
+    const list = (...items: Record<string, unknown>[]) => ({ items, has_next_page: false, end_cursor: null })
+
+    it('finds the session the create made by its tag, once the list shows it, and ends it', async () => {
+      const scope = nock(BASE)
+        .get(SESSIONS)
+        .query({ tags: TAG, first: '100' })
+        .reply(200, list(v3SessionBody({ session_id: 'devin-old', tags: [TAG], status: 'exit' })))
+        .get(SESSIONS)
+        .query({ tags: TAG, first: '100' })
+        .reply(
+          200,
+          list(
+            v3SessionBody({ session_id: 'devin-made', tags: [TAG], status: 'running' }),
+            v3SessionBody({ session_id: 'devin-old', tags: [TAG], status: 'exit' })
+          )
+        )
+        .delete(`${SESSIONS}/devin-made`)
+        .reply(200, v3SessionBody({ session_id: 'devin-made', status: 'exit' }))
+      const runner = await post({ 'waiting-on': JSON.stringify(CREATING) })
+      expect(scope.isDone()).toBe(true)
+      expect(runner.log).toContain(
+        'info: The job was cancelled while a Devin session was being created: ended session devin-made, which the create made (terminate-on-cancel): https://app.devin.ai/sessions/devin-made'
+      )
+      expect(runner.failed).toBeUndefined()
+    })
+
+    it('reports the session and leaves it running with terminate-on-cancel: false', async () => {
+      const scope = nock(BASE)
+        .get(SESSIONS)
+        .query(true)
+        .reply(200, list(v3SessionBody({ session_id: 'devin-made', tags: [TAG], status: 'new' })))
+      const runner = await post({ 'waiting-on': JSON.stringify({ ...CREATING, terminateOnCancel: false }) })
+      expect(scope.isDone()).toBe(true)
+      expect(runner.log).toContain(
+        'info: The job was cancelled while a Devin session was being created: session devin-made was created and keeps running (terminate-on-cancel: false): https://app.devin.ai/sessions/devin-made'
+      )
+    })
+
+    it('warns, naming the tag, when no session appears before its deadline', async () => {
+      nock(BASE).get(SESSIONS).query(true).reply(200, list()).persist()
+      const runner = await post({ 'waiting-on': JSON.stringify(CREATING) })
+      expect(runner.log).toContain(
+        `warning: The job was cancelled while a Devin session was being created, and no live session tagged ${TAG} appeared within 30s: the create most likely never reached Devin. If one appears later, find it in Devin by that tag.`
+      )
+      expect(runner.failed).toBeUndefined()
+    })
   })
 
   it('leaves a session that had already stopped', async () => {

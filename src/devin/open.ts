@@ -1,7 +1,9 @@
-import { RECONCILE_DELAYS_MS } from '../constants.js'
+import { OPEN_DEADLINE_MS, SETTLE_GRACE_MS } from '../constants.js'
+import { formatDuration } from '../duration.js'
 import type { DevinApi } from './api.js'
 import { DevinApiError } from './errors.js'
-import { type Clock, backoffDelay } from './http.js'
+import type { Clock } from './http.js'
+import { lookUpByTag } from './look-up.js'
 import { type Session, type SessionRequest, isLiveSession } from './session.js'
 
 /** What to open: create (exactly once per tag) or continue a known session. */
@@ -17,13 +19,16 @@ export type OpenRequest =
     }
   | { kind: 'continue'; sessionId: string; message?: string }
 
+type CreateRequest = Extract<OpenRequest, { kind: 'create' }>
+
 export interface OpenDeps {
   clock: Clock
-  random(): number
   info(message: string): void
   warning(message: string): void
   /** Called as soon as the session is known, before anything else can fail, so it is always reported. */
   onSession(session: Session, isNew: boolean): void
+  /** Called right before the create is sent: from then on a cancelled job may leave a session behind, found by its tag. */
+  beforeCreate?(tag: string): void
 }
 
 export interface Opened {
@@ -43,14 +48,16 @@ export class UnconfirmedSessionError extends Error {
   }
 }
 
-/** Bound on create attempts, whatever the deadline. */
-const MAX_CREATE_ATTEMPTS = 5
-
 /**
- * Opens the session for a request exactly once. A create that may have reached Devin (timeout,
- * dropped connection, 5xx, 429, an unreadable answer) is never simply repeated: the session is first
- * looked up by its tag, a few times, since the list can lag behind a create. Only when it has not
- * appeared is the create sent again. When neither is possible, the error names the tag to look for.
+ * Opens the session for a request exactly once. The create is sent once: a create that may have
+ * reached Devin (timeout, dropped connection, 5xx, 429, an unreadable answer) is never repeated, since
+ * the list it would be checked against can lag behind it for any time. Instead the session is looked
+ * up by its tag until the deadline; when it never appears, the error names the tag to look for.
+ *
+ * With a user-given key, runs that start together can each find nothing and each create. Every such
+ * run settles the same way once the list has caught up with its own create: among the live sessions
+ * with the tag, the oldest (by created_at, then id) wins; a run whose session lost ends it and adopts
+ * the winner.
  */
 export async function openSession(api: DevinApi, open: OpenRequest, deadline: number, deps: OpenDeps): Promise<Opened> {
   if (open.kind === 'continue') {
@@ -60,112 +67,139 @@ export async function openSession(api: DevinApi, open: OpenRequest, deadline: nu
     return deliverMessage(api, session, false, open.message, deadline, deps)
   }
 
-  let known = new Set<string>()
+  let known: ReadonlySet<string> = new Set()
   if (open.reuse) {
-    const existing = await api.listByTag(open.tag, deadline)
-    const live = newest(existing.filter(isLiveSession))
+    let existing = await api.listByTag(open.tag, deadline)
+    let live = winner(existing)
+    if (live !== undefined && isRecent(live, deps.clock) && deps.clock.now() + SETTLE_GRACE_MS < deadline) {
+      // A run that found nothing a moment ago may still create a session in the same second as this
+      // one, with a smaller id, that every run will settle on: look once more when it would show.
+      await deps.clock.sleep(SETTLE_GRACE_MS)
+      existing = await api.listByTag(open.tag, deadline)
+      live = winner(existing)
+    }
     if (live !== undefined) {
       deps.onSession(live, false)
       deps.info(`Reusing live Devin session ${live.id} (idempotency tag ${open.tag}): ${live.url}`)
       return deliverMessage(api, live, false, open.message, deadline, deps)
     }
+    const ended = [...existing].sort(byCreated).at(-1)
+    if (ended !== undefined) {
+      deps.info(
+        `The last Devin session with this idempotency key, ${ended.id}, has ended (${statusOf(ended)}); a session that ended is not reused, so a new one is created.`
+      )
+    }
     // Ended sessions with this tag are not ours to adopt after an ambiguous create.
     known = new Set(existing.map((session) => session.id))
   }
 
-  let ambiguous: DevinApiError | undefined
-  for (let attempt = 1; attempt <= MAX_CREATE_ATTEMPTS; attempt++) {
-    let failure: DevinApiError
-    try {
-      const { session: created, isNew } = await api.create(open.request, deadline)
-      if (!isNew) {
-        // v1's idempotent create answered with a session it already had: a reuse, as by key.
-        deps.onSession(created, false)
-        deps.info(`Devin returned its existing session ${created.id} for this request: ${created.url}`)
-        return deliverMessage(api, created, false, open.message, deadline, deps)
-      }
-      deps.info(`Opened Devin session ${created.id}: ${created.url}`)
-      return open.reuse ? await settleRace(api, open, created, known, deadline, deps) : opened(created, deps)
-    } catch (error) {
-      if (!(error instanceof DevinApiError) || error.reached === 'no') {
-        // A refusal is final; but if an earlier attempt may have created the session, it still may have.
-        if (ambiguous !== undefined) throw unconfirmed(open, ambiguous, `a later attempt then failed: ${messageOf(error)}`)
-        throw error
-      }
-      failure = error
+  deps.beforeCreate?.(open.tag)
+  let created: Session | undefined
+  let failure: DevinApiError | undefined
+  try {
+    const answer = await api.create(open.request, deadline)
+    if (!answer.isNew) {
+      // v1's idempotent create answered with a session it already had: a reuse, as by key.
+      deps.onSession(answer.session, false)
+      deps.info(`Devin returned its existing session ${answer.session.id} for this request: ${answer.session.url}`)
+      return deliverMessage(api, answer.session, false, open.message, deadline, deps)
     }
-    ambiguous = failure
-
+    created = answer.session
+    deps.info(`Opened Devin session ${created.id}: ${created.url}`)
+    // A key of this execution alone has no rival to settle with.
+    if (!open.reuse) return opened(created, true, deps)
+  } catch (error) {
+    if (!(error instanceof DevinApiError) || error.reached === 'no') throw error
+    failure = error
     deps.warning(
-      `The request to create the session may have reached Devin (${trimStop(failure.message)}). Looking for a session tagged ${open.tag} before trying again.`
+      `The request to create the session may have reached Devin (${trimStop(failure.message)}). Looking for a session tagged ${open.tag} until the deadline to open one, instead of creating another that could be a duplicate.`
     )
-    let found: Session | undefined
-    try {
-      found = await findCreated(api, open.tag, known, deadline, deps)
-    } catch (error) {
-      throw unconfirmed(open, failure, `looking it up by its tag failed too: ${messageOf(error)}`)
-    }
-    if (found !== undefined) {
-      deps.info(`Found the session the interrupted request created: ${found.id}: ${found.url}`)
-      return opened(found, deps)
-    }
-
-    const pause = Math.max(backoffDelay(attempt, deps.random), failure.retryAfterMs ?? 0)
-    if (deps.clock.now() + pause >= deadline) break
-    await deps.clock.sleep(pause)
   }
-  throw unconfirmed(open, ambiguous, 'it did not appear when looked up by its tag')
-}
 
-function opened(session: Session, deps: OpenDeps): Opened {
-  deps.onSession(session, true)
-  return { session, isNew: true, messageSent: false }
+  // Created: wait until the list shows this session, so it shows every session created before it too.
+  // Unconfirmed: wait until it shows a session that was not there before.
+  const mine = created
+  const appeared = (sessions: Session[]) => sessions.some((session) => (mine !== undefined ? session.id === mine.id : !known.has(session.id)))
+  let look
+  try {
+    look = await lookUpByTag(api, open.tag, appeared, deadline, deps.clock)
+  } catch (error) {
+    if (mine !== undefined) {
+      deps.warning(`Could not list the sessions tagged ${open.tag} to check for another run with the same idempotency-key: ${messageOf(error)}.`)
+      return opened(mine, true, deps)
+    }
+    throw unconfirmed(open, failure, `looking it up by its tag failed too: ${messageOf(error)}`)
+  }
+  const looked = `${formatDuration(look.tookMs)} (${look.lookUps} look-up${look.lookUps === 1 ? '' : 's'})`
+  if (look.found === undefined) {
+    if (mine !== undefined) {
+      deps.warning(
+        `Session ${mine.id} did not appear among the sessions tagged ${open.tag} within ${looked}, so the action could not check for another run with the same idempotency-key opening one at the same time.`
+      )
+      return opened(mine, true, deps)
+    }
+    throw unconfirmed(open, failure, `it did not appear when looked up by its tag for ${looked}, until the deadline to open a session`)
+  }
+  if (mine === undefined) {
+    const found = oldest(look.found.filter((session) => !known.has(session.id))) as Session
+    deps.info(`Found the session the interrupted request created, after looking for ${looked}: ${found.id}: ${found.url}`)
+    if (!open.reuse) return opened(found, true, deps)
+  }
+  return settle(api, open, mine, known, look.found, deadline, deps)
 }
 
 /**
- * Two runs with the same key can both find nothing and both create. After creating, look again: if
- * an older live session with the key exists, every run settles on that one, and the newer duplicate
- * is ended. (A list that lags behind both creates can still hide the race; it is rare and visible.)
+ * Settles a race between runs with the same key, the same way in every run. A session created later in
+ * the same second can still reach the list just after this run's own, so the list is read once more a
+ * moment later; then the oldest live session with the tag wins. A run whose own session lost ends it and
+ * adopts the winner. After an unconfirmed create, the run cannot tell its own session from a rival's: it
+ * ends every new session that lost, as their own runs do.
  */
-async function settleRace(
+async function settle(
   api: DevinApi,
-  open: Extract<OpenRequest, { kind: 'create' }>,
-  created: Session,
+  open: CreateRequest,
+  created: Session | undefined,
   known: ReadonlySet<string>,
+  seen: Session[],
   deadline: number,
   deps: OpenDeps
 ): Promise<Opened> {
-  let rivals: Session[]
-  try {
-    rivals = (await api.listByTag(open.tag, deadline)).filter((session) => !known.has(session.id) && isLiveSession(session))
-  } catch {
-    return opened(created, deps)
+  let sessions = seen
+  if (deps.clock.now() + SETTLE_GRACE_MS < deadline) {
+    await deps.clock.sleep(SETTLE_GRACE_MS)
+    try {
+      sessions = await api.listByTag(open.tag, deadline)
+    } catch (error) {
+      deps.warning(`Could not list the sessions tagged ${open.tag} once more to check for another run with the same idempotency-key: ${messageOf(error)}.`)
+    }
   }
-  const first = oldest([created, ...rivals.filter((session) => session.id !== created.id)])
-  if (first === undefined || first.id === created.id) return opened(created, deps)
-  deps.warning(`Another run opened session ${first.id} with the same idempotency key at the same time; using it and ending the duplicate ${created.id}.`)
-  try {
-    await api.terminate(created.id, deadline)
-  } catch (error) {
-    deps.warning(`Could not end the duplicate session ${created.id}: ${messageOf(error)}`)
+  const fresh = sessions.filter((session) => !known.has(session.id))
+  const mine = created !== undefined ? [created] : fresh
+  const first = winner(sessions) ?? created ?? (oldest(fresh) as Session)
+  const losers = mine.filter((session) => session.id !== first.id && sessions.some((s) => s.id === session.id && isLiveSession(s)))
+  if (losers.length === 0 && mine.some((session) => session.id === first.id)) return opened(first, true, deps)
+
+  const ending = losers.map((session) => session.id).join(', ')
+  deps.warning(
+    created !== undefined
+      ? `Devin session ${first.id} also has this idempotency-key and is older (another run opened it at the same time; the oldest live session with the key wins): this run uses it${ending !== '' ? ` and ends its own duplicate ${ending}` : ''}.`
+      : `More than one live session has this idempotency-key: this run uses the oldest, ${first.id}${ending !== '' ? `, and ends the newer ones that appeared since its create (its interrupted create may have made one of them): ${ending}` : ''}.`
+  )
+  for (const loser of losers) {
+    try {
+      await api.terminate(loser.id, deadline)
+    } catch (error) {
+      deps.warning(`Could not end the duplicate session ${loser.id}: ${messageOf(error)}`)
+    }
   }
   deps.onSession(first, false)
+  deps.info(`Reusing live Devin session ${first.id} (idempotency tag ${open.tag}): ${first.url}`)
   return deliverMessage(api, first, false, open.message, deadline, deps)
 }
 
-/** Looks the tag up a few times, pausing between looks, for a session that was not there before. */
-async function findCreated(api: DevinApi, tag: string, known: ReadonlySet<string>, deadline: number, deps: OpenDeps): Promise<Session | undefined> {
-  for (const delay of RECONCILE_DELAYS_MS) {
-    if (delay > 0) {
-      if (deps.clock.now() + delay >= deadline) return undefined
-      await deps.clock.sleep(delay)
-    }
-    const candidates = (await api.listByTag(tag, deadline)).filter((session) => !known.has(session.id))
-    // Were there ever two, the oldest is the one every later look-up agrees on.
-    const found = oldest(candidates)
-    if (found !== undefined) return found
-  }
-  return undefined
+function opened(session: Session, isNew: boolean, deps: OpenDeps): Opened {
+  deps.onSession(session, isNew)
+  return { session, isNew, messageSent: false }
 }
 
 async function deliverMessage(api: DevinApi, session: Session, isNew: boolean, message: string | undefined, deadline: number, deps: OpenDeps): Promise<Opened> {
@@ -177,7 +211,7 @@ async function deliverMessage(api: DevinApi, session: Session, isNew: boolean, m
   return { session: updated, isNew, messageSent: true }
 }
 
-function unconfirmed(open: Extract<OpenRequest, { kind: 'create' }>, cause: DevinApiError | undefined, then: string): UnconfirmedSessionError {
+function unconfirmed(open: CreateRequest, cause: DevinApiError | undefined, then: string): UnconfirmedSessionError {
   const rerun = open.reuse
     ? 're-running with the same idempotency-key reuses it if it exists'
     : 'a re-run opens a new session, so end this one first if it exists'
@@ -188,6 +222,15 @@ function unconfirmed(open: Extract<OpenRequest, { kind: 'create' }>, cause: Devi
   )
 }
 
+/** Whether a session was created recently enough for a rival created in the same second to be still on its way. */
+function isRecent(session: Session, clock: Clock): boolean {
+  return session.createdAt === undefined || clock.now() - session.createdAt * 1_000 < OPEN_DEADLINE_MS
+}
+
+function statusOf(session: Session): string {
+  return session.isArchived ? 'archived' : `${session.status}${session.statusDetail !== undefined ? `/${session.statusDetail}` : ''}`
+}
+
 function messageOf(error: unknown): string {
   return trimStop(error instanceof Error ? error.message : String(error))
 }
@@ -196,14 +239,16 @@ function trimStop(text: string): string {
   return text.replace(/\.$/, '')
 }
 
+/** Oldest first; sessions created in the same second are ordered by id, so every run sorts them alike. */
 function byCreated(a: Session, b: Session): number {
-  return (a.createdAt ?? 0) - (b.createdAt ?? 0) || a.id.localeCompare(b.id)
-}
-
-function newest(sessions: Session[]): Session | undefined {
-  return [...sessions].sort(byCreated).at(-1)
+  return (a.createdAt ?? 0) - (b.createdAt ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 }
 
 function oldest(sessions: Session[]): Session | undefined {
   return [...sessions].sort(byCreated).at(0)
+}
+
+/** The session every run with the key settles on: the oldest live one. */
+function winner(sessions: Session[]): Session | undefined {
+  return oldest(sessions.filter(isLiveSession))
 }

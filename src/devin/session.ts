@@ -90,11 +90,15 @@ export function classifySession(session: Pick<Session, 'status' | 'statusDetail'
 }
 
 /**
- * Whether a session can still take work: reuse by idempotency key only adopts such a session. A
- * suspended session counts, because a message resumes it.
+ * Whether a session is live, so that a run with its idempotency key reuses it: working, finished or
+ * waiting for a person, all of which a message continues. A session that ended (an error, a suspension
+ * for any reason, an exit) or was archived is not: a run with its key creates a new session, as a person
+ * starting over would. The rule reads the outcome, so it is the same on every API version.
  */
 export function isLiveSession(session: Session): boolean {
-  return !session.isArchived && session.status !== 'exit' && session.status !== 'error'
+  if (session.isArchived) return false
+  const outcome = classifySession(session)
+  return outcome === 'running' || outcome === 'finished' || outcome === 'blocked'
 }
 
 /** Session ids are `devin-<id>`; users may give the bare id. */

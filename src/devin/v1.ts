@@ -20,11 +20,15 @@ const STATUS_ENUM: Record<string, { status: string; statusDetail?: string }> = {
   expired: { status: 'exit' }
 }
 
-/** The v1 create body: only the fields that are set, with `idempotent` always on. */
+/**
+ * The v1 create body: only the fields that are set. `idempotent` is never sent: what v1 matches an
+ * existing session on is undocumented (reportedly the prompt alone), so it would join runs without a
+ * key, or with different keys, that share a prompt. The action's own tag gives v1 the same exactly-once
+ * and reuse-by-key rules as v3.
+ */
 export function v1CreateBody(request: SessionRequest): Record<string, unknown> {
   const body: Record<string, unknown> = {
     prompt: request.prompt,
-    idempotent: true,
     title: request.title,
     tags: request.tags,
     playbook_id: request.playbookId,
@@ -38,6 +42,9 @@ export function v1CreateBody(request: SessionRequest): Record<string, unknown> {
   }
   return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined))
 }
+
+/** v3's statuses of a session that ended, as v1's `status` may carry them. */
+const ENDED_STATUSES: ReadonlySet<string> = new Set(['error', 'suspended', 'exit'])
 
 /** The web link of a session, as v1's create answer gives it (its detail answers carry none). */
 function sessionUrl(id: string): string {
@@ -61,13 +68,18 @@ export function v1Session(raw: unknown): Session {
     throw new Error('Devin answered with an unexpected body (no session_id); check that api-url is the Devin API')
   }
   const statusEnum = typeof record.status_enum === 'string' ? record.status_enum : undefined
-  const mapped = statusEnum === undefined ? undefined : (STATUS_ENUM[statusEnum] ?? { status: 'running', statusDetail: statusEnum })
+  const rawStatus = typeof record.status === 'string' ? record.status : undefined
+  // v1's free-text status can say a session ended where status_enum has no value for it (error,
+  // suspended): it wins, so an ended session reads the same on every version.
+  const ended: { status: string; statusDetail?: string } | undefined =
+    rawStatus !== undefined && ENDED_STATUSES.has(rawStatus) ? { status: rawStatus } : undefined
+  const mapped = ended ?? (statusEnum === undefined ? undefined : (STATUS_ENUM[statusEnum] ?? { status: 'running', statusDetail: statusEnum }))
   const created = typeof record.created_at === 'string' ? Date.parse(record.created_at) : Number.NaN
   const pr = record.pull_request as { url?: unknown } | null | undefined
   return {
     id: record.session_id,
     url: typeof record.url === 'string' && record.url !== '' ? record.url : sessionUrl(record.session_id),
-    status: mapped?.status ?? (typeof record.status === 'string' ? record.status : 'running'),
+    status: mapped?.status ?? rawStatus ?? 'running',
     statusDetail: mapped?.statusDetail,
     tags: Array.isArray(record.tags) ? record.tags.filter((tag): tag is string => typeof tag === 'string') : [],
     createdAt: Number.isNaN(created) ? undefined : Math.floor(created / 1_000),

@@ -35,7 +35,7 @@ beforeAll(() => nock.disableNetConnect())
 afterEach(() => nock.cleanAll())
 
 describe('v1 adapter', () => {
-  it('creates with idempotent: true, the tags and every v1 field, in a body the official v1 schema accepts', async () => {
+  it('creates without idempotent (runs that share a prompt stay apart), with the tags and every v1 field, in a body the official v1 schema accepts', async () => {
     const { v1, deadline } = api()
     let sent: Record<string, unknown> = {}
     const scope = nock(BASE, { reqheaders: { authorization: `Bearer ${KEY}` } })
@@ -61,7 +61,6 @@ describe('v1 adapter', () => {
     expect(scope.isDone()).toBe(true)
     expect(sent).toEqual({
       prompt: 'Fix it',
-      idempotent: true,
       title: 'Fix',
       tags: ['idem:1', 'github:o/r'],
       playbook_id: 'pb',
@@ -95,7 +94,6 @@ describe('v1 adapter', () => {
       deadline,
       {
         clock,
-        random: () => 0,
         info: () => undefined,
         warning: () => undefined,
         onSession: () => undefined
@@ -121,6 +119,15 @@ describe('v1 adapter', () => {
     for (const [statusEnum, outcome, status, detail] of cases) {
       const session = v1Session(v1Body({ status_enum: statusEnum }))
       expect([session.status, session.statusDetail, classifySession(session)], String(statusEnum)).toEqual([status, detail, outcome])
+    }
+    // v1's free-text status names an end that status_enum has no value for: it wins, as on v3.
+    for (const [status, statusEnum, outcome] of [
+      ['error', 'blocked', 'error'],
+      ['suspended', 'suspend_requested', 'suspended'],
+      ['exit', 'expired', 'exited']
+    ] as const) {
+      const session = v1Session(v1Body({ status, status_enum: statusEnum }))
+      expect([session.status, classifySession(session)], status).toEqual([status, outcome])
     }
     const done = v1Session(v1Body({ status_enum: 'finished', pull_request: { url: 'https://github.com/o/r/pull/3' }, structured_output: '{"ok":true}' }))
     expect(done).toMatchObject({
