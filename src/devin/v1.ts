@@ -1,6 +1,7 @@
 import type { DevinApi, WireRequest } from './api.js'
 import { DevinApiError } from './errors.js'
 import type { DevinHttp } from './http.js'
+import { listPage } from './list-page.js'
 import type { Session, SessionRequest } from './session.js'
 
 /** Pages read at most when listing by tag, as on v3. */
@@ -151,15 +152,16 @@ export function createV1Api(http: DevinHttp): DevinApi {
     async listByTag(tag, deadline) {
       const found: Session[] = []
       for (let page = 0; page < MAX_LIST_PAGES; page++) {
-        const raw = await http.request<Record<string, unknown> | null>({
+        const { sessions: items } = await http.request({
           method: 'GET',
           path: '/v1/sessions',
           query: { tags: [tag], limit: PAGE_SIZE, offset: page * PAGE_SIZE },
           operation: { description: `list the sessions tagged "${tag}"` },
           retry: 'safe',
-          deadline
+          deadline,
+          // An answer without the list must never read as "no session": it is retried like a 5xx.
+          read: (body) => listPage(body, 'sessions')
         })
-        const items = Array.isArray(raw?.sessions) ? raw.sessions : []
         // The filter's exact semantics are not documented, so the tag is checked here again.
         for (const item of items) {
           const session = v1Session(item)

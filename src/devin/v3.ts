@@ -1,6 +1,7 @@
 import type { DevinApi, WireRequest } from './api.js'
 import { DevinApiError } from './errors.js'
 import type { DevinHttp } from './http.js'
+import { listPage } from './list-page.js'
 import type { Session, SessionRequest } from './session.js'
 
 /** Pages read at most when listing by tag: a tag names one logical request, so a few pages is plenty. */
@@ -145,22 +146,25 @@ export function orgSessionsApi(http: DevinHttp, orgId: string, flavour: OrgSessi
       const found: Session[] = []
       let after: string | undefined
       for (let page = 0; page < MAX_LIST_PAGES; page++) {
-        const raw = await http.request<Record<string, unknown> | null>({
+        const raw = await http.request({
           method: 'GET',
           path: sessions,
           query: { tags: [tag], first: PAGE_SIZE, after },
           operation: { description: `list the sessions tagged "${tag}"`, permission: VIEW, notFound: orgNotFound },
           retry: 'safe',
-          deadline
+          deadline,
+          // An answer without the list (a proxy's HTML page, JSON cut off) must never read as "no session":
+          // exactly-once decisions rest on it, so it is retried like a 5xx.
+          read: (body) => listPage(body, 'items')
         })
-        const items = Array.isArray(raw?.items) ? raw.items : []
+        const { items } = raw
         // The filter's exact semantics are not documented, so the tag is checked here again.
         for (const item of items) {
           const session = v3Session(item)
           if (session.tags.includes(tag)) found.push(session)
         }
-        const cursor = raw?.end_cursor
-        if (raw?.has_next_page !== true || typeof cursor !== 'string' || cursor === '') break
+        const cursor = raw.end_cursor
+        if (raw.has_next_page !== true || typeof cursor !== 'string' || cursor === '') break
         after = cursor
       }
       return found

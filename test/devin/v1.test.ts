@@ -162,6 +162,19 @@ describe('v1 adapter', () => {
     expect(scope.isDone()).toBe(true)
   })
 
+  it('never reads a list answer without "sessions" as "no session", and retries it', async () => {
+    const { v1, deadline } = api()
+    const scope = nock(BASE)
+      .get('/v1/sessions')
+      .query(true)
+      .reply(200, '<html>maintenance</html>', { 'content-type': 'text/html' })
+      .get('/v1/sessions')
+      .query(true)
+      .reply(200, { sessions: [v1Body({ session_id: 'devin-a-0', tags: ['idem:1'] })] })
+    expect((await v1.listByTag('idem:1', deadline)).map((s) => s.id)).toEqual(['devin-a-0'])
+    expect(scope.isDone()).toBe(true)
+  })
+
   it('says to check the key on a 401, and treats a create answer without a session as one that may have happened', async () => {
     const { v1, deadline } = api()
     nock(BASE).get('/v1/sessions/devin-abc').reply(401, { detail: 'Invalid API key' }).post('/v1/sessions').reply(200, {})

@@ -146,6 +146,25 @@ describe('v3 adapter', () => {
     expect(scope.isDone()).toBe(true)
   })
 
+  it('never reads an answer without the list as "no session": a proxy page or cut-off JSON is retried', async () => {
+    const { api: v3, deadline } = api()
+    const scope = nock(BASE)
+      .get(SESSIONS)
+      .query(true)
+      .reply(200, '<html><body>502 Bad Gateway</body></html>', { 'content-type': 'text/html' })
+      .get(SESSIONS)
+      .query(true)
+      .reply(200, '{"items": [', { 'content-type': 'application/json' })
+      .get(SESSIONS)
+      .query(true)
+      .reply(200, { detail: 'upstream error' })
+      .get(SESSIONS)
+      .query(true)
+      .reply(200, { items: [v3SessionBody({ session_id: 'devin-1', tags: ['idem:abc'] })], has_next_page: false })
+    expect((await v3.listByTag('idem:abc', deadline)).map((s) => s.id)).toEqual(['devin-1'])
+    expect(scope.isDone()).toBe(true)
+  })
+
   it('stops listing after ten pages even if the API says there are more', async () => {
     const { api: v3, deadline } = api()
     const scope = nock(BASE).get(SESSIONS).query(true).times(10).reply(200, { items: [], has_next_page: true, end_cursor: 'again' })
