@@ -317,9 +317,10 @@ describe('every input of action.yml through the bundle', { timeout: 30_000 }, ()
 
   inputCase('terminate-on-cancel: false leaves the session running when the job is cancelled mid-wait', ['terminate-on-cancel'], async (run) => {
     const devin = await emulator({ scenario: 'forever-working' })
-    // Cancel once the main step has saved the session it waits on, as the runner would at any later moment.
+    // Cancel once the main step has saved the session it waits on (not only the create in flight), as the
+    // runner would at any later moment.
     const waiting = async (ws: { files: { state: string } }) => {
-      for (let i = 0; i < 400 && !readFileSync(ws.files.state, 'utf8').includes('waiting-on'); i++) await sleep(50)
+      for (let i = 0; i < 400 && !readFileSync(ws.files.state, 'utf8').includes('"sessionId"'); i++) await sleep(50)
     }
     const result = await run({
       inputs: devinInputs(devin, { wait: 'stopped', 'poll-interval': '5s', 'terminate-on-cancel': 'false' }),
