@@ -5,7 +5,7 @@
  *
  *   npm run schemas                      # write emulator/schemas/*.json
  *   npm run schemas -- --check           # exit 1 if the committed files differ from a fresh extraction
- *   npm run schemas -- --seeds <dir>     # seed pages elsewhere (default: ../shared/seeds, or $SEEDS_DIR)
+ *   npm run schemas -- --seeds <dir>     # seed pages elsewhere (default: emulator/seeds, or $SEEDS_DIR)
  *
  * v1 and v3 come from the OpenAPI YAML embedded in the seed pages; v3beta1's seed is a rendered docs page with
  * no YAML, so its schema is built in code from that page's body list (see v3beta1Schema).
@@ -41,7 +41,8 @@ export const SEED_FILES = {
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 export const SCHEMA_DIR = path.join(ROOT, 'emulator', 'schemas')
-export const DEFAULT_SEED_DIR = path.resolve(ROOT, '..', 'shared', 'seeds')
+/** The seed pages are committed beside the schemas, so a fresh clone can extract and check them. */
+export const DEFAULT_SEED_DIR = path.resolve(ROOT, 'emulator', 'seeds')
 const DRAFT_07 = 'http://json-schema.org/draft-07/schema#'
 
 export function extractSchemas(seedDir: string): ExtractedSchemas {
