@@ -410,7 +410,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /************************************************************************/
 var __webpack_exports__ = {};
 
-;// CONCATENATED MODULE: ./src/constants.ts
+;// CONCATENATED MODULE: ./src/action/constants.ts
 /** Names of the action's inputs, as declared in action.yml. */
 const Input = {
     ApiKey: 'api-key',
@@ -531,1606 +531,241 @@ const DEFAULT_API_URL = 'https://api.devin.ai';
 var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: ./src/devin/fields.ts
-
-const ALL = ['v3', 'v3beta1', 'v1'];
-/**
- * Every optional create-session field: its API name, its input, and the versions that have it. Input
- * checks refuse a field the selected version lacks, naming a version that has it; failure messages
- * name the input behind an API field Devin rejected. Sources: the create-session pages in
- * shared/seeds (v1: 000/001, v3beta1: 003, v3: 002/004) and devin-api.md section 3 (v3beta1 also
- * takes attachment_urls, session_secrets and the schema).
- */
-const REQUEST_FIELDS = {
-    title: { api: 'title', input: Input.Title, versions: ALL },
-    repos: { api: 'repos', input: Input.Repos, versions: ['v3', 'v3beta1'] },
-    playbookId: { api: 'playbook_id', input: Input.PlaybookId, versions: ALL },
-    childPlaybookId: { api: 'child_playbook_id', input: Input.ChildPlaybookId, versions: ['v3', 'v3beta1'] },
-    knowledgeIds: { api: 'knowledge_ids', input: Input.KnowledgeIds, versions: ALL },
-    secretIds: { api: 'secret_ids', input: Input.SecretIds, versions: ALL },
-    sessionSecrets: { api: 'session_secrets', input: Input.SessionSecrets, versions: ALL },
-    sessionLinks: { api: 'session_links', input: Input.SessionLinks, versions: ['v3', 'v3beta1'] },
-    attachmentUrls: { api: 'attachment_urls', input: Input.AttachmentUrls, versions: ['v3', 'v3beta1'] },
-    maxAcuLimit: { api: 'max_acu_limit', input: Input.MaxAcuLimit, versions: ALL },
-    structuredOutputSchema: { api: 'structured_output_schema', input: Input.StructuredOutputSchema, versions: ALL },
-    structuredOutputRequired: { api: 'structured_output_required', input: Input.StructuredOutputRequired, versions: ['v3'] },
-    devinMode: { api: 'devin_mode', input: Input.DevinMode, versions: ['v3'] },
-    platform: { api: 'platform', input: Input.Platform, versions: ['v3'] },
-    resumable: { api: 'resumable', input: Input.Resumable, versions: ['v3'] },
-    bypassApproval: { api: 'bypass_approval', input: Input.BypassApproval, versions: ['v3', 'v3beta1'] },
-    createAsUserId: { api: 'create_as_user_id', input: Input.CreateAsUserId, versions: ['v3', 'v3beta1'] },
-    advancedMode: { api: 'advanced_mode', input: Input.AdvancedMode, versions: ['v3beta1'] },
-    snapshotId: { api: 'snapshot_id', input: Input.SnapshotId, versions: ['v1'] },
-    unlisted: { api: 'unlisted', input: Input.Unlisted, versions: ['v1'] }
-};
-/** The input behind each API field of a request (the create body's and a message's), by API name. */
-const API_FIELD_INPUTS = {
-    prompt: Input.Prompt,
-    tags: Input.Tags,
-    message: Input.Message,
-    ...Object.fromEntries(Object.values(REQUEST_FIELDS).map((field) => [field.api, field.input]))
-};
-
-;// CONCATENATED MODULE: ./src/devin/errors.ts
-
-/** A request to Devin that failed; its message says what happened and what to fix. */
-class DevinApiError extends Error {
-    status;
-    reached;
-    attempts;
-    retryAfterMs;
-    constructor(message, details) {
-        super(message);
-        this.name = 'DevinApiError';
-        this.status = details.status;
-        this.reached = details.reached;
-        this.attempts = details.attempts;
-        this.retryAfterMs = details.retryAfterMs;
-    }
+;// CONCATENATED MODULE: ./src/github/client.ts
+/** Pages of comments read at most when looking for the living comment. */
+const MAX_COMMENT_PAGES = 10;
+const ROLES = new Set(['read', 'triage', 'write', 'maintain', 'admin']);
+/** Error status of a failed GitHub request, when it has one. */
+function githubStatus(error) {
+    const status = error.status;
+    return typeof status === 'number' ? status : undefined;
 }
-const MAX_DETAIL = 500;
-function clip(text) {
-    const oneLine = text.replace(/\s+/g, ' ').trim();
-    return oneLine.length > MAX_DETAIL ? `${oneLine.slice(0, MAX_DETAIL - 3)}...` : oneLine;
-}
-/** The human part of an error body: RFC 9457 `detail`/`title`, a legacy `{detail}` string, or plain text. */
-function bodyDetail(body) {
-    if (typeof body === 'string')
-        return body.trim() === '' ? undefined : clip(body);
-    if (body === null || typeof body !== 'object')
-        return undefined;
-    const record = body;
-    if (typeof record.detail === 'string' && record.detail.trim() !== '')
-        return clip(record.detail);
-    if (typeof record.message === 'string' && record.message.trim() !== '')
-        return clip(record.message);
-    if (typeof record.title === 'string' && record.title.trim() !== '')
-        return clip(record.title);
-    return undefined;
-}
-/**
- * Each invalid field of a 422 answer as "where: what", whatever shape the body has: RFC 9457 `errors`,
- * FastAPI's `detail: [{loc, msg}]`, a plain `detail` string, or something else entirely.
- */
-function validationProblems(body) {
-    const record = body !== null && typeof body === 'object' ? body : {};
-    const items = Array.isArray(record.errors) ? record.errors : Array.isArray(record.detail) ? record.detail : undefined;
-    if (items === undefined) {
-        const detail = bodyDetail(body);
-        return detail === undefined ? [] : [detail];
-    }
-    return items.map((item) => describeFieldError(item));
-}
-function describeFieldError(item) {
-    if (item === null || typeof item !== 'object')
-        return clip(String(item));
-    const record = item;
-    const loc = Array.isArray(record.loc) ? record.loc : typeof record.field === 'string' ? [record.field] : [];
-    const path = loc.filter((part) => part !== 'body').map(String);
-    const message = typeof record.msg === 'string' ? record.msg : typeof record.message === 'string' ? record.message : JSON.stringify(item);
-    if (path.length === 0)
-        return clip(message);
-    const top = path[0] ?? '';
-    // Names the input the user wrote, so a 422 says what to change.
-    const input = API_FIELD_INPUTS[top];
-    const where = path.join('.');
-    return clip(`${where}${input !== undefined && input !== where ? ` (input ${input})` : ''}: ${message}`);
-}
-/** The message for an HTTP error answer that is final (no retry helps). */
-function describeHttpFailure(status, body, operation) {
-    const detail = bodyDetail(body);
-    const because = detail !== undefined ? `: ${detail}` : '';
-    switch (status) {
-        case 401:
-            return `Devin did not accept the API key when trying to ${operation.description} (401 Unauthorized)${because}. Check the api-key input: it must be a current Devin key stored as a secret — a "cog_…" service-user or personal key for v3, or an "apk_…" key for v1.`;
-        case 403:
-            return `The Devin API key is not allowed to ${operation.description} (403 Forbidden)${because}. Give its service user ${operation.permission !== undefined ? `the ${operation.permission} permission` : 'the needed permission'} in the Devin organization, or use a key that has it.`;
-        case 404:
-            return `Devin found nothing when trying to ${operation.description} (404 Not Found)${because}. ${operation.notFound ?? 'Check org-id and api-url.'}`;
-        case 409:
-            return `Devin reported a conflict when trying to ${operation.description} (409 Conflict)${because}. The session is likely busy with another change: wait a moment and re-run.`;
-        case 422: {
-            const problems = validationProblems(body);
-            const list = problems.length > 0 ? `:\n${problems.map((p) => `- ${p}`).join('\n')}` : '.';
-            return `Devin rejected the request to ${operation.description} as invalid (422 Unprocessable Entity)${list}\nFix the inputs named above.`;
-        }
-        case 429:
-            return `Devin kept rate-limiting the request to ${operation.description} (429 Too Many Requests)${because}. Wait and re-run, or start fewer sessions at once.`;
-        default:
-            if (status >= 500) {
-                return `Devin's API failed when trying to ${operation.description} (HTTP ${status})${because}. It is likely a problem on Devin's side: re-run later.`;
-            }
-            return `Devin refused the request to ${operation.description} (HTTP ${status})${because}.`;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/devin/list-page.ts
-/**
- * One page of a session list, checked: the answer must be a JSON object whose `field` is an array. An
- * answer that is not (a proxy's HTML page, JSON cut off, an error object sent with 200) throws, so the
- * request helper retries it like a 5xx instead of the caller reading it as an empty list, which would tell
- * exactly-once "no session has this tag" when it does not know.
- */
-function listPage(body, field) {
-    if (body === null || typeof body !== 'object' || !Array.isArray(body[field])) {
-        throw new Error(`Devin answered a session list without "${field}"`);
-    }
-    return body;
-}
-
-;// CONCATENATED MODULE: ./src/devin/v1.ts
-
-
-/** Pages read at most when listing by tag, as on v3. */
-const MAX_LIST_PAGES = 10;
-const PAGE_SIZE = 100;
-/**
- * v1's `status_enum` in the session model's terms (v3's status and status_detail), so one set of
- * outcome rules serves every version: finished → finished, blocked → waiting for the user, expired →
- * ended. The suspend and resume values are transitions of a session that is still going: they keep
- * status "running", with the v1 value as the detail, which the outcome rules read as still working.
- */
-const STATUS_ENUM = {
-    working: { status: 'running', statusDetail: 'working' },
-    blocked: { status: 'running', statusDetail: 'waiting_for_user' },
-    finished: { status: 'running', statusDetail: 'finished' },
-    expired: { status: 'exit' }
-};
-/**
- * The v1 create body: only the fields that are set. `idempotent` is never sent: what v1 matches an
- * existing session on is undocumented (reportedly the prompt alone), so it would join runs without a
- * key, or with different keys, that share a prompt. The action's own tag gives v1 the same exactly-once
- * and reuse-by-key rules as v3.
- */
-function v1CreateBody(request) {
-    const body = {
-        prompt: request.prompt,
-        title: request.title,
-        tags: request.tags,
-        playbook_id: request.playbookId,
-        knowledge_ids: request.knowledgeIds,
-        secret_ids: request.secretIds,
-        session_secrets: request.sessionSecrets?.map(({ key, value }) => ({ key, value, sensitive: true })),
-        max_acu_limit: request.maxAcuLimit,
-        structured_output_schema: request.structuredOutputSchema,
-        snapshot_id: request.snapshotId,
-        unlisted: request.unlisted
+/** A GitHub client for `owner/repo` through @actions/github, created on the first call. */
+function createGitHub(token, apiUrl, repository) {
+    const [owner = '', repo = ''] = repository.split('/');
+    let octokit;
+    const client = () => {
+        if (token === '')
+            return Promise.reject(new Error("github-token is empty; pass a token (the default is the job's GITHUB_TOKEN)"));
+        octokit ??= __nccwpck_require__.e(/* import() */ 413).then(__nccwpck_require__.bind(__nccwpck_require__, 2413)).then(({ getOctokit }) => getOctokit(token, { baseUrl: apiUrl }));
+        return octokit;
     };
-    return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
-}
-/** v3's statuses of a session that ended, as v1's `status` may carry them. */
-const ENDED_STATUSES = new Set(['error', 'suspended', 'exit']);
-/** The web link of a session, as v1's create answer gives it (its detail answers carry none). */
-function sessionUrl(id) {
-    return `https://app.devin.ai/sessions/${id.replace(/^devin-/, '')}`;
-}
-/** v1 may send structured output as a JSON string; it is parsed when it is one. */
-function structuredOutput(value) {
-    if (typeof value !== 'string')
-        return value ?? undefined;
-    try {
-        return JSON.parse(value);
-    }
-    catch {
-        return value;
-    }
-}
-/** Maps a v1 GetSessionResponse or SessionSummary to the session model. */
-function v1Session(raw) {
-    const record = (raw ?? {});
-    if (typeof record.session_id !== 'string') {
-        throw new Error('Devin answered with an unexpected body (no session_id); check that api-url is the Devin API');
-    }
-    const statusEnum = typeof record.status_enum === 'string' ? record.status_enum : undefined;
-    const rawStatus = typeof record.status === 'string' ? record.status : undefined;
-    // v1's free-text status can say a session ended where status_enum has no value for it (error,
-    // suspended): it wins, so an ended session reads the same on every version.
-    const ended = rawStatus !== undefined && ENDED_STATUSES.has(rawStatus) ? { status: rawStatus } : undefined;
-    const mapped = ended ?? (statusEnum === undefined ? undefined : (STATUS_ENUM[statusEnum] ?? { status: 'running', statusDetail: statusEnum }));
-    const created = typeof record.created_at === 'string' ? Date.parse(record.created_at) : Number.NaN;
-    const pr = record.pull_request;
-    return {
-        id: record.session_id,
-        url: typeof record.url === 'string' && record.url !== '' ? record.url : sessionUrl(record.session_id),
-        status: mapped?.status ?? rawStatus ?? 'running',
-        statusDetail: mapped?.statusDetail,
-        tags: Array.isArray(record.tags) ? record.tags.filter((tag) => typeof tag === 'string') : [],
-        createdAt: Number.isNaN(created) ? undefined : Math.floor(created / 1_000),
-        pullRequests: pr !== null && pr !== undefined && typeof pr.url === 'string' ? [{ url: pr.url, state: null }] : [],
-        structuredOutput: structuredOutput(record.structured_output),
-        isArchived: false
-    };
-}
-/** The v1 API: /v1/sessions, with apk_ keys. It has no organization in its paths. */
-function createV1Api(http) {
-    const sessionPath = (id) => `/v1/sessions/${encodeURIComponent(id)}`;
-    const sessionNotFound = (id) => `Check session-id ("${id}") and that the key's user can see that session.`;
-    return {
-        version: 'v1',
-        describeCreate(request) {
-            return { method: 'POST', url: http.url('/v1/sessions'), body: v1CreateBody(request) };
-        },
-        async create(request, deadline) {
-            const raw = await http.request({
-                method: 'POST',
-                path: '/v1/sessions',
-                body: v1CreateBody(request),
-                operation: { description: 'create a session', notFound: 'Check api-url: it must be the base URL of the Devin API.' },
-                retry: 'unsafe',
-                deadline
-            });
-            const id = raw?.session_id;
-            if (typeof id !== 'string') {
-                // A success status with no session in it: the create may well have happened.
-                throw new DevinApiError('Devin answered the create request without a session_id; check that api-url is the Devin API', {
-                    status: 200,
-                    reached: 'maybe',
-                    attempts: 1
-                });
-            }
-            // The create answer has no status; a session Devin just made is new.
-            const session = {
-                id,
-                url: typeof raw?.url === 'string' ? raw.url : sessionUrl(id),
-                status: 'new',
-                tags: request.tags,
-                pullRequests: [],
-                isArchived: false
-            };
-            return { session, isNew: raw?.is_new_session !== false };
-        },
-        async get(sessionId, deadline, options = {}) {
-            return http.request({
-                method: 'GET',
-                path: sessionPath(sessionId),
-                operation: { description: `read session ${sessionId}`, notFound: sessionNotFound(sessionId) },
-                retry: 'safe',
-                deadline,
-                // A session read must say where the session stands: without a status it is not one.
-                read: (raw) => {
-                    const record = (raw ?? {});
-                    if (typeof record.status !== 'string' && typeof record.status_enum !== 'string')
-                        throw new Error('no status');
-                    return v1Session(raw);
-                },
-                attempts: options.attempts
-            });
-        },
-        async listByTag(tag, deadline) {
-            const found = [];
-            for (let page = 0; page < MAX_LIST_PAGES; page++) {
-                const { sessions: items } = await http.request({
-                    method: 'GET',
-                    path: '/v1/sessions',
-                    query: { tags: [tag], limit: PAGE_SIZE, offset: page * PAGE_SIZE },
-                    operation: { description: `list the sessions tagged "${tag}"` },
-                    retry: 'safe',
-                    deadline,
-                    // An answer without the list must never read as "no session": it is retried like a 5xx.
-                    read: (body) => listPage(body, 'sessions')
-                });
-                // The filter's exact semantics are not documented, so the tag is checked here again.
-                for (const item of items) {
-                    const session = v1Session(item);
-                    if (session.tags.includes(tag))
-                        found.push(session);
-                }
-                if (items.length < PAGE_SIZE)
-                    break;
-            }
-            return found;
-        },
-        async sendMessage(sessionId, message, deadline) {
-            await http.request({
-                method: 'POST',
-                path: `${sessionPath(sessionId)}/message`,
-                body: { message },
-                operation: { description: `send a message to session ${sessionId}`, notFound: sessionNotFound(sessionId) },
-                retry: 'unsafe',
-                deadline
-            });
-            // v1 answers null: the session's new state is learned by reading it, when needed.
-            return undefined;
-        },
-        async terminate(sessionId, deadline) {
-            await http.request({
-                method: 'DELETE',
-                path: sessionPath(sessionId),
-                operation: { description: `end session ${sessionId}`, notFound: sessionNotFound(sessionId) },
-                retry: 'safe',
-                deadline
-            });
-            return undefined;
-        }
-    };
-}
-
-;// CONCATENATED MODULE: ./src/devin/v3.ts
-
-
-/** Pages read at most when listing by tag: a tag names one logical request, so a few pages is plenty. */
-const v3_MAX_LIST_PAGES = 10;
-const v3_PAGE_SIZE = 100;
-const MANAGE = 'ManageOrgSessions';
-const VIEW = 'ViewOrgSessions';
-/** The create-session body of v3 (and, with advanced_mode, of v3beta1): only the fields that are set. */
-function v3CreateBody(request) {
-    const body = {
-        prompt: request.prompt,
-        title: request.title,
-        tags: request.tags,
-        repos: request.repos,
-        playbook_id: request.playbookId,
-        child_playbook_id: request.childPlaybookId,
-        knowledge_ids: request.knowledgeIds,
-        secret_ids: request.secretIds,
-        session_secrets: request.sessionSecrets?.map(({ key, value }) => ({ key, value, sensitive: true })),
-        session_links: request.sessionLinks,
-        attachment_urls: request.attachmentUrls,
-        max_acu_limit: request.maxAcuLimit,
-        structured_output_schema: request.structuredOutputSchema,
-        structured_output_required: request.structuredOutputRequired,
-        devin_mode: request.devinMode,
-        platform: request.platform,
-        resumable: request.resumable,
-        bypass_approval: request.bypassApproval,
-        create_as_user_id: request.createAsUserId
-    };
-    return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
-}
-/** Maps a v3 SessionResponse to the Session model, refusing answers that lack what the action relies on. */
-function v3Session(raw) {
-    const record = (raw ?? {});
-    if (typeof record.session_id !== 'string' || typeof record.status !== 'string') {
-        throw new Error('Devin answered with an unexpected body (no session_id or status); check that api-url is the Devin API');
-    }
-    const pullRequests = Array.isArray(record.pull_requests) ? record.pull_requests : [];
-    return {
-        id: record.session_id,
-        // The docs' URL form, should an answer ever lack the link.
-        url: typeof record.url === 'string' && record.url !== '' ? record.url : `https://app.devin.ai/sessions/${record.session_id}`,
-        status: record.status,
-        statusDetail: typeof record.status_detail === 'string' ? record.status_detail : undefined,
-        tags: Array.isArray(record.tags) ? record.tags.filter((tag) => typeof tag === 'string') : [],
-        createdAt: typeof record.created_at === 'number' ? record.created_at : undefined,
-        acusConsumed: typeof record.acus_consumed === 'number' ? record.acus_consumed : undefined,
-        pullRequests: pullRequests
-            .filter((pr) => pr !== null && typeof pr === 'object' && typeof pr.pr_url === 'string')
-            .map((pr) => ({ url: pr.pr_url, state: typeof pr.pr_state === 'string' ? pr.pr_state : null })),
-        structuredOutput: record.structured_output ?? undefined,
-        isArchived: record.is_archived === true
-    };
-}
-/** Finds the organization of a v3 key with GET /v3/self. */
-async function discoverOrgId(http, deadline) {
-    const self = await http.request({
-        method: 'GET',
-        path: '/v3/self',
-        operation: {
-            description: 'find the organization of the API key (GET /v3/self)',
-            notFound: 'Check api-url: it must be the base URL of the Devin API, e.g. https://api.devin.ai, or set org-id.'
-        },
-        retry: 'safe',
-        deadline
+    const toComment = (comment) => ({
+        id: comment.id,
+        body: comment.body ?? '',
+        authorType: comment.user?.type ?? '',
+        authorLogin: comment.user?.login ?? '',
+        url: comment.html_url
     });
-    const orgId = self?.org_id;
-    if (typeof orgId !== 'string' || orgId === '') {
-        throw new Error('The api-key belongs to no single organization (GET /v3/self returned no org_id, as for an enterprise service user). Set the org-id input to the organization (org-…) the sessions belong in.');
-    }
-    return orgId;
-}
-/**
- * The organization-scoped sessions API: {prefix}/organizations/{org_id}/sessions. v3 and v3beta1
- * share its shape (SessionResponse, paginated lists, messages, DELETE to end).
- */
-function orgSessionsApi(http, orgId, flavour) {
-    const sessions = `${flavour.prefix}/organizations/${encodeURIComponent(orgId)}/sessions`;
-    const sessionPath = (id) => `${sessions}/${encodeURIComponent(id)}`;
-    const orgNotFound = `Check org-id ("${orgId}") and that the key belongs to that organization.`;
-    const sessionNotFound = (id) => `Check session-id ("${id}"), org-id ("${orgId}") and that the session belongs to that organization.`;
     return {
-        version: flavour.version,
-        orgId,
-        describeCreate(request) {
-            return { method: 'POST', url: http.url(sessions), body: flavour.createBody(request) };
-        },
-        async create(request, deadline) {
-            const raw = await http.request({
-                method: 'POST',
-                path: sessions,
-                body: flavour.createBody(request),
-                operation: {
-                    description: 'create a session',
-                    permission: [MANAGE, request.createAsUserId !== undefined ? 'ImpersonateOrgSessions' : '', request.advancedMode !== undefined ? 'UseDevinExpert' : '']
-                        .filter(Boolean)
-                        .join(' and '),
-                    notFound: orgNotFound
-                },
-                retry: 'unsafe',
-                deadline
-            });
+        async permission(user) {
+            const octokit = await client();
             try {
-                return { session: v3Session(raw), isNew: true };
+                const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner, repo, username: user });
+                // role_name tells triage and maintain apart; custom roles fall back to the base permission.
+                const role = data.role_name;
+                return role !== undefined && ROLES.has(role) ? role : data.permission;
             }
             catch (error) {
-                // A success status with no session in it: the create may well have happened.
-                throw new DevinApiError(`${error.message}, in answer to the create request`, { status: 200, reached: 'maybe', attempts: 1 });
-            }
-        },
-        async get(sessionId, deadline, options = {}) {
-            return http.request({
-                method: 'GET',
-                path: sessionPath(sessionId),
-                operation: { description: `read session ${sessionId}`, permission: VIEW, notFound: sessionNotFound(sessionId) },
-                retry: 'safe',
-                deadline,
-                read: v3Session,
-                attempts: options.attempts
-            });
-        },
-        async listByTag(tag, deadline) {
-            const found = [];
-            let after;
-            for (let page = 0; page < v3_MAX_LIST_PAGES; page++) {
-                const raw = await http.request({
-                    method: 'GET',
-                    path: sessions,
-                    query: { tags: [tag], first: v3_PAGE_SIZE, after },
-                    operation: { description: `list the sessions tagged "${tag}"`, permission: VIEW, notFound: orgNotFound },
-                    retry: 'safe',
-                    deadline,
-                    // An answer without the list (a proxy's HTML page, JSON cut off) must never read as "no session":
-                    // exactly-once decisions rest on it, so it is retried like a 5xx.
-                    read: (body) => listPage(body, 'items')
-                });
-                const { items } = raw;
-                // The filter's exact semantics are not documented, so the tag is checked here again.
-                for (const item of items) {
-                    const session = v3Session(item);
-                    if (session.tags.includes(tag))
-                        found.push(session);
+                const status = githubStatus(error);
+                if (status === 404 && answered(error))
+                    return undefined;
+                // Only GitHub's own refusal is about the token. A request that got no answer, or a GitHub
+                // failure, says nothing about anyone's permission, and the run stops (fail closed) saying so.
+                const unverified = `Nothing was sent to Devin: the action runs only for users whose permission it could verify. Re-run the job`;
+                if (!answered(error)) {
+                    throw new Error(`Could not reach GitHub at ${apiUrl} to check ${user}'s permission on ${repository} (${networkCause(error)}). ${unverified} once GitHub is reachable.`, {
+                        cause: error
+                    });
                 }
-                const cursor = raw.end_cursor;
-                if (raw.has_next_page !== true || typeof cursor !== 'string' || cursor === '')
-                    break;
-                after = cursor;
+                if (status !== undefined && status >= 500) {
+                    throw new Error(`GitHub failed when asked for ${user}'s permission on ${repository} (${describe(error)}). ${unverified} later.`, { cause: error });
+                }
+                throw new Error(`Could not check ${user}'s permission on ${repository} (${describe(error)}). The github-token needs read access to the repository's collaborators; the default GITHUB_TOKEN has it.`, {
+                    cause: error
+                });
             }
-            return found;
         },
-        async sendMessage(sessionId, message, deadline) {
-            const raw = await http.request({
-                method: 'POST',
-                path: `${sessionPath(sessionId)}/messages`,
-                body: { message },
-                operation: { description: `send a message to session ${sessionId}`, permission: MANAGE, notFound: sessionNotFound(sessionId) },
-                retry: 'unsafe',
-                deadline
-            });
-            return raw === null || raw === undefined ? undefined : v3Session(raw);
+        async listComments(issueNumber) {
+            const comments = [];
+            const pages = (await client()).paginate.iterator((await client()).rest.issues.listComments, { owner, repo, issue_number: issueNumber, per_page: 100 });
+            let page = 0;
+            for await (const response of pages) {
+                comments.push(...response.data.map(toComment));
+                if (++page >= MAX_COMMENT_PAGES)
+                    break;
+            }
+            return comments;
         },
-        async terminate(sessionId, deadline) {
-            const raw = await http.request({
-                method: 'DELETE',
-                path: sessionPath(sessionId),
-                operation: { description: `end session ${sessionId}`, permission: MANAGE, notFound: sessionNotFound(sessionId) },
-                retry: 'safe',
-                deadline
-            });
+        async createComment(issueNumber, body) {
+            const { data } = await (await client()).rest.issues.createComment({ owner, repo, issue_number: issueNumber, body });
+            return toComment(data);
+        },
+        async updateComment(commentId, body) {
+            await (await client()).rest.issues.updateComment({ owner, repo, comment_id: commentId, body });
+        },
+        async viewer() {
             try {
-                return v3Session(raw);
+                return (await (await client()).rest.users.getAuthenticated()).data.login;
+            }
+            catch {
+                // An installation token (GITHUB_TOKEN) cannot ask who it is.
+                return undefined;
+            }
+        },
+        async react(commentId, kind, content) {
+            const rest = (await client()).rest.reactions;
+            if (kind === 'review_comment')
+                await rest.createForPullRequestReviewComment({ owner, repo, comment_id: commentId, content });
+            else
+                await rest.createForIssueComment({ owner, repo, comment_id: commentId, content });
+        }
+    };
+}
+/** Whether GitHub answered the request: Octokit also reports a request that got no answer with status 500, but without a response. */
+function answered(error) {
+    return error.response !== undefined;
+}
+/** What went wrong on the way to GitHub: the system error code (ECONNRESET, ENOTFOUND, …) and message, or a timeout. */
+function networkCause(error) {
+    let code;
+    let name;
+    for (let current = error, depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
+        const value = current.code;
+        if (code === undefined && typeof value === 'string')
+            code = value;
+        const errorName = current.name;
+        if (errorName === 'AbortError' || errorName === 'TimeoutError')
+            name = errorName;
+        current = current.cause;
+    }
+    if (name !== undefined)
+        return 'the request timed out';
+    const message = error instanceof Error ? error.message : String(error);
+    return code !== undefined && !message.includes(code) ? `${code}: ${message}` : message;
+}
+function describe(error) {
+    const status = githubStatus(error);
+    const message = error instanceof Error ? error.message : String(error);
+    return status !== undefined ? `HTTP ${status}: ${message}` : message;
+}
+
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./src/action/runner.ts
+
+
+
+/** Workflow-command data escaping, as the runner decodes it. */
+function escapeData(text) {
+    return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+/**
+ * The runner's file commands (GITHUB_OUTPUT, GITHUB_STATE): `name<<delimiter` blocks with a random
+ * delimiter that neither the name nor the value may contain, so a value cannot forge another output.
+ */
+function appendKeyValue(file, name, value) {
+    const delimiter = `ghadelimiter_${(0,external_node_crypto_.randomUUID)()}`;
+    if (name.includes(delimiter) || value.includes(delimiter)) {
+        throw new Error(`Unexpected input: the name or value of ${name} contains the delimiter ${delimiter}`);
+    }
+    (0,external_node_fs_namespaceObject.appendFileSync)(file, `${name}<<${delimiter}${external_node_os_namespaceObject.EOL}${value}${external_node_os_namespaceObject.EOL}${delimiter}${external_node_os_namespaceObject.EOL}`, 'utf8');
+}
+function command(name, message) {
+    process.stdout.write(`::${name}::${escapeData(message)}${external_node_os_namespaceObject.EOL}`);
+}
+/**
+ * Whether the runner could take some line of the text for a workflow command: `::name::` at the
+ * start of a line (after spaces), or the legacy `##[name]` anywhere in one. Checked on the whole text
+ * rather than line by line, so how the runner splits lines (it also breaks at a lone `\r`) and which
+ * characters it trims do not matter.
+ */
+function couldBeCommand(text) {
+    return text.includes('::') || text.includes('##[');
+}
+/**
+ * Prints a log line. Log lines carry data (URLs and states from Devin, titles and bodies from the
+ * event, the dry run's request), and a line of data that the runner took for a command would set
+ * outputs, masks or annotations of an attacker's choosing. Text that could hold one is printed
+ * between `::stop-commands::<token>` and `::<token>::`, with a random token it does not contain:
+ * the runner shows it as it is and runs none of it. Other text is printed as @actions/core does.
+ */
+function info(message) {
+    if (!couldBeCommand(message)) {
+        process.stdout.write(`${message}${external_node_os_namespaceObject.EOL}`);
+        return;
+    }
+    let token = (0,external_node_crypto_.randomUUID)();
+    while (message.includes(token))
+        token = (0,external_node_crypto_.randomUUID)();
+    process.stdout.write(`::stop-commands::${token}${external_node_os_namespaceObject.EOL}${message}${external_node_os_namespaceObject.EOL}::${token}::${external_node_os_namespaceObject.EOL}`);
+}
+/**
+ * The runner protocol written directly rather than through @actions/core: that package loads an
+ * HTTP client (for OIDC tokens) and process helpers at import, which roughly doubles the action's
+ * start-up time. A conformance test checks this against @actions/core's own output.
+ */
+function createActionsRunner(env = process.env) {
+    const fileCommand = (variable, legacy, name, value) => {
+        const file = env[variable];
+        if (file)
+            appendKeyValue(file, name, value);
+        else
+            process.stdout.write(`${external_node_os_namespaceObject.EOL}::${legacy} name=${name}::${escapeData(value)}${external_node_os_namespaceObject.EOL}`);
+    };
+    return {
+        getInput: (name) => (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim(),
+        setSecret: (value) => command('add-mask', value),
+        setOutput: (name, value) => fileCommand('GITHUB_OUTPUT', 'set-output', name, value),
+        info,
+        warning: (message) => command('warning', message),
+        debug: (message) => command('debug', message),
+        startGroup: (title) => command('group', title),
+        endGroup: () => command('endgroup', ''),
+        saveState: (name, value) => fileCommand('GITHUB_STATE', 'save-state', name, value),
+        getState: (name) => env[`STATE_${name}`] ?? '',
+        appendSummary: async (markdown) => {
+            const file = env.GITHUB_STEP_SUMMARY;
+            if (!file || !(0,external_node_fs_namespaceObject.existsSync)(file)) {
+                throw new Error('Unable to find the job summary file (GITHUB_STEP_SUMMARY); job summaries may not be supported by this runner.');
+            }
+            (0,external_node_fs_namespaceObject.appendFileSync)(file, markdown, 'utf8');
+        },
+        setFailed: (message) => {
+            process.exitCode = 1;
+            command('error', message);
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/action/edges.ts
+
+
+
+
+const realClock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+};
+/** The real edges: the runner's protocol on stdout and files, global fetch, the wall clock. */
+function defaultDeps() {
+    return {
+        runner: createActionsRunner(),
+        env: process.env,
+        fetch: globalThis.fetch,
+        clock: realClock,
+        random: Math.random,
+        randomId: external_node_crypto_.randomUUID,
+        readFile: (path) => {
+            try {
+                return (0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8');
             }
             catch {
                 return undefined;
             }
-        }
+        },
+        github: createGitHub
     };
-}
-/** The v3 API: /v3/organizations/{org_id}/sessions. */
-function createV3Api(http, orgId) {
-    return orgSessionsApi(http, orgId, { version: 'v3', prefix: '/v3', createBody: v3CreateBody });
-}
-
-;// CONCATENATED MODULE: ./src/devin/v3beta1.ts
-
-/** Fields v3 has that the v3beta1 create body does not (the seed page for v3beta1 lists none of them). */
-const V3_ONLY = ['devin_mode', 'platform', 'resumable', 'structured_output_required'];
-/** The v3beta1 create body: v3's fields that v3beta1 has, plus advanced_mode. */
-function v3beta1CreateBody(request) {
-    const body = v3CreateBody(request);
-    for (const field of V3_ONLY)
-        delete body[field];
-    if (request.advancedMode !== undefined)
-        body.advanced_mode = request.advancedMode;
-    return body;
-}
-/**
- * The v3beta1 API: /v3beta1/organizations/{org_id}/sessions, with the same responses as v3 except
- * that `status_detail` may be missing; the session model then carries the status alone, which the
- * outcome rules read as "still working" until the status itself says otherwise.
- */
-function createV3beta1Api(http, orgId) {
-    return orgSessionsApi(http, orgId, { version: 'v3beta1', prefix: '/v3beta1', createBody: v3beta1CreateBody });
-}
-
-;// CONCATENATED MODULE: ./src/devin/client.ts
-
-
-
-/** The organization placeholder shown in a dry run when the org is discovered only at run time. */
-const ORG_PLACEHOLDER = '{org_id}';
-/**
- * The adapter for the chosen API version, with the organization resolved where the version has one.
- * `discover: false` (dry runs) never calls Devin and leaves a placeholder where the organization would be.
- */
-async function connect(http, connection, deadline, discover = true) {
-    if (connection.apiVersion === 'v1')
-        return createV1Api(http);
-    const orgId = connection.orgId ?? (discover ? await discoverOrgId(http, deadline) : ORG_PLACEHOLDER);
-    return connection.apiVersion === 'v3beta1' ? createV3beta1Api(http, orgId) : createV3Api(http, orgId);
-}
-
-;// CONCATENATED MODULE: ./src/devin/end.ts
-/** Statuses a session does not leave: no message brings it back, so it costs nothing more. */
-const ENDED = new Set(['exit', 'error']);
-/**
- * Ends a session (on-timeout: terminate, and the post step on cancellation). An end request that
- * failed may still have ended the session: a 5xx or a dropped answer after Devin acted, whose retry
- * then hears "already exited". So a failure is followed by one more read, and a session that has
- * ended counts as ended; only a session still going keeps the failure. v1 answers an end without
- * the session, so it is read once more too.
- */
-async function endSession(api, sessionId, deadline) {
-    let failure;
-    try {
-        const ended = await api.terminate(sessionId, deadline);
-        if (ended !== undefined)
-            return { session: ended };
-    }
-    catch (error) {
-        failure = error;
-    }
-    let after;
-    try {
-        after = await api.get(sessionId, deadline);
-    }
-    catch {
-        if (failure !== undefined)
-            throw failure;
-        // The end succeeded; only the read that would show its state did not.
-        return {};
-    }
-    if (failure === undefined)
-        return { session: after };
-    if (ENDED.has(after.status))
-        return { session: after, failedButEnded: failure instanceof Error ? failure.message : String(failure) };
-    throw failure;
-}
-
-;// CONCATENATED MODULE: ./src/redact.ts
-
-/** What replaces a secret anywhere the action writes text. */
-const REDACTED = '***';
-/**
- * Whether a value can be masked without hiding ordinary text too: a value shorter than
- * MIN_SECRET_LENGTH, or only white space, recurs in everyday output ("1", "true", " "), so masking it
- * would garble every log line, output and message that happens to contain it.
- */
-function isMaskable(value) {
-    return value.trim().length >= MIN_SECRET_LENGTH;
-}
-/**
- * Removes known secret values. The runner masks registered secrets in its log, but not in outputs,
- * the job summary or anything built from API answers, so those pass through here. Redaction works on
- * the data, before it is clipped, serialized or escaped for markdown, so neither clipping nor escaping
- * can hide a secret; and it is applied to text from outside (API answers, prompts, messages), never
- * to the action's own vocabulary such as `outcome`.
- *
- * An API that echoes a credential rarely echoes it verbatim: it may be URL-encoded (a query string, a
- * form body), JSON-escaped (a body quoted inside another), base64-encoded (an `Authorization: Basic`
- * header, alone or after a `user:`), wrapped across lines or have its white space changed. Each
- * secret therefore becomes patterns that match all of these forms.
- */
-function createRedactor(secrets) {
-    const unique = [...new Set(secrets)].filter((secret) => secret.trim() !== '');
-    // Longest first, so a secret that contains another is replaced whole.
-    unique.sort((a, b) => b.length - a.length);
-    const sources = unique.flatMap((secret) => [textPattern(secret), ...base64Patterns(secret)]);
-    const pattern = sources.length === 0 ? undefined : new RegExp(sources.join('|'), 'g');
-    const text = (input) => (pattern === undefined ? input : input.replace(pattern, REDACTED));
-    const deep = (value) => {
-        if (typeof value === 'string')
-            return text(value);
-        if (Array.isArray(value))
-            return value.map((item) => deep(item));
-        if (value !== null && typeof value === 'object') {
-            return Object.fromEntries(Object.entries(value).map(([key, item]) => [text(key), deep(item)]));
-        }
-        return value;
-    };
-    return { text, deep };
-}
-/**
- * What may stand between two characters of an echoed secret: white space (a line break where a body
- * was wrapped, spaces changed or collapsed), and the same encoded: JSON escapes, percent-encoding and
- * the `+` of form encoding. A secret's own white space is matched by this too, so a secret with its
- * white space changed is still found.
- */
-const GAP = String.raw `(?:\s|\\[nrt]|\\u00(?:20|0[9aAdD])|%(?:20|0[9aAdD])|\+)*`;
-/** The secret as text: each character plain, percent-encoded (any hex case) or JSON-escaped. */
-function textPattern(secret) {
-    const characters = [...secret].filter((character) => !/\s/.test(character));
-    return characters.map((character) => `(?:${characterForms(character).join('|')})`).join(GAP);
-}
-function characterForms(character) {
-    const forms = [escapeRegExp(character)];
-    forms.push([...Buffer.from(character, 'utf8')].map((byte) => `%${hexPattern(byte, 2)}`).join(''));
-    // JSON's \uXXXX form, a surrogate pair for characters outside the BMP.
-    const units = Array.from({ length: character.length }, (_, index) => character.charCodeAt(index));
-    forms.push(units.map((unit) => String.raw `\\u${hexPattern(unit, 4)}`).join(''));
-    const shortEscape = { '"': String.raw `\\"`, '\\': String.raw `\\\\`, '/': String.raw `\\/` };
-    if (shortEscape[character] !== undefined)
-        forms.push(shortEscape[character]);
-    return forms;
-}
-/**
- * Base64 of the secret, standard and URL-safe alphabets, with or without padding, at each of the
- * three alignments it can have inside a longer base64 string (`Basic base64(user:key)`). For each
- * alignment only the characters that depend on the secret's bytes alone are matched: the first ones
- * also carry bits of what precedes it and the last ones bits of what follows.
- */
-function base64Patterns(secret) {
-    const bytes = Buffer.from(secret, 'utf8');
-    const cores = new Set();
-    for (let shift = 0; shift < 3; shift++) {
-        const encoded = Buffer.concat([Buffer.alloc(shift), bytes]).toString('base64');
-        const core = encoded.slice(Math.ceil((8 * shift) / 6), Math.floor((8 * (shift + bytes.length)) / 6));
-        // A few base64 characters occur in ordinary text by chance; only a core this long identifies the secret.
-        if (core.length < MIN_BASE64_CORE)
-            continue;
-        cores.add(core);
-        cores.add(core.replace(/\+/g, '-').replace(/\//g, '_'));
-    }
-    // Wrapped (MIME) or JSON-escaped line breaks may split it; `+` and `/` may be percent-encoded in a URL.
-    const gap = String.raw `(?:\s|\\[nr])*`;
-    return [...cores].map((core) => [...core].map(base64CharacterPattern).join(gap));
-}
-const MIN_BASE64_CORE = 6;
-function base64CharacterPattern(character) {
-    if (character === '+')
-        return String.raw `(?:\+|%2[bB])`;
-    if (character === '/')
-        return String.raw `(?:\/|%2[fF]|\\\/)`;
-    return escapeRegExp(character);
-}
-/** A number in hex of the given width, matching upper- and lower-case digits. */
-function hexPattern(value, width) {
-    return [...value.toString(16).padStart(width, '0')].map((digit) => (/[a-f]/.test(digit) ? `[${digit}${digit.toUpperCase()}]` : digit)).join('');
-}
-function escapeRegExp(text) {
-    return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-}
-/** The report with everything that came from outside redacted; what the action chose itself is kept. */
-function redactReport(report, redactor) {
-    const { session } = report;
-    return {
-        ...report,
-        prompt: report.prompt === undefined ? undefined : redactor.text(report.prompt),
-        failure: report.failure === undefined ? undefined : redactor.text(report.failure),
-        dryRun: redactor.deep(report.dryRun),
-        session: session === undefined
-            ? undefined
-            : {
-                ...session,
-                id: redactor.text(session.id),
-                url: redactor.text(session.url),
-                tags: redactor.deep(session.tags),
-                pullRequests: redactor.deep(session.pullRequests),
-                structuredOutput: redactor.deep(session.structuredOutput)
-            }
-    };
-}
-
-;// CONCATENATED MODULE: ./src/devin/http.ts
-
-
-const BACKOFF_BASE_MS = 1_000;
-const BACKOFF_CAP_MS = 30_000;
-/** A hard bound on attempts, whatever the deadline. */
-const MAX_ATTEMPTS = 8;
-/** Connection errors that mean the request was never delivered. */
-const NOT_DELIVERED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
-/** Exponential backoff with full jitter: a random pause up to base·2^(attempt-1), capped. */
-function backoffDelay(attempt, random) {
-    return Math.floor(random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1)));
-}
-/** Retry-After as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
-function parseRetryAfter(value, now) {
-    if (value === null || value.trim() === '')
-        return undefined;
-    const trimmed = value.trim();
-    if (/^\d+(\.\d+)?$/.test(trimmed))
-        return Math.ceil(Number(trimmed) * 1_000);
-    const date = Date.parse(trimmed);
-    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-/**
- * The one way the action talks to Devin: base URL, bearer auth, a per-request timeout, retries with
- * exponential backoff and full jitter that honour Retry-After and stop at a deadline, and the mapping
- * of every failure to a message that says what to fix.
- */
-class DevinHttp {
-    config;
-    deps;
-    /** Applied to an error answer as it arrives, before any of it is clipped into a message. */
-    redactor;
-    constructor(config, deps) {
-        this.config = config;
-        this.deps = deps;
-        this.redactor = createRedactor([config.apiKey, ...(config.secrets ?? [])]);
-    }
-    get baseUrl() {
-        return this.config.baseUrl;
-    }
-    /** The full URL of a path with its query (repeated keys for lists, as Devin's list endpoints take them). */
-    url(path, query = {}) {
-        const url = new URL(`${this.config.baseUrl}${path}`);
-        for (const [key, value] of Object.entries(query)) {
-            if (value === undefined)
-                continue;
-            if (Array.isArray(value))
-                for (const item of value)
-                    url.searchParams.append(key, item);
-            else
-                url.searchParams.append(key, String(value));
-        }
-        return url.toString();
-    }
-    async request(spec) {
-        const { clock } = this.deps;
-        const attempts = Math.min(spec.attempts ?? MAX_ATTEMPTS, MAX_ATTEMPTS);
-        for (let attempt = 1;; attempt++) {
-            const outcome = await this.attempt(spec);
-            if (outcome.ok)
-                return outcome.body;
-            const failure = outcome.failure;
-            const retryable = failure.transient && (spec.retry === 'safe' || failure.reached === 'no');
-            const delay = Math.max(backoffDelay(attempt, this.deps.random), failure.retryAfterMs ?? 0);
-            if (!retryable || attempt >= attempts || clock.now() + delay >= spec.deadline) {
-                const tries = attempt > 1 ? ` (gave up after ${attempt} attempts)` : '';
-                throw new DevinApiError(`${failure.message}${failure.transient ? tries : ''}`, {
-                    status: failure.status,
-                    reached: failure.reached,
-                    attempts: attempt,
-                    retryAfterMs: failure.retryAfterMs
-                });
-            }
-            this.deps.debug(`Retrying ${spec.method} ${spec.path} in ${delay} ms (attempt ${attempt} failed: ${failure.status ?? failure.reached})`);
-            await clock.sleep(delay);
-        }
-    }
-    async attempt(spec) {
-        const { clock } = this.deps;
-        const started = clock.now();
-        // Never wait on one request much past the deadline, but give it at least a second to finish.
-        const timeoutMs = Math.min(this.config.requestTimeoutMs, Math.max(1_000, spec.deadline - started));
-        let response;
-        try {
-            response = await this.deps.fetch(this.url(spec.path, spec.query), {
-                method: spec.method,
-                headers: {
-                    authorization: `Bearer ${this.config.apiKey}`,
-                    accept: 'application/json',
-                    ...(spec.body !== undefined ? { 'content-type': 'application/json' } : {}),
-                    'user-agent': 'devin-session-action'
-                },
-                body: spec.body !== undefined ? JSON.stringify(spec.body) : undefined,
-                signal: AbortSignal.timeout(timeoutMs)
-            });
-        }
-        catch (error) {
-            return { ok: false, failure: this.networkFailure(error, spec.operation, timeoutMs) };
-        }
-        let body;
-        try {
-            body = parseBody(await response.text());
-        }
-        catch (error) {
-            // The answer was cut off: the request got there, but what it did is unknown.
-            const failure = this.networkFailure(error, spec.operation, timeoutMs);
-            return { ok: false, failure: { ...failure, reached: 'maybe' } };
-        }
-        this.deps.debug(`${spec.method} ${spec.path} -> ${response.status} (${clock.now() - started} ms)`);
-        if (response.ok) {
-            if (spec.read === undefined)
-                return { ok: true, body };
-            try {
-                return { ok: true, body: spec.read(body) };
-            }
-            catch {
-                return {
-                    ok: false,
-                    failure: {
-                        message: `Devin's API answered HTTP ${response.status} with ${answerKind(body)} when trying to ${spec.operation.description}, not the JSON the action expects. A proxy or a passing fault can cause this; if it goes on, check api-url.`,
-                        status: response.status,
-                        reached: 'maybe',
-                        transient: true
-                    }
-                };
-            }
-        }
-        const status = response.status;
-        const transient = status === 429 || status >= 500;
-        return {
-            ok: false,
-            failure: {
-                // Redacted whole, before the message clips and reflows it: a clipped or re-spaced secret is no longer found.
-                message: describeHttpFailure(status, this.redactor.deep(body), spec.operation),
-                status,
-                // A refusal (4xx but 429) means nothing was done; 429 and 5xx may hide a completed action.
-                reached: transient ? 'maybe' : 'no',
-                transient,
-                retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), clock.now())
-            }
-        };
-    }
-    networkFailure(error, operation, timeoutMs) {
-        const name = error instanceof Error ? error.name : '';
-        if (name === 'TimeoutError' || name === 'AbortError') {
-            return {
-                message: `Devin did not answer within ${Number((timeoutMs / 1_000).toFixed(1))}s when trying to ${operation.description}.`,
-                reached: 'maybe',
-                transient: true
-            };
-        }
-        const code = errorCode(error);
-        const origin = new URL(this.config.baseUrl).origin;
-        if (error instanceof TypeError && error.cause === undefined) {
-            // fetch refused to build the request (e.g. a header it cannot encode): nothing left the runner.
-            return { message: `Could not send the request to ${operation.description}: ${error.message}.`, reached: 'no', transient: false };
-        }
-        if (code !== undefined && NOT_DELIVERED.has(code)) {
-            return {
-                message: `Could not connect to the Devin API at ${origin} to ${operation.description} (${code}). Check api-url and that the runner can reach it.`,
-                reached: 'no',
-                transient: true
-            };
-        }
-        return {
-            message: `The connection to the Devin API at ${origin} broke while trying to ${operation.description} (${code ?? 'connection error'}).`,
-            reached: 'maybe',
-            transient: true
-        };
-    }
-}
-/** What an unreadable success answer was, in a few words (its content is not repeated: it may be large, or echo anything). */
-function answerKind(body) {
-    if (body === null)
-        return 'an empty body';
-    if (typeof body === 'string')
-        return /^\s*</.test(body) ? 'an HTML page' : 'text that is not JSON (or JSON cut off)';
-    return 'JSON without the expected fields';
-}
-function parseBody(text) {
-    if (text.trim() === '')
-        return null;
-    try {
-        return JSON.parse(text);
-    }
-    catch {
-        return text;
-    }
-}
-/** The system error code behind a fetch failure (undici puts it on `cause`). */
-function errorCode(error) {
-    for (let current = error, depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
-        const code = current.code;
-        if (typeof code === 'string')
-            return code;
-        current = current.cause;
-    }
-    return undefined;
-}
-
-;// CONCATENATED MODULE: ./src/duration.ts
-/** A duration as a person writes it: "45s", "1m 30s", "2h", "1h 5m". */
-function formatDuration(ms) {
-    const total = Math.max(0, Math.round(ms / 1_000));
-    const hours = Math.floor(total / 3_600);
-    const minutes = Math.floor((total % 3_600) / 60);
-    const seconds = total % 60;
-    const parts = [hours > 0 ? `${hours}h` : '', minutes > 0 ? `${minutes}m` : '', seconds > 0 ? `${seconds}s` : ''].filter(Boolean);
-    return parts.length === 0 ? '0s' : parts.join(' ');
-}
-
-;// CONCATENATED MODULE: ./src/devin/look-up.ts
-
-/**
- * Lists the sessions carrying a tag until `done` holds for them or the deadline passes. The list can lag
- * behind a create for longer than any fixed number of tries would cover, so the looking goes on to the
- * deadline, with pauses that grow from the first to the largest (RECONCILE_*_PAUSE_MS), the last look-up
- * at the deadline itself. A look-up that fails (after its own retries) throws.
- */
-async function lookUpByTag(api, tag, done, deadline, clock) {
-    const started = clock.now();
-    let pause = RECONCILE_FIRST_PAUSE_MS;
-    for (let lookUps = 1;; lookUps++) {
-        const sessions = await api.listByTag(tag, deadline);
-        if (done(sessions))
-            return { found: sessions, tookMs: clock.now() - started, lookUps };
-        const left = deadline - clock.now();
-        if (left <= 0)
-            return { found: undefined, tookMs: clock.now() - started, lookUps };
-        await clock.sleep(Math.min(pause, left));
-        pause = Math.min(pause * 2, RECONCILE_MAX_PAUSE_MS);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/devin/session.ts
-const DEVIN_MODES = ['normal', 'fast', 'lite', 'ultra', 'fusion'];
-const ADVANCED_MODES = ['analyze', 'create', 'improve', 'batch', 'manage'];
-/**
- * Where a session stands, from `status` and `status_detail` as the contract's "Outcomes" rule says.
- * Values the action does not know are treated as still working, so a new status never ends a wait early.
- */
-function classifySession(session) {
-    const { status, statusDetail } = session;
-    switch (status) {
-        case 'running':
-            if (statusDetail === 'finished')
-                return 'finished';
-            if (statusDetail === 'waiting_for_user' || statusDetail === 'waiting_for_approval')
-                return 'blocked';
-            return 'running';
-        case 'error':
-            return 'error';
-        case 'suspended':
-            return statusDetail === 'error' ? 'error' : 'suspended';
-        case 'exit':
-            return 'exited';
-        default:
-            return 'running';
-    }
-}
-/**
- * Whether a session is live, so that a run with its idempotency key reuses it: working, finished or
- * waiting for a person, all of which a message continues. A session that ended (an error, a suspension
- * for any reason, an exit) or was archived is not: a run with its key creates a new session, as a person
- * starting over would. The rule reads the outcome, so it is the same on every API version.
- */
-function isLiveSession(session) {
-    if (session.isArchived)
-        return false;
-    const outcome = classifySession(session);
-    return outcome === 'running' || outcome === 'finished' || outcome === 'blocked';
-}
-/** Session ids are `devin-<id>`; users may give the bare id. */
-function normalizeSessionId(id) {
-    return id.startsWith('devin-') ? id : `devin-${id}`;
-}
-
-;// CONCATENATED MODULE: ./src/devin/open.ts
-
-
-
-
-
-/** A create that may have reached Devin, and could be neither confirmed nor ruled out. */
-class UnconfirmedSessionError extends Error {
-    tag;
-    constructor(message, tag) {
-        super(message);
-        this.tag = tag;
-        this.name = 'UnconfirmedSessionError';
-    }
-}
-/**
- * Opens the session for a request exactly once. The create is sent once: a create that may have
- * reached Devin (timeout, dropped connection, 5xx, 429, an unreadable answer) is never repeated, since
- * the list it would be checked against can lag behind it for any time. Instead the session is looked
- * up by its tag until the deadline; when it never appears, the error names the tag to look for.
- *
- * With a user-given key, runs that start together can each find nothing and each create. Every such
- * run settles the same way once the list has caught up with its own create: among the live sessions
- * with the tag, the oldest (by created_at, then id) wins; a run whose session lost ends it and adopts
- * the winner.
- */
-async function openSession(api, open, deadline, deps) {
-    if (open.kind === 'continue') {
-        const session = await api.get(open.sessionId, deadline);
-        deps.onSession(session, false);
-        deps.info(`Continuing Devin session ${session.id}: ${session.url}`);
-        return deliverMessage(api, session, false, open.message, deadline, deps);
-    }
-    let known = new Set();
-    if (open.reuse) {
-        let existing = await api.listByTag(open.tag, deadline);
-        let live = winner(existing);
-        if (live !== undefined && isRecent(live, deps.clock) && deps.clock.now() + SETTLE_GRACE_MS < deadline) {
-            // A run that found nothing a moment ago may still create a session in the same second as this
-            // one, with a smaller id, that every run will settle on: look once more when it would show.
-            await deps.clock.sleep(SETTLE_GRACE_MS);
-            existing = await api.listByTag(open.tag, deadline);
-            live = winner(existing);
-        }
-        if (live !== undefined) {
-            deps.onSession(live, false);
-            deps.info(`Reusing live Devin session ${live.id} (idempotency tag ${open.tag}): ${live.url}`);
-            return deliverMessage(api, live, false, open.message, deadline, deps);
-        }
-        const ended = [...existing].sort(byCreated).at(-1);
-        if (ended !== undefined) {
-            deps.info(`The last Devin session with this idempotency key, ${ended.id}, has ended (${statusOf(ended)}); a session that ended is not reused, so a new one is created.`);
-        }
-        // Ended sessions with this tag are not ours to adopt after an ambiguous create.
-        known = new Set(existing.map((session) => session.id));
-    }
-    deps.beforeCreate?.(open.tag);
-    let created;
-    let failure;
-    try {
-        const answer = await api.create(open.request, deadline);
-        if (!answer.isNew) {
-            // v1's idempotent create answered with a session it already had: a reuse, as by key.
-            deps.onSession(answer.session, false);
-            deps.info(`Devin returned its existing session ${answer.session.id} for this request: ${answer.session.url}`);
-            return deliverMessage(api, answer.session, false, open.message, deadline, deps);
-        }
-        created = answer.session;
-        deps.info(`Opened Devin session ${created.id}: ${created.url}`);
-        // A key of this execution alone has no rival to settle with.
-        if (!open.reuse)
-            return opened(created, true, deps);
-    }
-    catch (error) {
-        if (!(error instanceof DevinApiError) || error.reached === 'no')
-            throw error;
-        failure = error;
-        deps.warning(`The request to create the session may have reached Devin (${trimStop(failure.message)}). Looking for a session tagged ${open.tag} until the deadline to open one, instead of creating another that could be a duplicate.`);
-    }
-    // Created: wait until the list shows this session, so it shows every session created before it too.
-    // Unconfirmed: wait until it shows a session that was not there before.
-    const mine = created;
-    const appeared = (sessions) => sessions.some((session) => (mine !== undefined ? session.id === mine.id : !known.has(session.id)));
-    let look;
-    try {
-        look = await lookUpByTag(api, open.tag, appeared, deadline, deps.clock);
-    }
-    catch (error) {
-        if (mine !== undefined) {
-            deps.warning(`Could not list the sessions tagged ${open.tag} to check for another run with the same idempotency-key: ${messageOf(error)}.`);
-            return opened(mine, true, deps);
-        }
-        throw unconfirmed(open, failure, `looking it up by its tag failed too: ${messageOf(error)}`);
-    }
-    const looked = `${formatDuration(look.tookMs)} (${look.lookUps} look-up${look.lookUps === 1 ? '' : 's'})`;
-    if (look.found === undefined) {
-        if (mine !== undefined) {
-            deps.warning(`Session ${mine.id} did not appear among the sessions tagged ${open.tag} within ${looked}, so the action could not check for another run with the same idempotency-key opening one at the same time.`);
-            return opened(mine, true, deps);
-        }
-        throw unconfirmed(open, failure, `it did not appear when looked up by its tag for ${looked}, until the deadline to open a session`);
-    }
-    if (mine === undefined) {
-        const found = oldest(look.found.filter((session) => !known.has(session.id)));
-        deps.info(`Found the session the interrupted request created, after looking for ${looked}: ${found.id}: ${found.url}`);
-        if (!open.reuse)
-            return opened(found, true, deps);
-    }
-    return settle(api, open, mine, known, look.found, deadline, deps);
-}
-/**
- * Settles a race between runs with the same key, the same way in every run. A session created later in
- * the same second can still reach the list just after this run's own, so the list is read once more a
- * moment later; then the oldest live session with the tag wins. A run whose own session lost ends it and
- * adopts the winner. After an unconfirmed create, the run cannot tell its own session from a rival's: it
- * ends every new session that lost, as their own runs do.
- */
-async function settle(api, open, created, known, seen, deadline, deps) {
-    let sessions = seen;
-    if (deps.clock.now() + SETTLE_GRACE_MS < deadline) {
-        await deps.clock.sleep(SETTLE_GRACE_MS);
-        try {
-            sessions = await api.listByTag(open.tag, deadline);
-        }
-        catch (error) {
-            deps.warning(`Could not list the sessions tagged ${open.tag} once more to check for another run with the same idempotency-key: ${messageOf(error)}.`);
-        }
-    }
-    const fresh = sessions.filter((session) => !known.has(session.id));
-    const mine = created !== undefined ? [created] : fresh;
-    const first = winner(sessions) ?? created ?? oldest(fresh);
-    const losers = mine.filter((session) => session.id !== first.id && sessions.some((s) => s.id === session.id && isLiveSession(s)));
-    if (losers.length === 0 && mine.some((session) => session.id === first.id))
-        return opened(first, true, deps);
-    const ending = losers.map((session) => session.id).join(', ');
-    deps.warning(created !== undefined
-        ? `Devin session ${first.id} also has this idempotency-key and is older (another run opened it at the same time; the oldest live session with the key wins): this run uses it${ending !== '' ? ` and ends its own duplicate ${ending}` : ''}.`
-        : `More than one live session has this idempotency-key: this run uses the oldest, ${first.id}${ending !== '' ? `, and ends the newer ones that appeared since its create (its interrupted create may have made one of them): ${ending}` : ''}.`);
-    for (const loser of losers) {
-        try {
-            await api.terminate(loser.id, deadline);
-        }
-        catch (error) {
-            deps.warning(`Could not end the duplicate session ${loser.id}: ${messageOf(error)}`);
-        }
-    }
-    deps.onSession(first, false);
-    deps.info(`Reusing live Devin session ${first.id} (idempotency tag ${open.tag}): ${first.url}`);
-    return deliverMessage(api, first, false, open.message, deadline, deps);
-}
-function opened(session, isNew, deps) {
-    deps.onSession(session, isNew);
-    return { session, isNew, messageSent: false };
-}
-async function deliverMessage(api, session, isNew, message, deadline, deps) {
-    if (message === undefined)
-        return { session, isNew, messageSent: false };
-    const answered = await api.sendMessage(session.id, message, deadline);
-    deps.info(`Sent the message to session ${session.id}.`);
-    const updated = answered ?? session;
-    if (answered !== undefined)
-        deps.onSession(updated, isNew);
-    return { session: updated, isNew, messageSent: true };
-}
-function unconfirmed(open, cause, then) {
-    const rerun = open.reuse
-        ? 're-running with the same idempotency-key reuses it if it exists'
-        : 'a re-run opens a new session, so end this one first if it exists';
-    return new UnconfirmedSessionError(`Could not confirm whether Devin created the session: the create request failed (${trimStop(cause?.message ?? 'no answer')}), and ${then}. ` +
-        `Before re-running, look in Devin for a session tagged "${open.tag}"; ${rerun}.`, open.tag);
-}
-/** Whether a session was created recently enough for a rival created in the same second to be still on its way. */
-function isRecent(session, clock) {
-    return session.createdAt === undefined || clock.now() - session.createdAt * 1_000 < OPEN_DEADLINE_MS;
-}
-function statusOf(session) {
-    return session.isArchived ? 'archived' : `${session.status}${session.statusDetail !== undefined ? `/${session.statusDetail}` : ''}`;
-}
-function messageOf(error) {
-    return trimStop(error instanceof Error ? error.message : String(error));
-}
-function trimStop(text) {
-    return text.replace(/\.$/, '');
-}
-/** Oldest first; sessions created in the same second are ordered by id, so every run sorts them alike. */
-function byCreated(a, b) {
-    return (a.createdAt ?? 0) - (b.createdAt ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-}
-function oldest(sessions) {
-    return [...sessions].sort(byCreated).at(0);
-}
-/** The session every run with the key settles on: the oldest live one. */
-function winner(sessions) {
-    return oldest(sessions.filter(isLiveSession));
-}
-
-;// CONCATENATED MODULE: ./src/devin/describe.ts
-/** What each suspension reason means, in words a person reads. */
-const SUSPENSION_REASONS = {
-    inactivity: 'it fell asleep after a period of inactivity',
-    user_request: 'a user paused it',
-    usage_limit_exceeded: 'a usage limit was reached',
-    out_of_credits: 'the organization is out of credits',
-    out_of_quota: 'the organization is out of quota',
-    no_quota_allocation: 'the organization has no quota allocated',
-    payment_declined: 'a payment was declined',
-    org_usage_limit_exceeded: "the organization's usage limit was reached",
-    user_usage_limit_exceeded: "the user's usage limit was reached",
-    total_session_limit_exceeded: 'the limit on sessions was reached',
-    error: 'of an error'
-};
-/** "out_of_credits (the organization is out of credits)", or the bare value when it is new to the action. */
-function describeSuspension(reason) {
-    if (reason === undefined)
-        return 'no reason given';
-    const meaning = SUSPENSION_REASONS[reason];
-    return meaning === undefined ? reason : `${reason}: ${meaning}`;
-}
-/** One line for where a session stands now. */
-function describeState(session) {
-    const { status, statusDetail } = session;
-    switch (status) {
-        case 'new':
-        case 'claimed':
-            return 'Devin is starting the session';
-        case 'resuming':
-            return 'Devin is resuming the session';
-        case 'running':
-            if (statusDetail === 'finished')
-                return 'Devin finished the task';
-            if (statusDetail === 'waiting_for_user')
-                return `Devin is waiting for your input: ${session.url}`;
-            if (statusDetail === 'waiting_for_approval')
-                return `Devin is waiting for approval of an action: ${session.url}`;
-            return 'Devin is working';
-        case 'suspended':
-            return `The session was suspended because ${SUSPENSION_REASONS[statusDetail ?? ''] ?? `of "${statusDetail ?? 'an unknown reason'}"`}`;
-        case 'error':
-            return 'The session stopped with an error';
-        case 'exit':
-            return 'The session has ended';
-        default:
-            return `The session is now "${status}"${statusDetail !== undefined ? ` ("${statusDetail}")` : ''}`;
-    }
-}
-/**
- * The lines worth logging when a session changes between two polls: its state, each pull request
- * that appeared or changed state, and new structured output. Each change is said once.
- */
-function describeChanges(previous, next) {
-    const lines = [];
-    if (previous === undefined || previous.status !== next.status || previous.statusDetail !== next.statusDetail) {
-        lines.push(describeState(next));
-    }
-    const before = new Map((previous?.pullRequests ?? []).map((pr) => [pr.url, pr.state]));
-    for (const pr of next.pullRequests) {
-        if (!before.has(pr.url))
-            lines.push(`Devin opened a pull request: ${pr.url}`);
-        else if (before.get(pr.url) !== pr.state && pr.state !== null)
-            lines.push(`Pull request ${pr.url} is now ${pr.state}`);
-    }
-    if (next.structuredOutput !== undefined && JSON.stringify(previous?.structuredOutput) !== JSON.stringify(next.structuredOutput)) {
-        lines.push('Devin updated its structured output');
-    }
-    return lines;
-}
-
-;// CONCATENATED MODULE: ./src/devin/wait.ts
-
-
-
-
-
-/** The interval grows up to 4× while nothing changes, and never past poll-interval's own bound (2 minutes). */
-const MAX_GROWTH = 4;
-/** Outcomes at which a session has stopped working. */
-const STOPPED = new Set(['finished', 'blocked', 'error', 'suspended', 'exited']);
-/** Whether a wait with this goal is over for the session. */
-function waitIsOver(session, until) {
-    if (STOPPED.has(classifySession(session)))
-        return true;
-    if (until === 'pull-request')
-        return session.pullRequests.length > 0;
-    if (until === 'structured-output')
-        return session.structuredOutput !== undefined && session.structuredOutput !== null;
-    return false;
-}
-/** What a poll compares to decide whether anything changed. */
-function fingerprint(session) {
-    return JSON.stringify([session.status, session.statusDetail, session.pullRequests, session.structuredOutput ?? null]);
-}
-/**
- * A poll failure that a later poll may not have: a network failure, a 429, a 5xx, or a success
- * answer that could not be read (a proxy's HTML page, JSON cut off, a body without a status).
- */
-function isTransient(error) {
-    if (!(error instanceof DevinApiError))
-        return false;
-    const { status } = error;
-    return status === undefined || status === 429 || status >= 500 || (status >= 200 && status < 300);
-}
-/** "Devin's API answered HTTP 503 to every poll for the last 30m (25 polls)…", from a run of failed polls. */
-function describeFailedRun(run, now) {
-    const [only] = run.statuses;
-    const answered = run.statuses.size === 1 && only !== undefined && (only < 200 || only >= 300)
-        ? `Devin's API answered HTTP ${only}`
-        : `Devin's API could not be read (${[...run.statuses].map((status) => (status === undefined ? 'no answer' : status < 300 ? `unreadable HTTP ${status} answers` : `HTTP ${status}`)).join(', ')})`;
-    const span = run.polls === 1 ? 'to the last poll' : `to every poll for the last ${formatDuration(now - run.since)} (${run.polls} polls)`;
-    return `${answered} ${span}, so the session's state at the deadline is unknown. The last error: ${run.last}`;
-}
-/**
- * Polls the session until the goal is reached or the timeout passes. The interval starts at
- * poll-interval, doubles while nothing changes (up to 4×, at most two minutes) and falls back to the
- * start on any change, so a long quiet session costs few requests and a change is seen within one
- * current interval. Each poll is one request: a transient failure (network, 429, 5xx, an unreadable
- * answer) is retried by the next poll, the first after poll-interval (or Retry-After) and later ones
- * at a growing interval, as for a quiet session, so an outage costs no more requests than a quiet
- * wait. A 404 ends the wait: the session is gone, and no later poll brings it back.
- */
-async function waitForSession(api, start, options, deps) {
-    const { clock } = deps;
-    const began = clock.now();
-    const deadline = began + options.timeoutMs;
-    const base = options.pollIntervalMs;
-    const longest = Math.max(base, Math.min(base * MAX_GROWTH, MAX_POLL_INTERVAL_MS));
-    let interval = base;
-    let session = start;
-    let last;
-    let failed;
-    // When the session was last read: an outage is counted from there, the last moment its state was known.
-    let lastRead = began;
-    for (;;) {
-        const pause = Math.min(Math.max(interval, failed?.retryAfterMs ?? 0), deadline - clock.now());
-        if (pause <= 0)
-            break;
-        await clock.sleep(pause);
-        let next;
-        try {
-            next = await api.get(session.id, deadline, { attempts: 1 });
-        }
-        catch (error) {
-            if (error instanceof DevinApiError && error.status === 404) {
-                throw new Error(`Devin's session ${session.id} is gone: Devin answered 404 Not Found when the action read it ${formatDuration(clock.now() - began)} into the wait, so it was deleted or this API key can no longer see it. It was last seen as "${session.status}"${session.statusDetail !== undefined ? ` ("${session.statusDetail}")` : ''}: ${session.url}`, { cause: error });
-            }
-            if (!isTransient(error))
-                throw error;
-            failed ??= { since: lastRead, polls: 0, statuses: new Set(), last: '', retryAfterMs: 0 };
-            failed.polls++;
-            failed.statuses.add(error.status);
-            failed.last = error.message;
-            failed.retryAfterMs = error.retryAfterMs ?? 0;
-            if (failed.polls === 1) {
-                deps.warning(`Could not read the session this time; still waiting. (${error.message})`);
-                interval = base;
-            }
-            else {
-                // Only the first failure of a run is an annotation; the rest are log lines, and come less often.
-                deps.info(`Still could not read the session (${failed.polls} polls in a row): ${error.message}`);
-                interval = Math.min(interval * 2, longest);
-            }
-            continue;
-        }
-        if (failed !== undefined)
-            deps.info(`Read the session again after ${failed.polls} failed ${failed.polls === 1 ? 'poll' : 'polls'}.`);
-        failed = undefined;
-        lastRead = clock.now();
-        const print = fingerprint(next);
-        if (print !== last) {
-            for (const line of describeChanges(last === undefined ? undefined : session, next))
-                deps.info(line);
-            interval = base;
-            last = print;
-        }
-        else {
-            interval = Math.min(interval * 2, longest);
-        }
-        session = next;
-        deps.onPoll(session);
-        if (waitIsOver(session, options.until)) {
-            const outcome = classifySession(session);
-            return { session, outcome: STOPPED.has(outcome) ? outcome : 'running', waitedMs: clock.now() - began };
-        }
-    }
-    const pollFailure = failed === undefined ? undefined : describeFailedRun(failed, clock.now());
-    return { session, outcome: 'timeout', waitedMs: clock.now() - began, pollFailure };
-}
-
-;// CONCATENATED MODULE: ./src/lazy/ajv.ts
-/**
- * Loads Ajv's constructor from its lazily loaded chunk. Ajv is CommonJS whose `module.exports` is the
- * class itself: Node's ESM loader exposes it as `default`, but the bundler's interop (a function
- * export, flagged `__esModule`) copies no named exports, so `{ Ajv }` is undefined in `dist/` while
- * it works from the source. Taking the function from `default` (or its own `default`) works in both.
- */
-async function loadAjv(options) {
-    const loaded = (await __nccwpck_require__.e(/* import() */ 463).then(__nccwpck_require__.t.bind(__nccwpck_require__, 2463, 23)));
-    const candidates = [loaded.default, loaded.default?.default, loaded.Ajv];
-    const Ajv = candidates.find((candidate) => typeof candidate === 'function');
-    if (Ajv === undefined)
-        throw new Error('the JSON Schema validator (ajv) could not be loaded from the bundle');
-    return new Ajv(options);
-}
-
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-;// CONCATENATED MODULE: ./src/workspace-file.ts
-
-
-const ACCEPTED = 'Accepted: a path relative to the workspace, without "..".';
-/** A relative path without "..": the first check, on the text alone, before the file system is asked. */
-function isInsideWorkspace(path) {
-    return !(0,external_node_path_namespaceObject.isAbsolute)(path) && !path.split(/[\\/]/).includes('..');
-}
-/**
- * Reads `relativePath` in `workspace` only when the file it really is lies inside the workspace. The
- * workspace holds the checked-out repository, and a pull request can add a symbolic link (to
- * /proc/self/environ, to the runner's credentials, or a linked directory on the way) that the
- * action would otherwise read and send to Devin. So both paths are resolved to their real
- * locations, links included, and the file must be a regular file under the real workspace.
- */
-function readWorkspaceFile(workspace, relativePath) {
-    if (!isInsideWorkspace(relativePath))
-        return { ok: false, missing: false, problem: `"${relativePath}" is outside the workspace. ${ACCEPTED}` };
-    let root;
-    let real;
-    try {
-        root = (0,external_node_fs_namespaceObject.realpathSync)(workspace);
-        real = (0,external_node_fs_namespaceObject.realpathSync)((0,external_node_path_namespaceObject.resolve)(root, relativePath));
-    }
-    catch (error) {
-        // A dangling link is a missing file too: what it points to does not exist.
-        if (isNotFound(error))
-            return { ok: false, missing: true };
-        return { ok: false, missing: false, problem: `"${relativePath}" cannot be read (${errorText(error)}).` };
-    }
-    const inside = (0,external_node_path_namespaceObject.relative)(root, real);
-    if (inside === '..' || inside.startsWith(`..${external_node_path_namespaceObject.sep}`) || (0,external_node_path_namespaceObject.isAbsolute)(inside)) {
-        return {
-            ok: false,
-            missing: false,
-            problem: `"${relativePath}" leads outside the workspace through a symbolic link (to ${real}). Accepted: a file inside the workspace; links in the repository may only point within it.`
-        };
-    }
-    try {
-        if (!(0,external_node_fs_namespaceObject.statSync)(real).isFile())
-            return { ok: false, missing: false, problem: `"${relativePath}" is not a file. Accepted: the path of a file, not a directory.` };
-        // The resolved path is read, not the one given, so what is read is what was checked.
-        return { ok: true, text: (0,external_node_fs_namespaceObject.readFileSync)(real, 'utf8') };
-    }
-    catch (error) {
-        if (isNotFound(error))
-            return { ok: false, missing: true };
-        return { ok: false, missing: false, problem: `"${relativePath}" cannot be read (${errorText(error)}).` };
-    }
-}
-function isNotFound(error) {
-    const code = error.code;
-    return code === 'ENOENT' || code === 'ENOTDIR';
-}
-function errorText(error) {
-    const code = error.code;
-    return typeof code === 'string' ? code : error instanceof Error ? error.message : String(error);
-}
-
-;// CONCATENATED MODULE: ./src/structured-schema.ts
-
-
-/** Formats are Devin's business; the action checks shape only (and so never logs "unknown format"). */
-const AJV_OPTIONS = { strict: false, validateFormats: false, allErrors: true };
-/** Devin's limit on a structured-output schema: 64 KB of JSON. */
-const MAX_SCHEMA_BYTES = 64 * 1024;
-const SCHEMA_FILE = /\.(json|ya?ml)$/i;
-/**
- * Turns the `structured-output-schema` input (inline JSON, inline YAML, or a path to a .json/.yml file)
- * into a schema object, and checks what Devin requires of it: a Draft-7 JSON Schema of at most 64 KB
- * with no external `$ref`. The validator and YAML parser are loaded only here, so runs without a
- * schema do not pay for them at start-up.
- */
-async function loadStructuredOutputSchema(raw, readFile) {
-    const value = raw.trim();
-    let text = value;
-    let source = 'the inline value';
-    if (!value.includes('\n') && SCHEMA_FILE.test(value) && !value.startsWith('{')) {
-        if (!isInsideWorkspace(value)) {
-            return { ok: false, problem: `the file "${value}" is outside the workspace. Accepted: a path relative to the workspace, without "..".` };
-        }
-        const read = readFile(value);
-        if (!read.ok && read.missing) {
-            return {
-                ok: false,
-                problem: `the file "${value}" does not exist in the workspace. Accepted: inline JSON or YAML, or the path of a .json/.yml/.yaml file relative to the workspace (check out the repository first).`
-            };
-        }
-        if (!read.ok)
-            return { ok: false, problem: `the file ${read.problem}` };
-        text = read.text;
-        source = `the file "${value}"`;
-    }
-    let parsed;
-    try {
-        parsed = text.trimStart().startsWith('{') ? JSON.parse(text) : (await __nccwpck_require__.e(/* import() */ 815).then(__nccwpck_require__.t.bind(__nccwpck_require__, 8815, 19))).parse(text);
-    }
-    catch (error) {
-        return { ok: false, problem: `${source} is neither valid JSON nor valid YAML (${firstLine(error)}).` };
-    }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-        return { ok: false, problem: `${source} is not a JSON Schema object. Accepted: a Draft-7 schema object such as {"type": "object", "properties": {…}}.` };
-    }
-    const schema = parsed;
-    const size = Buffer.byteLength(JSON.stringify(schema), 'utf8');
-    if (size > MAX_SCHEMA_BYTES) {
-        return { ok: false, problem: `${source} is ${size} bytes as JSON; Devin accepts at most ${MAX_SCHEMA_BYTES} bytes (64 KB).` };
-    }
-    const external = externalRefs(schema);
-    if (external.length > 0) {
-        return {
-            ok: false,
-            problem: `${source} has external $ref ${external.map((ref) => `"${ref}"`).join(', ')}; Devin needs a self-contained schema. Move the referenced schemas into "definitions" and refer to them as "#/definitions/…".`
-        };
-    }
-    const ajv = await loadAjv(AJV_OPTIONS);
-    try {
-        if (!ajv.validateSchema(schema)) {
-            return { ok: false, problem: `${source} is not a valid Draft-7 JSON Schema: ${ajv.errorsText(ajv.errors, { dataVar: 'schema' })}.` };
-        }
-        ajv.compile(schema);
-    }
-    catch (error) {
-        return { ok: false, problem: `${source} is not a usable Draft-7 JSON Schema: ${firstLine(error)}.` };
-    }
-    return { ok: true, schema };
-}
-/** Every `$ref` that points outside the schema itself (anything but a "#…" fragment). */
-function externalRefs(node, found = []) {
-    if (Array.isArray(node)) {
-        for (const item of node)
-            externalRefs(item, found);
-    }
-    else if (node !== null && typeof node === 'object') {
-        for (const [key, child] of Object.entries(node)) {
-            if (key === '$ref' && typeof child === 'string' && !child.startsWith('#'))
-                found.push(child);
-            else
-                externalRefs(child, found);
-        }
-    }
-    return found;
-}
-function firstLine(error) {
-    const text = error instanceof Error ? error.message : String(error);
-    return text.split('\n')[0] ?? text;
-}
-/**
- * Where structured output breaks its schema: one "path: problem" per failure, none when it conforms.
- * A mismatch is only reported: the output is Devin's and is passed on as it is.
- */
-async function structuredOutputProblems(schema, output) {
-    const validate = (await loadAjv(AJV_OPTIONS)).compile(schema);
-    if (validate(output))
-        return [];
-    return (validate.errors ?? []).map((error) => `${error.instancePath === '' ? '(root)' : error.instancePath}: ${error.message ?? 'is invalid'}`);
-}
-
-;// CONCATENATED MODULE: ./src/verdict.ts
-
-
-/** What a wait mode waits for, as the end of "for the session to …". */
-const WAIT_GOALS = {
-    none: 'open',
-    stopped: 'stop',
-    'pull-request': 'open a pull request',
-    'structured-output': 'provide structured output'
-};
-/**
- * Whether the outcome of a wait fails the step, and if so the message: what happened, why, and a
- * link to the session. `fail-on` lists the outcomes that fail; `on-timeout: leave` never fails.
- */
-function failureFor(outcome, session, wait, details = {}) {
-    if (outcome === 'timeout') {
-        if (wait.onTimeout === 'leave' || !wait.failOn.includes('timeout'))
-            return undefined;
-        const fate = details.terminated
-            ? 'the action ended it (on-timeout: terminate)'
-            : wait.onTimeout === 'terminate'
-                ? 'it may still be running'
-                : 'it keeps running (on-timeout: fail)';
-        const polling = details.pollFailure !== undefined ? ` ${details.pollFailure}` : '';
-        return `Devin's session ${session.id} did not ${WAIT_GOALS[wait.mode]} within ${formatDuration(wait.timeoutMs)}; ${fate}: ${session.url}.${polling}`;
-    }
-    if (!wait.failOn.includes(outcome))
-        return undefined;
-    switch (outcome) {
-        case 'blocked':
-            return `Devin is waiting for ${session.statusDetail === 'waiting_for_approval' ? 'approval of an action' : 'your input'} in session ${session.id}: ${session.url}. Answer it there, or leave "blocked" out of fail-on.`;
-        case 'error':
-            return `Devin's session ${session.id} stopped with an error: ${session.url}`;
-        case 'suspended':
-            return `Devin's session ${session.id} was suspended (${describeSuspension(session.statusDetail)}): ${session.url}`;
-        case 'exited':
-            return `Devin's session ${session.id} ended (status "${session.status}") before the wait was over: ${session.url}`;
-        default:
-            return undefined;
-    }
 }
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
@@ -7533,7 +6168,7 @@ function _check(fn, params) {
     return ch;
 }
 // @__NO_SIDE_EFFECTS__
-function describe(description) {
+function api_describe(description) {
     const ch = new $ZodCheck({ check: "describe" });
     ch._zod.onattach = [
         (inst) => {
@@ -9028,7 +7663,7 @@ function superRefine(fn, params) {
     return core._superRefine(fn, params);
 }
 // Re-export describe and meta from core
-const schemas_describe = describe;
+const schemas_describe = api_describe;
 const schemas_meta = meta;
 // instanceof
 class schemas_Class {
@@ -9080,7 +7715,266 @@ function _function(params) {
 }
 
 
-;// CONCATENATED MODULE: ./src/sanitize.ts
+;// CONCATENATED MODULE: ./src/devin/fields.ts
+
+const ALL = ['v3', 'v3beta1', 'v1'];
+/**
+ * Every optional create-session field: its API name, its input, and the versions that have it. Input
+ * checks refuse a field the selected version lacks, naming a version that has it; failure messages
+ * name the input behind an API field Devin rejected. Sources: the create-session pages in
+ * shared/seeds (v1: 000/001, v3beta1: 003, v3: 002/004) and devin-api.md section 3 (v3beta1 also
+ * takes attachment_urls, session_secrets and the schema).
+ */
+const REQUEST_FIELDS = {
+    title: { api: 'title', input: Input.Title, versions: ALL },
+    repos: { api: 'repos', input: Input.Repos, versions: ['v3', 'v3beta1'] },
+    playbookId: { api: 'playbook_id', input: Input.PlaybookId, versions: ALL },
+    childPlaybookId: { api: 'child_playbook_id', input: Input.ChildPlaybookId, versions: ['v3', 'v3beta1'] },
+    knowledgeIds: { api: 'knowledge_ids', input: Input.KnowledgeIds, versions: ALL },
+    secretIds: { api: 'secret_ids', input: Input.SecretIds, versions: ALL },
+    sessionSecrets: { api: 'session_secrets', input: Input.SessionSecrets, versions: ALL },
+    sessionLinks: { api: 'session_links', input: Input.SessionLinks, versions: ['v3', 'v3beta1'] },
+    attachmentUrls: { api: 'attachment_urls', input: Input.AttachmentUrls, versions: ['v3', 'v3beta1'] },
+    maxAcuLimit: { api: 'max_acu_limit', input: Input.MaxAcuLimit, versions: ALL },
+    structuredOutputSchema: { api: 'structured_output_schema', input: Input.StructuredOutputSchema, versions: ALL },
+    structuredOutputRequired: { api: 'structured_output_required', input: Input.StructuredOutputRequired, versions: ['v3'] },
+    devinMode: { api: 'devin_mode', input: Input.DevinMode, versions: ['v3'] },
+    platform: { api: 'platform', input: Input.Platform, versions: ['v3'] },
+    resumable: { api: 'resumable', input: Input.Resumable, versions: ['v3'] },
+    bypassApproval: { api: 'bypass_approval', input: Input.BypassApproval, versions: ['v3', 'v3beta1'] },
+    createAsUserId: { api: 'create_as_user_id', input: Input.CreateAsUserId, versions: ['v3', 'v3beta1'] },
+    advancedMode: { api: 'advanced_mode', input: Input.AdvancedMode, versions: ['v3beta1'] },
+    snapshotId: { api: 'snapshot_id', input: Input.SnapshotId, versions: ['v1'] },
+    unlisted: { api: 'unlisted', input: Input.Unlisted, versions: ['v1'] }
+};
+/** The input behind each API field of a request (the create body's and a message's), by API name. */
+const API_FIELD_INPUTS = {
+    prompt: Input.Prompt,
+    tags: Input.Tags,
+    message: Input.Message,
+    ...Object.fromEntries(Object.values(REQUEST_FIELDS).map((field) => [field.api, field.input]))
+};
+
+;// CONCATENATED MODULE: ./src/devin/session.ts
+const DEVIN_MODES = ['normal', 'fast', 'lite', 'ultra', 'fusion'];
+const ADVANCED_MODES = ['analyze', 'create', 'improve', 'batch', 'manage'];
+/**
+ * Where a session stands, from `status` and `status_detail` as the contract's "Outcomes" rule says.
+ * Values the action does not know are treated as still working, so a new status never ends a wait early.
+ */
+function classifySession(session) {
+    const { status, statusDetail } = session;
+    switch (status) {
+        case 'running':
+            if (statusDetail === 'finished')
+                return 'finished';
+            if (statusDetail === 'waiting_for_user' || statusDetail === 'waiting_for_approval')
+                return 'blocked';
+            return 'running';
+        case 'error':
+            return 'error';
+        case 'suspended':
+            return statusDetail === 'error' ? 'error' : 'suspended';
+        case 'exit':
+            return 'exited';
+        default:
+            return 'running';
+    }
+}
+/**
+ * Whether a session is live, so that a run with its idempotency key reuses it: working, finished or
+ * waiting for a person, all of which a message continues. A session that ended (an error, a suspension
+ * for any reason, an exit) or was archived is not: a run with its key creates a new session, as a person
+ * starting over would. The rule reads the outcome, so it is the same on every API version.
+ */
+function isLiveSession(session) {
+    if (session.isArchived)
+        return false;
+    const outcome = classifySession(session);
+    return outcome === 'running' || outcome === 'finished' || outcome === 'blocked';
+}
+/** Session ids are `devin-<id>`; users may give the bare id. */
+function normalizeSessionId(id) {
+    return id.startsWith('devin-') ? id : `devin-${id}`;
+}
+
+;// CONCATENATED MODULE: ./src/lazy/ajv.ts
+/**
+ * Loads Ajv's constructor from its lazily loaded chunk. Ajv is CommonJS whose `module.exports` is the
+ * class itself: Node's ESM loader exposes it as `default`, but the bundler's interop (a function
+ * export, flagged `__esModule`) copies no named exports, so `{ Ajv }` is undefined in `dist/` while
+ * it works from the source. Taking the function from `default` (or its own `default`) works in both.
+ */
+async function loadAjv(options) {
+    const loaded = (await __nccwpck_require__.e(/* import() */ 463).then(__nccwpck_require__.t.bind(__nccwpck_require__, 2463, 23)));
+    const candidates = [loaded.default, loaded.default?.default, loaded.Ajv];
+    const Ajv = candidates.find((candidate) => typeof candidate === 'function');
+    if (Ajv === undefined)
+        throw new Error('the JSON Schema validator (ajv) could not be loaded from the bundle');
+    return new Ajv(options);
+}
+
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: ./src/action/workspace-file.ts
+
+
+const ACCEPTED = 'Accepted: a path relative to the workspace, without "..".';
+/** A relative path without "..": the first check, on the text alone, before the file system is asked. */
+function isInsideWorkspace(path) {
+    return !(0,external_node_path_namespaceObject.isAbsolute)(path) && !path.split(/[\\/]/).includes('..');
+}
+/**
+ * Reads `relativePath` in `workspace` only when the file it really is lies inside the workspace. The
+ * workspace holds the checked-out repository, and a pull request can add a symbolic link (to
+ * /proc/self/environ, to the runner's credentials, or a linked directory on the way) that the
+ * action would otherwise read and send to Devin. So both paths are resolved to their real
+ * locations, links included, and the file must be a regular file under the real workspace.
+ */
+function readWorkspaceFile(workspace, relativePath) {
+    if (!isInsideWorkspace(relativePath))
+        return { ok: false, missing: false, problem: `"${relativePath}" is outside the workspace. ${ACCEPTED}` };
+    let root;
+    let real;
+    try {
+        root = (0,external_node_fs_namespaceObject.realpathSync)(workspace);
+        real = (0,external_node_fs_namespaceObject.realpathSync)((0,external_node_path_namespaceObject.resolve)(root, relativePath));
+    }
+    catch (error) {
+        // A dangling link is a missing file too: what it points to does not exist.
+        if (isNotFound(error))
+            return { ok: false, missing: true };
+        return { ok: false, missing: false, problem: `"${relativePath}" cannot be read (${errorText(error)}).` };
+    }
+    const inside = (0,external_node_path_namespaceObject.relative)(root, real);
+    if (inside === '..' || inside.startsWith(`..${external_node_path_namespaceObject.sep}`) || (0,external_node_path_namespaceObject.isAbsolute)(inside)) {
+        return {
+            ok: false,
+            missing: false,
+            problem: `"${relativePath}" leads outside the workspace through a symbolic link (to ${real}). Accepted: a file inside the workspace; links in the repository may only point within it.`
+        };
+    }
+    try {
+        if (!(0,external_node_fs_namespaceObject.statSync)(real).isFile())
+            return { ok: false, missing: false, problem: `"${relativePath}" is not a file. Accepted: the path of a file, not a directory.` };
+        // The resolved path is read, not the one given, so what is read is what was checked.
+        return { ok: true, text: (0,external_node_fs_namespaceObject.readFileSync)(real, 'utf8') };
+    }
+    catch (error) {
+        if (isNotFound(error))
+            return { ok: false, missing: true };
+        return { ok: false, missing: false, problem: `"${relativePath}" cannot be read (${errorText(error)}).` };
+    }
+}
+function isNotFound(error) {
+    const code = error.code;
+    return code === 'ENOENT' || code === 'ENOTDIR';
+}
+function errorText(error) {
+    const code = error.code;
+    return typeof code === 'string' ? code : error instanceof Error ? error.message : String(error);
+}
+
+;// CONCATENATED MODULE: ./src/action/structured-schema.ts
+
+
+/** Formats are Devin's business; the action checks shape only (and so never logs "unknown format"). */
+const AJV_OPTIONS = { strict: false, validateFormats: false, allErrors: true };
+/** Devin's limit on a structured-output schema: 64 KB of JSON. */
+const MAX_SCHEMA_BYTES = 64 * 1024;
+const SCHEMA_FILE = /\.(json|ya?ml)$/i;
+/**
+ * Turns the `structured-output-schema` input (inline JSON, inline YAML, or a path to a .json/.yml file)
+ * into a schema object, and checks what Devin requires of it: a Draft-7 JSON Schema of at most 64 KB
+ * with no external `$ref`. The validator and YAML parser are loaded only here, so runs without a
+ * schema do not pay for them at start-up.
+ */
+async function loadStructuredOutputSchema(raw, readFile) {
+    const value = raw.trim();
+    let text = value;
+    let source = 'the inline value';
+    if (!value.includes('\n') && SCHEMA_FILE.test(value) && !value.startsWith('{')) {
+        if (!isInsideWorkspace(value)) {
+            return { ok: false, problem: `the file "${value}" is outside the workspace. Accepted: a path relative to the workspace, without "..".` };
+        }
+        const read = readFile(value);
+        if (!read.ok && read.missing) {
+            return {
+                ok: false,
+                problem: `the file "${value}" does not exist in the workspace. Accepted: inline JSON or YAML, or the path of a .json/.yml/.yaml file relative to the workspace (check out the repository first).`
+            };
+        }
+        if (!read.ok)
+            return { ok: false, problem: `the file ${read.problem}` };
+        text = read.text;
+        source = `the file "${value}"`;
+    }
+    let parsed;
+    try {
+        parsed = text.trimStart().startsWith('{') ? JSON.parse(text) : (await __nccwpck_require__.e(/* import() */ 815).then(__nccwpck_require__.t.bind(__nccwpck_require__, 8815, 19))).parse(text);
+    }
+    catch (error) {
+        return { ok: false, problem: `${source} is neither valid JSON nor valid YAML (${firstLine(error)}).` };
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+        return { ok: false, problem: `${source} is not a JSON Schema object. Accepted: a Draft-7 schema object such as {"type": "object", "properties": {…}}.` };
+    }
+    const schema = parsed;
+    const size = Buffer.byteLength(JSON.stringify(schema), 'utf8');
+    if (size > MAX_SCHEMA_BYTES) {
+        return { ok: false, problem: `${source} is ${size} bytes as JSON; Devin accepts at most ${MAX_SCHEMA_BYTES} bytes (64 KB).` };
+    }
+    const external = externalRefs(schema);
+    if (external.length > 0) {
+        return {
+            ok: false,
+            problem: `${source} has external $ref ${external.map((ref) => `"${ref}"`).join(', ')}; Devin needs a self-contained schema. Move the referenced schemas into "definitions" and refer to them as "#/definitions/…".`
+        };
+    }
+    const ajv = await loadAjv(AJV_OPTIONS);
+    try {
+        if (!ajv.validateSchema(schema)) {
+            return { ok: false, problem: `${source} is not a valid Draft-7 JSON Schema: ${ajv.errorsText(ajv.errors, { dataVar: 'schema' })}.` };
+        }
+        ajv.compile(schema);
+    }
+    catch (error) {
+        return { ok: false, problem: `${source} is not a usable Draft-7 JSON Schema: ${firstLine(error)}.` };
+    }
+    return { ok: true, schema };
+}
+/** Every `$ref` that points outside the schema itself (anything but a "#…" fragment). */
+function externalRefs(node, found = []) {
+    if (Array.isArray(node)) {
+        for (const item of node)
+            externalRefs(item, found);
+    }
+    else if (node !== null && typeof node === 'object') {
+        for (const [key, child] of Object.entries(node)) {
+            if (key === '$ref' && typeof child === 'string' && !child.startsWith('#'))
+                found.push(child);
+            else
+                externalRefs(child, found);
+        }
+    }
+    return found;
+}
+function firstLine(error) {
+    const text = error instanceof Error ? error.message : String(error);
+    return text.split('\n')[0] ?? text;
+}
+/**
+ * Where structured output breaks its schema: one "path: problem" per failure, none when it conforms.
+ * A mismatch is only reported: the output is Devin's and is passed on as it is.
+ */
+async function structuredOutputProblems(schema, output) {
+    const validate = (await loadAjv(AJV_OPTIONS)).compile(schema);
+    if (validate(output))
+        return [];
+    return (validate.errors ?? []).map((error) => `${error.instancePath === '' ? '(root)' : error.instancePath}: ${error.message ?? 'is invalid'}`);
+}
+
+;// CONCATENATED MODULE: ./src/ask/sanitize.ts
 
 /** The most of one piece of user-written text that goes into a prompt: 16 KiB of UTF-8. */
 const MAX_USER_TEXT_BYTES = 16 * 1024;
@@ -9136,7 +8030,7 @@ function quoteUserText(label, text) {
     ].join('\n');
 }
 
-;// CONCATENATED MODULE: ./src/template.ts
+;// CONCATENATED MODULE: ./src/ask/template.ts
 
 /** The template variable names, as the contract lists them. */
 const TEMPLATE_VARIABLES = [
@@ -9240,7 +8134,142 @@ function unknownVariables(template) {
     return [...new Set(names.filter((name) => !TEMPLATE_VARIABLES.includes(name)))];
 }
 
-;// CONCATENATED MODULE: ./src/inputs.ts
+;// CONCATENATED MODULE: ./src/action/duration.ts
+/** A duration as a person writes it: "45s", "1m 30s", "2h", "1h 5m". */
+function formatDuration(ms) {
+    const total = Math.max(0, Math.round(ms / 1_000));
+    const hours = Math.floor(total / 3_600);
+    const minutes = Math.floor((total % 3_600) / 60);
+    const seconds = total % 60;
+    const parts = [hours > 0 ? `${hours}h` : '', minutes > 0 ? `${minutes}m` : '', seconds > 0 ? `${seconds}s` : ''].filter(Boolean);
+    return parts.length === 0 ? '0s' : parts.join(' ');
+}
+
+;// CONCATENATED MODULE: ./src/report/redact.ts
+
+/** What replaces a secret anywhere the action writes text. */
+const REDACTED = '***';
+/**
+ * Whether a value can be masked without hiding ordinary text too: a value shorter than
+ * MIN_SECRET_LENGTH, or only white space, recurs in everyday output ("1", "true", " "), so masking it
+ * would garble every log line, output and message that happens to contain it.
+ */
+function isMaskable(value) {
+    return value.trim().length >= MIN_SECRET_LENGTH;
+}
+/**
+ * Removes known secret values. The runner masks registered secrets in its log, but not in outputs,
+ * the job summary or anything built from API answers, so those pass through here. Redaction works on
+ * the data, before it is clipped, serialized or escaped for markdown, so neither clipping nor escaping
+ * can hide a secret; and it is applied to text from outside (API answers, prompts, messages), never
+ * to the action's own vocabulary such as `outcome`.
+ *
+ * An API that echoes a credential rarely echoes it verbatim: it may be URL-encoded (a query string, a
+ * form body), JSON-escaped (a body quoted inside another), base64-encoded (an `Authorization: Basic`
+ * header, alone or after a `user:`), wrapped across lines or have its white space changed. Each
+ * secret therefore becomes patterns that match all of these forms.
+ */
+function createRedactor(secrets) {
+    const unique = [...new Set(secrets)].filter((secret) => secret.trim() !== '');
+    // Longest first, so a secret that contains another is replaced whole.
+    unique.sort((a, b) => b.length - a.length);
+    const sources = unique.flatMap((secret) => [textPattern(secret), ...base64Patterns(secret)]);
+    const pattern = sources.length === 0 ? undefined : new RegExp(sources.join('|'), 'g');
+    const text = (input) => (pattern === undefined ? input : input.replace(pattern, REDACTED));
+    const deep = (value) => {
+        if (typeof value === 'string')
+            return text(value);
+        if (Array.isArray(value))
+            return value.map((item) => deep(item));
+        if (value !== null && typeof value === 'object') {
+            return Object.fromEntries(Object.entries(value).map(([key, item]) => [text(key), deep(item)]));
+        }
+        return value;
+    };
+    return { text, deep };
+}
+/**
+ * What may stand between two characters of an echoed secret: white space (a line break where a body
+ * was wrapped, spaces changed or collapsed), and the same encoded: JSON escapes, percent-encoding and
+ * the `+` of form encoding. A secret's own white space is matched by this too, so a secret with its
+ * white space changed is still found.
+ */
+const GAP = String.raw `(?:\s|\\[nrt]|\\u00(?:20|0[9aAdD])|%(?:20|0[9aAdD])|\+)*`;
+/** The secret as text: each character plain, percent-encoded (any hex case) or JSON-escaped. */
+function textPattern(secret) {
+    const characters = [...secret].filter((character) => !/\s/.test(character));
+    return characters.map((character) => `(?:${characterForms(character).join('|')})`).join(GAP);
+}
+function characterForms(character) {
+    const forms = [escapeRegExp(character)];
+    forms.push([...Buffer.from(character, 'utf8')].map((byte) => `%${hexPattern(byte, 2)}`).join(''));
+    // JSON's \uXXXX form, a surrogate pair for characters outside the BMP.
+    const units = Array.from({ length: character.length }, (_, index) => character.charCodeAt(index));
+    forms.push(units.map((unit) => String.raw `\\u${hexPattern(unit, 4)}`).join(''));
+    const shortEscape = { '"': String.raw `\\"`, '\\': String.raw `\\\\`, '/': String.raw `\\/` };
+    if (shortEscape[character] !== undefined)
+        forms.push(shortEscape[character]);
+    return forms;
+}
+/**
+ * Base64 of the secret, standard and URL-safe alphabets, with or without padding, at each of the
+ * three alignments it can have inside a longer base64 string (`Basic base64(user:key)`). For each
+ * alignment only the characters that depend on the secret's bytes alone are matched: the first ones
+ * also carry bits of what precedes it and the last ones bits of what follows.
+ */
+function base64Patterns(secret) {
+    const bytes = Buffer.from(secret, 'utf8');
+    const cores = new Set();
+    for (let shift = 0; shift < 3; shift++) {
+        const encoded = Buffer.concat([Buffer.alloc(shift), bytes]).toString('base64');
+        const core = encoded.slice(Math.ceil((8 * shift) / 6), Math.floor((8 * (shift + bytes.length)) / 6));
+        // A few base64 characters occur in ordinary text by chance; only a core this long identifies the secret.
+        if (core.length < MIN_BASE64_CORE)
+            continue;
+        cores.add(core);
+        cores.add(core.replace(/\+/g, '-').replace(/\//g, '_'));
+    }
+    // Wrapped (MIME) or JSON-escaped line breaks may split it; `+` and `/` may be percent-encoded in a URL.
+    const gap = String.raw `(?:\s|\\[nr])*`;
+    return [...cores].map((core) => [...core].map(base64CharacterPattern).join(gap));
+}
+const MIN_BASE64_CORE = 6;
+function base64CharacterPattern(character) {
+    if (character === '+')
+        return String.raw `(?:\+|%2[bB])`;
+    if (character === '/')
+        return String.raw `(?:\/|%2[fF]|\\\/)`;
+    return escapeRegExp(character);
+}
+/** A number in hex of the given width, matching upper- and lower-case digits. */
+function hexPattern(value, width) {
+    return [...value.toString(16).padStart(width, '0')].map((digit) => (/[a-f]/.test(digit) ? `[${digit}${digit.toUpperCase()}]` : digit)).join('');
+}
+function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+}
+/** The report with everything that came from outside redacted; what the action chose itself is kept. */
+function redactReport(report, redactor) {
+    const { session } = report;
+    return {
+        ...report,
+        prompt: report.prompt === undefined ? undefined : redactor.text(report.prompt),
+        failure: report.failure === undefined ? undefined : redactor.text(report.failure),
+        dryRun: redactor.deep(report.dryRun),
+        session: session === undefined
+            ? undefined
+            : {
+                ...session,
+                id: redactor.text(session.id),
+                url: redactor.text(session.url),
+                tags: redactor.deep(session.tags),
+                pullRequests: redactor.deep(session.pullRequests),
+                structuredOutput: redactor.deep(session.structuredOutput)
+            }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/action/inputs.ts
 
 
 
@@ -9764,6 +8793,318 @@ function unmaskableSecret(where, key, value) {
         `a short secret can be stored in Devin and passed by id in ${Input.SecretIds}.`);
 }
 
+;// CONCATENATED MODULE: ./src/devin/errors.ts
+
+/** A request to Devin that failed; its message says what happened and what to fix. */
+class DevinApiError extends Error {
+    status;
+    reached;
+    attempts;
+    retryAfterMs;
+    constructor(message, details) {
+        super(message);
+        this.name = 'DevinApiError';
+        this.status = details.status;
+        this.reached = details.reached;
+        this.attempts = details.attempts;
+        this.retryAfterMs = details.retryAfterMs;
+    }
+}
+const MAX_DETAIL = 500;
+function clip(text) {
+    const oneLine = text.replace(/\s+/g, ' ').trim();
+    return oneLine.length > MAX_DETAIL ? `${oneLine.slice(0, MAX_DETAIL - 3)}...` : oneLine;
+}
+/** The human part of an error body: RFC 9457 `detail`/`title`, a legacy `{detail}` string, or plain text. */
+function bodyDetail(body) {
+    if (typeof body === 'string')
+        return body.trim() === '' ? undefined : clip(body);
+    if (body === null || typeof body !== 'object')
+        return undefined;
+    const record = body;
+    if (typeof record.detail === 'string' && record.detail.trim() !== '')
+        return clip(record.detail);
+    if (typeof record.message === 'string' && record.message.trim() !== '')
+        return clip(record.message);
+    if (typeof record.title === 'string' && record.title.trim() !== '')
+        return clip(record.title);
+    return undefined;
+}
+/**
+ * Each invalid field of a 422 answer as "where: what", whatever shape the body has: RFC 9457 `errors`,
+ * FastAPI's `detail: [{loc, msg}]`, a plain `detail` string, or something else entirely.
+ */
+function validationProblems(body) {
+    const record = body !== null && typeof body === 'object' ? body : {};
+    const items = Array.isArray(record.errors) ? record.errors : Array.isArray(record.detail) ? record.detail : undefined;
+    if (items === undefined) {
+        const detail = bodyDetail(body);
+        return detail === undefined ? [] : [detail];
+    }
+    return items.map((item) => describeFieldError(item));
+}
+function describeFieldError(item) {
+    if (item === null || typeof item !== 'object')
+        return clip(String(item));
+    const record = item;
+    const loc = Array.isArray(record.loc) ? record.loc : typeof record.field === 'string' ? [record.field] : [];
+    const path = loc.filter((part) => part !== 'body').map(String);
+    const message = typeof record.msg === 'string' ? record.msg : typeof record.message === 'string' ? record.message : JSON.stringify(item);
+    if (path.length === 0)
+        return clip(message);
+    const top = path[0] ?? '';
+    // Names the input the user wrote, so a 422 says what to change.
+    const input = API_FIELD_INPUTS[top];
+    const where = path.join('.');
+    return clip(`${where}${input !== undefined && input !== where ? ` (input ${input})` : ''}: ${message}`);
+}
+/** The message for an HTTP error answer that is final (no retry helps). */
+function describeHttpFailure(status, body, operation) {
+    const detail = bodyDetail(body);
+    const because = detail !== undefined ? `: ${detail}` : '';
+    switch (status) {
+        case 401:
+            return `Devin did not accept the API key when trying to ${operation.description} (401 Unauthorized)${because}. Check the api-key input: it must be a current Devin key stored as a secret — a "cog_…" service-user or personal key for v3, or an "apk_…" key for v1.`;
+        case 403:
+            return `The Devin API key is not allowed to ${operation.description} (403 Forbidden)${because}. Give its service user ${operation.permission !== undefined ? `the ${operation.permission} permission` : 'the needed permission'} in the Devin organization, or use a key that has it.`;
+        case 404:
+            return `Devin found nothing when trying to ${operation.description} (404 Not Found)${because}. ${operation.notFound ?? 'Check org-id and api-url.'}`;
+        case 409:
+            return `Devin reported a conflict when trying to ${operation.description} (409 Conflict)${because}. The session is likely busy with another change: wait a moment and re-run.`;
+        case 422: {
+            const problems = validationProblems(body);
+            const list = problems.length > 0 ? `:\n${problems.map((p) => `- ${p}`).join('\n')}` : '.';
+            return `Devin rejected the request to ${operation.description} as invalid (422 Unprocessable Entity)${list}\nFix the inputs named above.`;
+        }
+        case 429:
+            return `Devin kept rate-limiting the request to ${operation.description} (429 Too Many Requests)${because}. Wait and re-run, or start fewer sessions at once.`;
+        default:
+            if (status >= 500) {
+                return `Devin's API failed when trying to ${operation.description} (HTTP ${status})${because}. It is likely a problem on Devin's side: re-run later.`;
+            }
+            return `Devin refused the request to ${operation.description} (HTTP ${status})${because}.`;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/devin/look-up.ts
+
+/**
+ * Lists the sessions carrying a tag until `done` holds for them or the deadline passes. The list can lag
+ * behind a create for longer than any fixed number of tries would cover, so the looking goes on to the
+ * deadline, with pauses that grow from the first to the largest (RECONCILE_*_PAUSE_MS), the last look-up
+ * at the deadline itself. A look-up that fails (after its own retries) throws.
+ */
+async function lookUpByTag(api, tag, done, deadline, clock) {
+    const started = clock.now();
+    let pause = RECONCILE_FIRST_PAUSE_MS;
+    for (let lookUps = 1;; lookUps++) {
+        const sessions = await api.listByTag(tag, deadline);
+        if (done(sessions))
+            return { found: sessions, tookMs: clock.now() - started, lookUps };
+        const left = deadline - clock.now();
+        if (left <= 0)
+            return { found: undefined, tookMs: clock.now() - started, lookUps };
+        await clock.sleep(Math.min(pause, left));
+        pause = Math.min(pause * 2, RECONCILE_MAX_PAUSE_MS);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/devin/open.ts
+
+
+
+
+
+/** A create that may have reached Devin, and could be neither confirmed nor ruled out. */
+class UnconfirmedSessionError extends Error {
+    tag;
+    constructor(message, tag) {
+        super(message);
+        this.tag = tag;
+        this.name = 'UnconfirmedSessionError';
+    }
+}
+/**
+ * Opens the session for a request exactly once. The create is sent once: a create that may have
+ * reached Devin (timeout, dropped connection, 5xx, 429, an unreadable answer) is never repeated, since
+ * the list it would be checked against can lag behind it for any time. Instead the session is looked
+ * up by its tag until the deadline; when it never appears, the error names the tag to look for.
+ *
+ * With a user-given key, runs that start together can each find nothing and each create. Every such
+ * run settles the same way once the list has caught up with its own create: among the live sessions
+ * with the tag, the oldest (by created_at, then id) wins; a run whose session lost ends it and adopts
+ * the winner.
+ */
+async function openSession(api, open, deadline, deps) {
+    if (open.kind === 'continue') {
+        const session = await api.get(open.sessionId, deadline);
+        deps.onSession(session, false);
+        deps.info(`Continuing Devin session ${session.id}: ${session.url}`);
+        return deliverMessage(api, session, false, open.message, deadline, deps);
+    }
+    let known = new Set();
+    if (open.reuse) {
+        let existing = await api.listByTag(open.tag, deadline);
+        let live = winner(existing);
+        if (live !== undefined && isRecent(live, deps.clock) && deps.clock.now() + SETTLE_GRACE_MS < deadline) {
+            // A run that found nothing a moment ago may still create a session in the same second as this
+            // one, with a smaller id, that every run will settle on: look once more when it would show.
+            await deps.clock.sleep(SETTLE_GRACE_MS);
+            existing = await api.listByTag(open.tag, deadline);
+            live = winner(existing);
+        }
+        if (live !== undefined) {
+            deps.onSession(live, false);
+            deps.info(`Reusing live Devin session ${live.id} (idempotency tag ${open.tag}): ${live.url}`);
+            return deliverMessage(api, live, false, open.message, deadline, deps);
+        }
+        const ended = [...existing].sort(byCreated).at(-1);
+        if (ended !== undefined) {
+            deps.info(`The last Devin session with this idempotency key, ${ended.id}, has ended (${statusOf(ended)}); a session that ended is not reused, so a new one is created.`);
+        }
+        // Ended sessions with this tag are not ours to adopt after an ambiguous create.
+        known = new Set(existing.map((session) => session.id));
+    }
+    deps.beforeCreate?.(open.tag);
+    let created;
+    let failure;
+    try {
+        const answer = await api.create(open.request, deadline);
+        if (!answer.isNew) {
+            // v1's idempotent create answered with a session it already had: a reuse, as by key.
+            deps.onSession(answer.session, false);
+            deps.info(`Devin returned its existing session ${answer.session.id} for this request: ${answer.session.url}`);
+            return deliverMessage(api, answer.session, false, open.message, deadline, deps);
+        }
+        created = answer.session;
+        deps.info(`Opened Devin session ${created.id}: ${created.url}`);
+        // A key of this execution alone has no rival to settle with.
+        if (!open.reuse)
+            return opened(created, true, deps);
+    }
+    catch (error) {
+        if (!(error instanceof DevinApiError) || error.reached === 'no')
+            throw error;
+        failure = error;
+        deps.warning(`The request to create the session may have reached Devin (${trimStop(failure.message)}). Looking for a session tagged ${open.tag} until the deadline to open one, instead of creating another that could be a duplicate.`);
+    }
+    // Created: wait until the list shows this session, so it shows every session created before it too.
+    // Unconfirmed: wait until it shows a session that was not there before.
+    const mine = created;
+    const appeared = (sessions) => sessions.some((session) => (mine !== undefined ? session.id === mine.id : !known.has(session.id)));
+    let look;
+    try {
+        look = await lookUpByTag(api, open.tag, appeared, deadline, deps.clock);
+    }
+    catch (error) {
+        if (mine !== undefined) {
+            deps.warning(`Could not list the sessions tagged ${open.tag} to check for another run with the same idempotency-key: ${messageOf(error)}.`);
+            return opened(mine, true, deps);
+        }
+        throw unconfirmed(open, failure, `looking it up by its tag failed too: ${messageOf(error)}`);
+    }
+    const looked = `${formatDuration(look.tookMs)} (${look.lookUps} look-up${look.lookUps === 1 ? '' : 's'})`;
+    if (look.found === undefined) {
+        if (mine !== undefined) {
+            deps.warning(`Session ${mine.id} did not appear among the sessions tagged ${open.tag} within ${looked}, so the action could not check for another run with the same idempotency-key opening one at the same time.`);
+            return opened(mine, true, deps);
+        }
+        throw unconfirmed(open, failure, `it did not appear when looked up by its tag for ${looked}, until the deadline to open a session`);
+    }
+    if (mine === undefined) {
+        const found = oldest(look.found.filter((session) => !known.has(session.id)));
+        deps.info(`Found the session the interrupted request created, after looking for ${looked}: ${found.id}: ${found.url}`);
+        if (!open.reuse)
+            return opened(found, true, deps);
+    }
+    return settle(api, open, mine, known, look.found, deadline, deps);
+}
+/**
+ * Settles a race between runs with the same key, the same way in every run. A session created later in
+ * the same second can still reach the list just after this run's own, so the list is read once more a
+ * moment later; then the oldest live session with the tag wins. A run whose own session lost ends it and
+ * adopts the winner. After an unconfirmed create, the run cannot tell its own session from a rival's: it
+ * ends every new session that lost, as their own runs do.
+ */
+async function settle(api, open, created, known, seen, deadline, deps) {
+    let sessions = seen;
+    if (deps.clock.now() + SETTLE_GRACE_MS < deadline) {
+        await deps.clock.sleep(SETTLE_GRACE_MS);
+        try {
+            sessions = await api.listByTag(open.tag, deadline);
+        }
+        catch (error) {
+            deps.warning(`Could not list the sessions tagged ${open.tag} once more to check for another run with the same idempotency-key: ${messageOf(error)}.`);
+        }
+    }
+    const fresh = sessions.filter((session) => !known.has(session.id));
+    const mine = created !== undefined ? [created] : fresh;
+    const first = winner(sessions) ?? created ?? oldest(fresh);
+    const losers = mine.filter((session) => session.id !== first.id && sessions.some((s) => s.id === session.id && isLiveSession(s)));
+    if (losers.length === 0 && mine.some((session) => session.id === first.id))
+        return opened(first, true, deps);
+    const ending = losers.map((session) => session.id).join(', ');
+    deps.warning(created !== undefined
+        ? `Devin session ${first.id} also has this idempotency-key and is older (another run opened it at the same time; the oldest live session with the key wins): this run uses it${ending !== '' ? ` and ends its own duplicate ${ending}` : ''}.`
+        : `More than one live session has this idempotency-key: this run uses the oldest, ${first.id}${ending !== '' ? `, and ends the newer ones that appeared since its create (its interrupted create may have made one of them): ${ending}` : ''}.`);
+    for (const loser of losers) {
+        try {
+            await api.terminate(loser.id, deadline);
+        }
+        catch (error) {
+            deps.warning(`Could not end the duplicate session ${loser.id}: ${messageOf(error)}`);
+        }
+    }
+    deps.onSession(first, false);
+    deps.info(`Reusing live Devin session ${first.id} (idempotency tag ${open.tag}): ${first.url}`);
+    return deliverMessage(api, first, false, open.message, deadline, deps);
+}
+function opened(session, isNew, deps) {
+    deps.onSession(session, isNew);
+    return { session, isNew, messageSent: false };
+}
+async function deliverMessage(api, session, isNew, message, deadline, deps) {
+    if (message === undefined)
+        return { session, isNew, messageSent: false };
+    const answered = await api.sendMessage(session.id, message, deadline);
+    deps.info(`Sent the message to session ${session.id}.`);
+    const updated = answered ?? session;
+    if (answered !== undefined)
+        deps.onSession(updated, isNew);
+    return { session: updated, isNew, messageSent: true };
+}
+function unconfirmed(open, cause, then) {
+    const rerun = open.reuse
+        ? 're-running with the same idempotency-key reuses it if it exists'
+        : 'a re-run opens a new session, so end this one first if it exists';
+    return new UnconfirmedSessionError(`Could not confirm whether Devin created the session: the create request failed (${trimStop(cause?.message ?? 'no answer')}), and ${then}. ` +
+        `Before re-running, look in Devin for a session tagged "${open.tag}"; ${rerun}.`, open.tag);
+}
+/** Whether a session was created recently enough for a rival created in the same second to be still on its way. */
+function isRecent(session, clock) {
+    return session.createdAt === undefined || clock.now() - session.createdAt * 1_000 < OPEN_DEADLINE_MS;
+}
+function statusOf(session) {
+    return session.isArchived ? 'archived' : `${session.status}${session.statusDetail !== undefined ? `/${session.statusDetail}` : ''}`;
+}
+function messageOf(error) {
+    return trimStop(error instanceof Error ? error.message : String(error));
+}
+function trimStop(text) {
+    return text.replace(/\.$/, '');
+}
+/** Oldest first; sessions created in the same second are ordered by id, so every run sorts them alike. */
+function byCreated(a, b) {
+    return (a.createdAt ?? 0) - (b.createdAt ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+function oldest(sessions) {
+    return [...sessions].sort(byCreated).at(0);
+}
+/** The session every run with the key settles on: the oldest live one. */
+function winner(sessions) {
+    return oldest(sessions.filter(isLiveSession));
+}
+
 ;// CONCATENATED MODULE: ./src/lazy/markdown-it.ts
 /**
  * Loads the CommonMark parser from its lazily loaded chunk: only runs whose event carries markdown to
@@ -9780,7 +9121,7 @@ async function loadMarkdownIt(options) {
     return new MarkdownIt(options);
 }
 
-;// CONCATENATED MODULE: ./src/markdown.ts
+;// CONCATENATED MODULE: ./src/event/markdown.ts
 
 /*
  * GitHub markdown as the person reading it sees it, read with a CommonMark parser: a line-based guess
@@ -9975,7 +9316,149 @@ async function withoutHtmlComments(markdown) {
     return kept.join('\n');
 }
 
-;// CONCATENATED MODULE: ./src/gate.ts
+;// CONCATENATED MODULE: ./src/event/trigger.ts
+
+/** Events whose payload carries a comment the action understands, and the comment's kind. */
+const COMMENT_KINDS = {
+    issue_comment: 'issue_comment',
+    pull_request_review_comment: 'review_comment',
+    commit_comment: 'commit_comment',
+    discussion_comment: 'discussion_comment'
+};
+function trigger_record(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
+}
+function trigger_text(value) {
+    return typeof value === 'string' ? value : '';
+}
+function optionalText(value) {
+    return typeof value === 'string' && value !== '' ? value : undefined;
+}
+function login(user) {
+    return trigger_text(trigger_record(user)?.login);
+}
+/** A pull request object of a pull_request* payload. */
+function pullRequestFrom(pr) {
+    const head = trigger_record(pr.head) ?? {};
+    const base = trigger_record(pr.base) ?? {};
+    const headRepo = trigger_text(trigger_record(head.repo)?.full_name);
+    const baseRepo = trigger_text(trigger_record(base.repo)?.full_name);
+    return {
+        number: Number(pr.number),
+        title: trigger_text(pr.title),
+        url: trigger_text(pr.html_url),
+        body: trigger_text(pr.body),
+        author: login(pr.user),
+        headSha: optionalText(head.sha),
+        headRef: optionalText(head.ref),
+        baseRef: optionalText(base.ref),
+        // A deleted fork has no head repository: treat it as a fork, the cautious reading.
+        isFork: headRepo === '' || headRepo.toLowerCase() !== baseRepo.toLowerCase()
+    };
+}
+/** The event payload as an object; an absent or unreadable payload reads as an empty one. */
+function parsePayload(text) {
+    if (text === undefined)
+        return {};
+    try {
+        return trigger_record(JSON.parse(text)) ?? {};
+    }
+    catch {
+        return {};
+    }
+}
+/**
+ * Reads the trigger from the runner's environment and the event payload. This module is the only
+ * reader of either: everything else works with the typed Trigger.
+ */
+function readTrigger(env, payloadText) {
+    const repo = env.GITHUB_REPOSITORY ?? '';
+    const serverUrl = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '');
+    const runId = env.GITHUB_RUN_ID ?? '';
+    const runAttempt = env.GITHUB_RUN_ATTEMPT ?? '1';
+    const payload = parsePayload(payloadText);
+    const sender = trigger_record(payload.sender);
+    const trigger = {
+        repo,
+        event: env.GITHUB_EVENT_NAME ?? '',
+        action: optionalText(payload.action),
+        actor: login(sender) || (env.GITHUB_ACTOR ?? ''),
+        actorType: optionalText(sender?.type),
+        sha: env.GITHUB_SHA ?? '',
+        ref: env.GITHUB_REF ?? '',
+        runUrl: repo && runId ? `${serverUrl}/${repo}/actions/runs/${runId}${runAttempt !== '1' ? `/attempts/${runAttempt}` : ''}` : '',
+        runId,
+        runAttempt,
+        workflow: env.GITHUB_WORKFLOW ?? '',
+        job: env.GITHUB_JOB ?? '',
+        step: env.GITHUB_ACTION ?? '',
+        workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
+        apiUrl: (env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, '')
+    };
+    const pr = trigger_record(payload.pull_request);
+    const issue = trigger_record(payload.issue);
+    const comment = trigger_record(payload.comment);
+    const review = trigger_record(payload.review);
+    const discussion = trigger_record(payload.discussion);
+    if (pr !== undefined)
+        trigger.pullRequest = pullRequestFrom(pr);
+    if (discussion !== undefined) {
+        trigger.discussion = {
+            number: Number(discussion.number),
+            title: trigger_text(discussion.title),
+            url: trigger_text(discussion.html_url),
+            body: trigger_text(discussion.body),
+            author: login(discussion.user)
+        };
+    }
+    if (issue !== undefined) {
+        const thread = { number: Number(issue.number), title: trigger_text(issue.title), url: trigger_text(issue.html_url), body: trigger_text(issue.body), author: login(issue.user) };
+        // A comment on a pull request arrives as an issue comment whose issue has a pull_request link;
+        // that payload has no head or base, so those stay unknown.
+        if (trigger_record(issue.pull_request) !== undefined)
+            trigger.pullRequest ??= { ...thread, isFork: false };
+        else
+            trigger.issue = thread;
+    }
+    const commentKind = COMMENT_KINDS[trigger.event];
+    if (comment !== undefined && commentKind !== undefined) {
+        trigger.comment = { id: Number(comment.id), kind: commentKind, body: trigger_text(comment.body), author: login(comment.user), url: trigger_text(comment.html_url) };
+    }
+    else if (review !== undefined && trigger.event === 'pull_request_review') {
+        trigger.comment = { id: Number(review.id), kind: 'review', body: trigger_text(review.body), author: login(review.user), url: trigger_text(review.html_url) };
+    }
+    const changes = trigger_record(payload.changes);
+    if (trigger.action === 'edited' && changes !== undefined) {
+        trigger.edit = { previousBody: optionalText(trigger_record(changes.body)?.from), previousTitle: optionalText(trigger_record(changes.title)?.from) };
+    }
+    return trigger;
+}
+/**
+ * The trigger as the people who read it on GitHub see it: HTML comments, which GitHub shows to nobody,
+ * are removed from the bodies users wrote that prompts quote (issues, discussions, comments), so a
+ * hidden line cannot reach a prompt unseen by the maintainer who let it run. The markdown parser is
+ * loaded only when such a body has an HTML comment.
+ */
+async function visibleTrigger(trigger) {
+    const visible = { ...trigger };
+    if (trigger.issue !== undefined)
+        visible.issue = { ...trigger.issue, body: await withoutHtmlComments(trigger.issue.body) };
+    if (trigger.discussion !== undefined)
+        visible.discussion = { ...trigger.discussion, body: await withoutHtmlComments(trigger.discussion.body) };
+    if (trigger.comment !== undefined)
+        visible.comment = { ...trigger.comment, body: await withoutHtmlComments(trigger.comment.body) };
+    return visible;
+}
+/** The pull request or issue the run can comment on, if any. */
+function threadOf(trigger) {
+    if (trigger.pullRequest !== undefined)
+        return { number: trigger.pullRequest.number, url: trigger.pullRequest.url, kind: 'pull request' };
+    if (trigger.issue !== undefined)
+        return { number: trigger.issue.number, url: trigger.issue.url, kind: 'issue' };
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/event/gate.ts
 
 /** Repository permission levels, least first. */
 const PERMISSION_RANK = { none: 0, read: 1, triage: 2, write: 3, maintain: 4, admin: 5 };
@@ -10131,123 +9614,771 @@ async function decide(trigger, github, deps) {
     return { run: true, warnings };
 }
 
-;// CONCATENATED MODULE: ./src/github/client.ts
-/** Pages of comments read at most when looking for the living comment. */
-const MAX_COMMENT_PAGES = 10;
-const ROLES = new Set(['read', 'triage', 'write', 'maintain', 'admin']);
-/** Error status of a failed GitHub request, when it has one. */
-function githubStatus(error) {
-    const status = error.status;
-    return typeof status === 'number' ? status : undefined;
+;// CONCATENATED MODULE: ./src/ask/prompt.ts
+
+
+/** Issue actions that have a default prompt. */
+const ISSUE_ACTIONS = new Set(['opened', 'edited', 'labeled', 'assigned']);
+/**
+ * The event's default prompt, used when `prompt` and `prompt-file` are empty; undefined for events
+ * without one (schedule, workflow_dispatch, push, …). Everything users wrote is quoted as data.
+ */
+function defaultPrompt(trigger, instruction) {
+    const { pullRequest: pr, issue, repo } = trigger;
+    if (COMMENT_EVENTS.has(trigger.event) && trigger.comment !== undefined) {
+        const thread = pr ?? issue;
+        if (thread === undefined)
+            return undefined;
+        const kind = pr !== undefined ? 'pull request' : 'issue';
+        return [
+            `${trigger.comment.author || trigger.actor} asked for your help on ${kind} #${thread.number} of ${repo}: ${thread.url}`,
+            '',
+            quoteUserText(`The ${kind}'s title`, thread.title),
+            '',
+            quoteUserText(`What ${trigger.comment.author || trigger.actor} asked`, instruction ?? trigger.comment.body),
+            '',
+            `Do what they ask where it is reasonable for this repository, and reply on the ${kind} with what you did.`
+        ].join('\n');
+    }
+    if (PULL_REQUEST_EVENTS.has(trigger.event) && pr !== undefined) {
+        const head = pr.headSha !== undefined ? `Head commit: ${pr.headSha}.` : '';
+        const base = pr.baseRef !== undefined ? ` Base branch: ${pr.baseRef}.` : '';
+        // Whoever opens the pull request names its branch: the name is their text, quoted like the title.
+        const branch = pr.headRef !== undefined ? ['', quoteUserText("The pull request's head branch name", pr.headRef)] : [];
+        return [
+            `Review pull request #${pr.number} of ${repo}: ${pr.url}`,
+            `${head}${base}`.trim(),
+            '',
+            quoteUserText("The pull request's title", pr.title),
+            ...branch,
+            '',
+            'Review the changes for correctness, security and maintainability, and post your review on the pull request.'
+        ]
+            .filter((line, index) => index !== 1 || line !== '')
+            .join('\n');
+    }
+    if (trigger.event === 'issues' && issue !== undefined && ISSUE_ACTIONS.has(trigger.action ?? '')) {
+        return [
+            `Work on issue #${issue.number} of ${repo}: ${issue.url}`,
+            '',
+            quoteUserText("The issue's title", issue.title),
+            '',
+            quoteUserText("The issue's body", issue.body),
+            '',
+            'Resolve the issue and open a pull request that references it; if it cannot be done, explain why on the issue.'
+        ].join('\n');
+    }
+    return undefined;
 }
-/** A GitHub client for `owner/repo` through @actions/github, created on the first call. */
-function createGitHub(token, apiUrl, repository) {
-    const [owner = '', repo = ''] = repository.split('/');
-    let octokit;
-    const client = () => {
-        if (token === '')
-            return Promise.reject(new Error("github-token is empty; pass a token (the default is the job's GITHUB_TOKEN)"));
-        octokit ??= __nccwpck_require__.e(/* import() */ 413).then(__nccwpck_require__.bind(__nccwpck_require__, 2413)).then(({ getOctokit }) => getOctokit(token, { baseUrl: apiUrl }));
-        return octokit;
+
+;// CONCATENATED MODULE: ./src/ask/request.ts
+
+
+
+
+
+/**
+ * The tag that stands for an idempotency key. A short hash, so any text can be a key; scoped by the
+ * repository, so two repositories that pick the same key in one organization do not share a session.
+ */
+function idempotencyTag(key, repo) {
+    const digest = (0,external_node_crypto_.createHash)('sha256').update(`${repo}\n${key}`).digest('hex');
+    return `idem:${digest.slice(0, 24)}`;
+}
+/** The tag that lets a team find every session a repository opened. */
+function repositoryTag(repo) {
+    return `github:${repo}`;
+}
+/**
+ * A key for this one execution of the step when the user gave none. Matrix legs share run, job and
+ * step ids, so a random part keeps each execution's key its own; within the execution the key is
+ * fixed, which is what makes its retries safe.
+ */
+function freshIdempotencyKey(trigger, randomId) {
+    return [trigger.repo, trigger.runId, trigger.runAttempt, trigger.job, trigger.step, randomId].join('/');
+}
+/**
+ * Expands the template variables in prompt (or prompt-file), title and message, or uses the event's
+ * default prompt. A variable that is empty for this event is an input error listing those available;
+ * the input checks report it first, with every other bad input, so this only guards.
+ */
+function expandTexts(settings, trigger, instruction) {
+    const variables = templateVariables(trigger, instruction);
+    const problems = [];
+    const expand = (input, template, frame = true) => {
+        if (template === undefined)
+            return undefined;
+        const result = expandTemplate(template, variables, trigger.event, { frame });
+        if ('text' in result)
+            return result.text;
+        problems.push(...result.problems.map((problem) => `${input}: ${problem}`));
+        return template;
     };
-    const toComment = (comment) => ({
-        id: comment.id,
-        body: comment.body ?? '',
-        authorType: comment.user?.type ?? '',
-        authorLogin: comment.user?.login ?? '',
-        url: comment.html_url
-    });
+    const prompt = settings.sessionId !== undefined ? '' : (expand(settings.promptInput, settings.prompt) ?? defaultPrompt(trigger, instruction) ?? '');
+    const title = expand(Input.Title, settings.request.title, false);
+    const message = expand(Input.Message, settings.message);
+    if (problems.length > 0)
+        throw new InputError(problems);
+    return { prompt, title, message };
+}
+/** Builds the plan for the open step from the settings, the trigger and the expanded texts. */
+function planOpen(settings, trigger, texts, randomId) {
+    if (settings.sessionId !== undefined) {
+        return { kind: 'continue', sessionId: settings.sessionId, message: texts.message };
+    }
+    const key = settings.idempotencyKey ?? freshIdempotencyKey(trigger, randomId);
+    const tag = idempotencyTag(key, trigger.repo);
+    const ownTags = trigger.repo === '' ? [tag] : [tag, repositoryTag(trigger.repo)];
+    // The action's own tags come first and are never dropped; input checks keep the total within Devin's limit.
+    const tags = [...ownTags, ...settings.request.tags.filter((t) => !ownTags.includes(t))];
+    const request = { ...settings.request, title: texts.title, prompt: texts.prompt, tags };
+    return { kind: 'create', request, tag, reuse: settings.idempotencyKey !== undefined, message: texts.message };
+}
+
+;// CONCATENATED MODULE: ./src/devin/list-page.ts
+/**
+ * One page of a session list, checked: the answer must be a JSON object whose `field` is an array. An
+ * answer that is not (a proxy's HTML page, JSON cut off, an error object sent with 200) throws, so the
+ * request helper retries it like a 5xx instead of the caller reading it as an empty list, which would tell
+ * exactly-once "no session has this tag" when it does not know.
+ */
+function listPage(body, field) {
+    if (body === null || typeof body !== 'object' || !Array.isArray(body[field])) {
+        throw new Error(`Devin answered a session list without "${field}"`);
+    }
+    return body;
+}
+
+;// CONCATENATED MODULE: ./src/devin/v1.ts
+
+
+/** Pages read at most when listing by tag, as on v3. */
+const MAX_LIST_PAGES = 10;
+const PAGE_SIZE = 100;
+/**
+ * v1's `status_enum` in the session model's terms (v3's status and status_detail), so one set of
+ * outcome rules serves every version: finished → finished, blocked → waiting for the user, expired →
+ * ended. The suspend and resume values are transitions of a session that is still going: they keep
+ * status "running", with the v1 value as the detail, which the outcome rules read as still working.
+ */
+const STATUS_ENUM = {
+    working: { status: 'running', statusDetail: 'working' },
+    blocked: { status: 'running', statusDetail: 'waiting_for_user' },
+    finished: { status: 'running', statusDetail: 'finished' },
+    expired: { status: 'exit' }
+};
+/**
+ * The v1 create body: only the fields that are set. `idempotent` is never sent: what v1 matches an
+ * existing session on is undocumented (reportedly the prompt alone), so it would join runs without a
+ * key, or with different keys, that share a prompt. The action's own tag gives v1 the same exactly-once
+ * and reuse-by-key rules as v3.
+ */
+function v1CreateBody(request) {
+    const body = {
+        prompt: request.prompt,
+        title: request.title,
+        tags: request.tags,
+        playbook_id: request.playbookId,
+        knowledge_ids: request.knowledgeIds,
+        secret_ids: request.secretIds,
+        session_secrets: request.sessionSecrets?.map(({ key, value }) => ({ key, value, sensitive: true })),
+        max_acu_limit: request.maxAcuLimit,
+        structured_output_schema: request.structuredOutputSchema,
+        snapshot_id: request.snapshotId,
+        unlisted: request.unlisted
+    };
+    return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
+}
+/** v3's statuses of a session that ended, as v1's `status` may carry them. */
+const ENDED_STATUSES = new Set(['error', 'suspended', 'exit']);
+/** The web link of a session, as v1's create answer gives it (its detail answers carry none). */
+function sessionUrl(id) {
+    return `https://app.devin.ai/sessions/${id.replace(/^devin-/, '')}`;
+}
+/** v1 may send structured output as a JSON string; it is parsed when it is one. */
+function structuredOutput(value) {
+    if (typeof value !== 'string')
+        return value ?? undefined;
+    try {
+        return JSON.parse(value);
+    }
+    catch {
+        return value;
+    }
+}
+/** Maps a v1 GetSessionResponse or SessionSummary to the session model. */
+function v1Session(raw) {
+    const record = (raw ?? {});
+    if (typeof record.session_id !== 'string') {
+        throw new Error('Devin answered with an unexpected body (no session_id); check that api-url is the Devin API');
+    }
+    const statusEnum = typeof record.status_enum === 'string' ? record.status_enum : undefined;
+    const rawStatus = typeof record.status === 'string' ? record.status : undefined;
+    // v1's free-text status can say a session ended where status_enum has no value for it (error,
+    // suspended): it wins, so an ended session reads the same on every version.
+    const ended = rawStatus !== undefined && ENDED_STATUSES.has(rawStatus) ? { status: rawStatus } : undefined;
+    const mapped = ended ?? (statusEnum === undefined ? undefined : (STATUS_ENUM[statusEnum] ?? { status: 'running', statusDetail: statusEnum }));
+    const created = typeof record.created_at === 'string' ? Date.parse(record.created_at) : Number.NaN;
+    const pr = record.pull_request;
     return {
-        async permission(user) {
-            const octokit = await client();
-            try {
-                const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner, repo, username: user });
-                // role_name tells triage and maintain apart; custom roles fall back to the base permission.
-                const role = data.role_name;
-                return role !== undefined && ROLES.has(role) ? role : data.permission;
-            }
-            catch (error) {
-                const status = githubStatus(error);
-                if (status === 404 && answered(error))
-                    return undefined;
-                // Only GitHub's own refusal is about the token. A request that got no answer, or a GitHub
-                // failure, says nothing about anyone's permission, and the run stops (fail closed) saying so.
-                const unverified = `Nothing was sent to Devin: the action runs only for users whose permission it could verify. Re-run the job`;
-                if (!answered(error)) {
-                    throw new Error(`Could not reach GitHub at ${apiUrl} to check ${user}'s permission on ${repository} (${networkCause(error)}). ${unverified} once GitHub is reachable.`, {
-                        cause: error
-                    });
-                }
-                if (status !== undefined && status >= 500) {
-                    throw new Error(`GitHub failed when asked for ${user}'s permission on ${repository} (${client_describe(error)}). ${unverified} later.`, { cause: error });
-                }
-                throw new Error(`Could not check ${user}'s permission on ${repository} (${client_describe(error)}). The github-token needs read access to the repository's collaborators; the default GITHUB_TOKEN has it.`, {
-                    cause: error
+        id: record.session_id,
+        url: typeof record.url === 'string' && record.url !== '' ? record.url : sessionUrl(record.session_id),
+        status: mapped?.status ?? rawStatus ?? 'running',
+        statusDetail: mapped?.statusDetail,
+        tags: Array.isArray(record.tags) ? record.tags.filter((tag) => typeof tag === 'string') : [],
+        createdAt: Number.isNaN(created) ? undefined : Math.floor(created / 1_000),
+        pullRequests: pr !== null && pr !== undefined && typeof pr.url === 'string' ? [{ url: pr.url, state: null }] : [],
+        structuredOutput: structuredOutput(record.structured_output),
+        isArchived: false
+    };
+}
+/** The v1 API: /v1/sessions, with apk_ keys. It has no organization in its paths. */
+function createV1Api(http) {
+    const sessionPath = (id) => `/v1/sessions/${encodeURIComponent(id)}`;
+    const sessionNotFound = (id) => `Check session-id ("${id}") and that the key's user can see that session.`;
+    return {
+        version: 'v1',
+        describeCreate(request) {
+            return { method: 'POST', url: http.url('/v1/sessions'), body: v1CreateBody(request) };
+        },
+        async create(request, deadline) {
+            const raw = await http.request({
+                method: 'POST',
+                path: '/v1/sessions',
+                body: v1CreateBody(request),
+                operation: { description: 'create a session', notFound: 'Check api-url: it must be the base URL of the Devin API.' },
+                retry: 'unsafe',
+                deadline
+            });
+            const id = raw?.session_id;
+            if (typeof id !== 'string') {
+                // A success status with no session in it: the create may well have happened.
+                throw new DevinApiError('Devin answered the create request without a session_id; check that api-url is the Devin API', {
+                    status: 200,
+                    reached: 'maybe',
+                    attempts: 1
                 });
             }
+            // The create answer has no status; a session Devin just made is new.
+            const session = {
+                id,
+                url: typeof raw?.url === 'string' ? raw.url : sessionUrl(id),
+                status: 'new',
+                tags: request.tags,
+                pullRequests: [],
+                isArchived: false
+            };
+            return { session, isNew: raw?.is_new_session !== false };
         },
-        async listComments(issueNumber) {
-            const comments = [];
-            const pages = (await client()).paginate.iterator((await client()).rest.issues.listComments, { owner, repo, issue_number: issueNumber, per_page: 100 });
-            let page = 0;
-            for await (const response of pages) {
-                comments.push(...response.data.map(toComment));
-                if (++page >= MAX_COMMENT_PAGES)
+        async get(sessionId, deadline, options = {}) {
+            return http.request({
+                method: 'GET',
+                path: sessionPath(sessionId),
+                operation: { description: `read session ${sessionId}`, notFound: sessionNotFound(sessionId) },
+                retry: 'safe',
+                deadline,
+                // A session read must say where the session stands: without a status it is not one.
+                read: (raw) => {
+                    const record = (raw ?? {});
+                    if (typeof record.status !== 'string' && typeof record.status_enum !== 'string')
+                        throw new Error('no status');
+                    return v1Session(raw);
+                },
+                attempts: options.attempts
+            });
+        },
+        async listByTag(tag, deadline) {
+            const found = [];
+            for (let page = 0; page < MAX_LIST_PAGES; page++) {
+                const { sessions: items } = await http.request({
+                    method: 'GET',
+                    path: '/v1/sessions',
+                    query: { tags: [tag], limit: PAGE_SIZE, offset: page * PAGE_SIZE },
+                    operation: { description: `list the sessions tagged "${tag}"` },
+                    retry: 'safe',
+                    deadline,
+                    // An answer without the list must never read as "no session": it is retried like a 5xx.
+                    read: (body) => listPage(body, 'sessions')
+                });
+                // The filter's exact semantics are not documented, so the tag is checked here again.
+                for (const item of items) {
+                    const session = v1Session(item);
+                    if (session.tags.includes(tag))
+                        found.push(session);
+                }
+                if (items.length < PAGE_SIZE)
                     break;
             }
-            return comments;
+            return found;
         },
-        async createComment(issueNumber, body) {
-            const { data } = await (await client()).rest.issues.createComment({ owner, repo, issue_number: issueNumber, body });
-            return toComment(data);
+        async sendMessage(sessionId, message, deadline) {
+            await http.request({
+                method: 'POST',
+                path: `${sessionPath(sessionId)}/message`,
+                body: { message },
+                operation: { description: `send a message to session ${sessionId}`, notFound: sessionNotFound(sessionId) },
+                retry: 'unsafe',
+                deadline
+            });
+            // v1 answers null: the session's new state is learned by reading it, when needed.
+            return undefined;
         },
-        async updateComment(commentId, body) {
-            await (await client()).rest.issues.updateComment({ owner, repo, comment_id: commentId, body });
-        },
-        async viewer() {
-            try {
-                return (await (await client()).rest.users.getAuthenticated()).data.login;
-            }
-            catch {
-                // An installation token (GITHUB_TOKEN) cannot ask who it is.
-                return undefined;
-            }
-        },
-        async react(commentId, kind, content) {
-            const rest = (await client()).rest.reactions;
-            if (kind === 'review_comment')
-                await rest.createForPullRequestReviewComment({ owner, repo, comment_id: commentId, content });
-            else
-                await rest.createForIssueComment({ owner, repo, comment_id: commentId, content });
+        async terminate(sessionId, deadline) {
+            await http.request({
+                method: 'DELETE',
+                path: sessionPath(sessionId),
+                operation: { description: `end session ${sessionId}`, notFound: sessionNotFound(sessionId) },
+                retry: 'safe',
+                deadline
+            });
+            return undefined;
         }
     };
 }
-/** Whether GitHub answered the request: Octokit also reports a request that got no answer with status 500, but without a response. */
-function answered(error) {
-    return error.response !== undefined;
+
+;// CONCATENATED MODULE: ./src/devin/v3.ts
+
+
+/** Pages read at most when listing by tag: a tag names one logical request, so a few pages is plenty. */
+const v3_MAX_LIST_PAGES = 10;
+const v3_PAGE_SIZE = 100;
+const MANAGE = 'ManageOrgSessions';
+const VIEW = 'ViewOrgSessions';
+/** The create-session body of v3 (and, with advanced_mode, of v3beta1): only the fields that are set. */
+function v3CreateBody(request) {
+    const body = {
+        prompt: request.prompt,
+        title: request.title,
+        tags: request.tags,
+        repos: request.repos,
+        playbook_id: request.playbookId,
+        child_playbook_id: request.childPlaybookId,
+        knowledge_ids: request.knowledgeIds,
+        secret_ids: request.secretIds,
+        session_secrets: request.sessionSecrets?.map(({ key, value }) => ({ key, value, sensitive: true })),
+        session_links: request.sessionLinks,
+        attachment_urls: request.attachmentUrls,
+        max_acu_limit: request.maxAcuLimit,
+        structured_output_schema: request.structuredOutputSchema,
+        structured_output_required: request.structuredOutputRequired,
+        devin_mode: request.devinMode,
+        platform: request.platform,
+        resumable: request.resumable,
+        bypass_approval: request.bypassApproval,
+        create_as_user_id: request.createAsUserId
+    };
+    return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
 }
-/** What went wrong on the way to GitHub: the system error code (ECONNRESET, ENOTFOUND, …) and message, or a timeout. */
-function networkCause(error) {
-    let code;
-    let name;
+/** Maps a v3 SessionResponse to the Session model, refusing answers that lack what the action relies on. */
+function v3Session(raw) {
+    const record = (raw ?? {});
+    if (typeof record.session_id !== 'string' || typeof record.status !== 'string') {
+        throw new Error('Devin answered with an unexpected body (no session_id or status); check that api-url is the Devin API');
+    }
+    const pullRequests = Array.isArray(record.pull_requests) ? record.pull_requests : [];
+    return {
+        id: record.session_id,
+        // The docs' URL form, should an answer ever lack the link.
+        url: typeof record.url === 'string' && record.url !== '' ? record.url : `https://app.devin.ai/sessions/${record.session_id}`,
+        status: record.status,
+        statusDetail: typeof record.status_detail === 'string' ? record.status_detail : undefined,
+        tags: Array.isArray(record.tags) ? record.tags.filter((tag) => typeof tag === 'string') : [],
+        createdAt: typeof record.created_at === 'number' ? record.created_at : undefined,
+        acusConsumed: typeof record.acus_consumed === 'number' ? record.acus_consumed : undefined,
+        pullRequests: pullRequests
+            .filter((pr) => pr !== null && typeof pr === 'object' && typeof pr.pr_url === 'string')
+            .map((pr) => ({ url: pr.pr_url, state: typeof pr.pr_state === 'string' ? pr.pr_state : null })),
+        structuredOutput: record.structured_output ?? undefined,
+        isArchived: record.is_archived === true
+    };
+}
+/** Finds the organization of a v3 key with GET /v3/self. */
+async function discoverOrgId(http, deadline) {
+    const self = await http.request({
+        method: 'GET',
+        path: '/v3/self',
+        operation: {
+            description: 'find the organization of the API key (GET /v3/self)',
+            notFound: 'Check api-url: it must be the base URL of the Devin API, e.g. https://api.devin.ai, or set org-id.'
+        },
+        retry: 'safe',
+        deadline
+    });
+    const orgId = self?.org_id;
+    if (typeof orgId !== 'string' || orgId === '') {
+        throw new Error('The api-key belongs to no single organization (GET /v3/self returned no org_id, as for an enterprise service user). Set the org-id input to the organization (org-…) the sessions belong in.');
+    }
+    return orgId;
+}
+/**
+ * The organization-scoped sessions API: {prefix}/organizations/{org_id}/sessions. v3 and v3beta1
+ * share its shape (SessionResponse, paginated lists, messages, DELETE to end).
+ */
+function orgSessionsApi(http, orgId, flavour) {
+    const sessions = `${flavour.prefix}/organizations/${encodeURIComponent(orgId)}/sessions`;
+    const sessionPath = (id) => `${sessions}/${encodeURIComponent(id)}`;
+    const orgNotFound = `Check org-id ("${orgId}") and that the key belongs to that organization.`;
+    const sessionNotFound = (id) => `Check session-id ("${id}"), org-id ("${orgId}") and that the session belongs to that organization.`;
+    return {
+        version: flavour.version,
+        orgId,
+        describeCreate(request) {
+            return { method: 'POST', url: http.url(sessions), body: flavour.createBody(request) };
+        },
+        async create(request, deadline) {
+            const raw = await http.request({
+                method: 'POST',
+                path: sessions,
+                body: flavour.createBody(request),
+                operation: {
+                    description: 'create a session',
+                    permission: [MANAGE, request.createAsUserId !== undefined ? 'ImpersonateOrgSessions' : '', request.advancedMode !== undefined ? 'UseDevinExpert' : '']
+                        .filter(Boolean)
+                        .join(' and '),
+                    notFound: orgNotFound
+                },
+                retry: 'unsafe',
+                deadline
+            });
+            try {
+                return { session: v3Session(raw), isNew: true };
+            }
+            catch (error) {
+                // A success status with no session in it: the create may well have happened.
+                throw new DevinApiError(`${error.message}, in answer to the create request`, { status: 200, reached: 'maybe', attempts: 1 });
+            }
+        },
+        async get(sessionId, deadline, options = {}) {
+            return http.request({
+                method: 'GET',
+                path: sessionPath(sessionId),
+                operation: { description: `read session ${sessionId}`, permission: VIEW, notFound: sessionNotFound(sessionId) },
+                retry: 'safe',
+                deadline,
+                read: v3Session,
+                attempts: options.attempts
+            });
+        },
+        async listByTag(tag, deadline) {
+            const found = [];
+            let after;
+            for (let page = 0; page < v3_MAX_LIST_PAGES; page++) {
+                const raw = await http.request({
+                    method: 'GET',
+                    path: sessions,
+                    query: { tags: [tag], first: v3_PAGE_SIZE, after },
+                    operation: { description: `list the sessions tagged "${tag}"`, permission: VIEW, notFound: orgNotFound },
+                    retry: 'safe',
+                    deadline,
+                    // An answer without the list (a proxy's HTML page, JSON cut off) must never read as "no session":
+                    // exactly-once decisions rest on it, so it is retried like a 5xx.
+                    read: (body) => listPage(body, 'items')
+                });
+                const { items } = raw;
+                // The filter's exact semantics are not documented, so the tag is checked here again.
+                for (const item of items) {
+                    const session = v3Session(item);
+                    if (session.tags.includes(tag))
+                        found.push(session);
+                }
+                const cursor = raw.end_cursor;
+                if (raw.has_next_page !== true || typeof cursor !== 'string' || cursor === '')
+                    break;
+                after = cursor;
+            }
+            return found;
+        },
+        async sendMessage(sessionId, message, deadline) {
+            const raw = await http.request({
+                method: 'POST',
+                path: `${sessionPath(sessionId)}/messages`,
+                body: { message },
+                operation: { description: `send a message to session ${sessionId}`, permission: MANAGE, notFound: sessionNotFound(sessionId) },
+                retry: 'unsafe',
+                deadline
+            });
+            return raw === null || raw === undefined ? undefined : v3Session(raw);
+        },
+        async terminate(sessionId, deadline) {
+            const raw = await http.request({
+                method: 'DELETE',
+                path: sessionPath(sessionId),
+                operation: { description: `end session ${sessionId}`, permission: MANAGE, notFound: sessionNotFound(sessionId) },
+                retry: 'safe',
+                deadline
+            });
+            try {
+                return v3Session(raw);
+            }
+            catch {
+                return undefined;
+            }
+        }
+    };
+}
+/** The v3 API: /v3/organizations/{org_id}/sessions. */
+function createV3Api(http, orgId) {
+    return orgSessionsApi(http, orgId, { version: 'v3', prefix: '/v3', createBody: v3CreateBody });
+}
+
+;// CONCATENATED MODULE: ./src/devin/v3beta1.ts
+
+/** Fields v3 has that the v3beta1 create body does not (the seed page for v3beta1 lists none of them). */
+const V3_ONLY = ['devin_mode', 'platform', 'resumable', 'structured_output_required'];
+/** The v3beta1 create body: v3's fields that v3beta1 has, plus advanced_mode. */
+function v3beta1CreateBody(request) {
+    const body = v3CreateBody(request);
+    for (const field of V3_ONLY)
+        delete body[field];
+    if (request.advancedMode !== undefined)
+        body.advanced_mode = request.advancedMode;
+    return body;
+}
+/**
+ * The v3beta1 API: /v3beta1/organizations/{org_id}/sessions, with the same responses as v3 except
+ * that `status_detail` may be missing; the session model then carries the status alone, which the
+ * outcome rules read as "still working" until the status itself says otherwise.
+ */
+function createV3beta1Api(http, orgId) {
+    return orgSessionsApi(http, orgId, { version: 'v3beta1', prefix: '/v3beta1', createBody: v3beta1CreateBody });
+}
+
+;// CONCATENATED MODULE: ./src/devin/client.ts
+
+
+
+/** The organization placeholder shown in a dry run when the org is discovered only at run time. */
+const ORG_PLACEHOLDER = '{org_id}';
+/**
+ * The adapter for the chosen API version, with the organization resolved where the version has one.
+ * `discover: false` (dry runs) never calls Devin and leaves a placeholder where the organization would be.
+ */
+async function connect(http, connection, deadline, discover = true) {
+    if (connection.apiVersion === 'v1')
+        return createV1Api(http);
+    const orgId = connection.orgId ?? (discover ? await discoverOrgId(http, deadline) : ORG_PLACEHOLDER);
+    return connection.apiVersion === 'v3beta1' ? createV3beta1Api(http, orgId) : createV3Api(http, orgId);
+}
+
+;// CONCATENATED MODULE: ./src/devin/http.ts
+
+
+const BACKOFF_BASE_MS = 1_000;
+const BACKOFF_CAP_MS = 30_000;
+/** A hard bound on attempts, whatever the deadline. */
+const MAX_ATTEMPTS = 8;
+/** Connection errors that mean the request was never delivered. */
+const NOT_DELIVERED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+/** Exponential backoff with full jitter: a random pause up to base·2^(attempt-1), capped. */
+function backoffDelay(attempt, random) {
+    return Math.floor(random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1)));
+}
+/** Retry-After as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+function parseRetryAfter(value, now) {
+    if (value === null || value.trim() === '')
+        return undefined;
+    const trimmed = value.trim();
+    if (/^\d+(\.\d+)?$/.test(trimmed))
+        return Math.ceil(Number(trimmed) * 1_000);
+    const date = Date.parse(trimmed);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+/**
+ * The one way the action talks to Devin: base URL, bearer auth, a per-request timeout, retries with
+ * exponential backoff and full jitter that honour Retry-After and stop at a deadline, and the mapping
+ * of every failure to a message that says what to fix.
+ */
+class DevinHttp {
+    config;
+    deps;
+    /** Applied to an error answer as it arrives, before any of it is clipped into a message. */
+    redactor;
+    constructor(config, deps) {
+        this.config = config;
+        this.deps = deps;
+        this.redactor = createRedactor([config.apiKey, ...(config.secrets ?? [])]);
+    }
+    get baseUrl() {
+        return this.config.baseUrl;
+    }
+    /** The full URL of a path with its query (repeated keys for lists, as Devin's list endpoints take them). */
+    url(path, query = {}) {
+        const url = new URL(`${this.config.baseUrl}${path}`);
+        for (const [key, value] of Object.entries(query)) {
+            if (value === undefined)
+                continue;
+            if (Array.isArray(value))
+                for (const item of value)
+                    url.searchParams.append(key, item);
+            else
+                url.searchParams.append(key, String(value));
+        }
+        return url.toString();
+    }
+    async request(spec) {
+        const { clock } = this.deps;
+        const attempts = Math.min(spec.attempts ?? MAX_ATTEMPTS, MAX_ATTEMPTS);
+        for (let attempt = 1;; attempt++) {
+            const outcome = await this.attempt(spec);
+            if (outcome.ok)
+                return outcome.body;
+            const failure = outcome.failure;
+            const retryable = failure.transient && (spec.retry === 'safe' || failure.reached === 'no');
+            const delay = Math.max(backoffDelay(attempt, this.deps.random), failure.retryAfterMs ?? 0);
+            if (!retryable || attempt >= attempts || clock.now() + delay >= spec.deadline) {
+                const tries = attempt > 1 ? ` (gave up after ${attempt} attempts)` : '';
+                throw new DevinApiError(`${failure.message}${failure.transient ? tries : ''}`, {
+                    status: failure.status,
+                    reached: failure.reached,
+                    attempts: attempt,
+                    retryAfterMs: failure.retryAfterMs
+                });
+            }
+            this.deps.debug(`Retrying ${spec.method} ${spec.path} in ${delay} ms (attempt ${attempt} failed: ${failure.status ?? failure.reached})`);
+            await clock.sleep(delay);
+        }
+    }
+    async attempt(spec) {
+        const { clock } = this.deps;
+        const started = clock.now();
+        // Never wait on one request much past the deadline, but give it at least a second to finish.
+        const timeoutMs = Math.min(this.config.requestTimeoutMs, Math.max(1_000, spec.deadline - started));
+        let response;
+        try {
+            response = await this.deps.fetch(this.url(spec.path, spec.query), {
+                method: spec.method,
+                headers: {
+                    authorization: `Bearer ${this.config.apiKey}`,
+                    accept: 'application/json',
+                    ...(spec.body !== undefined ? { 'content-type': 'application/json' } : {}),
+                    'user-agent': 'devin-session-action'
+                },
+                body: spec.body !== undefined ? JSON.stringify(spec.body) : undefined,
+                signal: AbortSignal.timeout(timeoutMs)
+            });
+        }
+        catch (error) {
+            return { ok: false, failure: this.networkFailure(error, spec.operation, timeoutMs) };
+        }
+        let body;
+        try {
+            body = parseBody(await response.text());
+        }
+        catch (error) {
+            // The answer was cut off: the request got there, but what it did is unknown.
+            const failure = this.networkFailure(error, spec.operation, timeoutMs);
+            return { ok: false, failure: { ...failure, reached: 'maybe' } };
+        }
+        this.deps.debug(`${spec.method} ${spec.path} -> ${response.status} (${clock.now() - started} ms)`);
+        if (response.ok) {
+            if (spec.read === undefined)
+                return { ok: true, body };
+            try {
+                return { ok: true, body: spec.read(body) };
+            }
+            catch {
+                return {
+                    ok: false,
+                    failure: {
+                        message: `Devin's API answered HTTP ${response.status} with ${answerKind(body)} when trying to ${spec.operation.description}, not the JSON the action expects. A proxy or a passing fault can cause this; if it goes on, check api-url.`,
+                        status: response.status,
+                        reached: 'maybe',
+                        transient: true
+                    }
+                };
+            }
+        }
+        const status = response.status;
+        const transient = status === 429 || status >= 500;
+        return {
+            ok: false,
+            failure: {
+                // Redacted whole, before the message clips and reflows it: a clipped or re-spaced secret is no longer found.
+                message: describeHttpFailure(status, this.redactor.deep(body), spec.operation),
+                status,
+                // A refusal (4xx but 429) means nothing was done; 429 and 5xx may hide a completed action.
+                reached: transient ? 'maybe' : 'no',
+                transient,
+                retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), clock.now())
+            }
+        };
+    }
+    networkFailure(error, operation, timeoutMs) {
+        const name = error instanceof Error ? error.name : '';
+        if (name === 'TimeoutError' || name === 'AbortError') {
+            return {
+                message: `Devin did not answer within ${Number((timeoutMs / 1_000).toFixed(1))}s when trying to ${operation.description}.`,
+                reached: 'maybe',
+                transient: true
+            };
+        }
+        const code = errorCode(error);
+        const origin = new URL(this.config.baseUrl).origin;
+        if (error instanceof TypeError && error.cause === undefined) {
+            // fetch refused to build the request (e.g. a header it cannot encode): nothing left the runner.
+            return { message: `Could not send the request to ${operation.description}: ${error.message}.`, reached: 'no', transient: false };
+        }
+        if (code !== undefined && NOT_DELIVERED.has(code)) {
+            return {
+                message: `Could not connect to the Devin API at ${origin} to ${operation.description} (${code}). Check api-url and that the runner can reach it.`,
+                reached: 'no',
+                transient: true
+            };
+        }
+        return {
+            message: `The connection to the Devin API at ${origin} broke while trying to ${operation.description} (${code ?? 'connection error'}).`,
+            reached: 'maybe',
+            transient: true
+        };
+    }
+}
+/** What an unreadable success answer was, in a few words (its content is not repeated: it may be large, or echo anything). */
+function answerKind(body) {
+    if (body === null)
+        return 'an empty body';
+    if (typeof body === 'string')
+        return /^\s*</.test(body) ? 'an HTML page' : 'text that is not JSON (or JSON cut off)';
+    return 'JSON without the expected fields';
+}
+function parseBody(text) {
+    if (text.trim() === '')
+        return null;
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return text;
+    }
+}
+/** The system error code behind a fetch failure (undici puts it on `cause`). */
+function errorCode(error) {
     for (let current = error, depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
-        const value = current.code;
-        if (code === undefined && typeof value === 'string')
-            code = value;
-        const errorName = current.name;
-        if (errorName === 'AbortError' || errorName === 'TimeoutError')
-            name = errorName;
+        const code = current.code;
+        if (typeof code === 'string')
+            return code;
         current = current.cause;
     }
-    if (name !== undefined)
-        return 'the request timed out';
-    const message = error instanceof Error ? error.message : String(error);
-    return code !== undefined && !message.includes(code) ? `${code}: ${message}` : message;
+    return undefined;
 }
-function client_describe(error) {
-    const status = githubStatus(error);
-    const message = error instanceof Error ? error.message : String(error);
-    return status !== undefined ? `HTTP ${status}: ${message}` : message;
+
+;// CONCATENATED MODULE: ./src/report/dry-run.ts
+
+/** Prints the request a real run would send, with every secret value replaced, and reports outcome dry-run. */
+function dryRun(runner, report, request, settings, redactor) {
+    report.outcome = 'dry-run';
+    if (request === undefined) {
+        report.dryRun = { continueSession: settings.sessionId ?? '', message: settings.message };
+        runner.info(`Dry run: nothing was sent to Devin. A real run would continue session ${settings.sessionId}${settings.message !== undefined ? ' and send it the message' : ''}.`);
+        return;
+    }
+    const body = { ...request.body };
+    if (Array.isArray(body.session_secrets)) {
+        body.session_secrets = body.session_secrets.map((secret) => ({ ...secret, value: REDACTED }));
+    }
+    report.dryRun = { ...request, body };
+    runner.info('Dry run: nothing was sent to Devin. A real run would send:');
+    // Redacted as data, so JSON's own values (true, false) are never taken for a secret's text.
+    runner.info(`${request.method} ${redactor.text(decodeURI(request.url))}\n${JSON.stringify(redactor.deep(body), null, 2)}`);
 }
 
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
@@ -10401,125 +10532,501 @@ async function findMarked(github, comments, marker) {
     return self === undefined ? undefined : marked.find((comment) => comment.authorLogin === self);
 }
 
-;// CONCATENATED MODULE: ./src/prompt.ts
+;// CONCATENATED MODULE: ./src/jobs/thread-comment.ts
 
 
-/** Issue actions that have a default prompt. */
-const ISSUE_ACTIONS = new Set(['opened', 'edited', 'labeled', 'assigned']);
+
+
+/** Events whose thread gets the living comment under `comment: auto`. */
+const THREAD_EVENTS = new Set([...PULL_REQUEST_EVENTS, ...COMMENT_EVENTS, 'issues']);
 /**
- * The event's default prompt, used when `prompt` and `prompt-file` are empty; undefined for events
- * without one (schedule, workflow_dispatch, push, …). Everything users wrote is quoted as data.
+ * The comment kept on the pull request or issue, when `comment` asks for one and there is a thread.
+ * Writes are queued, so they happen in order and never block the run; the run waits for them at the end.
  */
-function defaultPrompt(trigger, instruction) {
-    const { pullRequest: pr, issue, repo } = trigger;
-    if (COMMENT_EVENTS.has(trigger.event) && trigger.comment !== undefined) {
-        const thread = pr ?? issue;
-        if (thread === undefined)
-            return undefined;
-        const kind = pr !== undefined ? 'pull request' : 'issue';
-        return [
-            `${trigger.comment.author || trigger.actor} asked for your help on ${kind} #${thread.number} of ${repo}: ${thread.url}`,
-            '',
-            quoteUserText(`The ${kind}'s title`, thread.title),
-            '',
-            quoteUserText(`What ${trigger.comment.author || trigger.actor} asked`, instruction ?? trigger.comment.body),
-            '',
-            `Do what they ask where it is reasonable for this repository, and reply on the ${kind} with what you did.`
-        ].join('\n');
+function threadComment(trigger, settings, github, report, redactor, warn) {
+    const mode = settings.github.comment;
+    const thread = threadOf(trigger);
+    if (mode === 'false' || (mode === 'auto' && !THREAD_EVENTS.has(trigger.event)))
+        return undefined;
+    if (thread === undefined) {
+        if (mode === 'true')
+            warn(`comment is true, but the "${trigger.event}" event has no pull request or issue to comment on.`);
+        return undefined;
     }
-    if (PULL_REQUEST_EVENTS.has(trigger.event) && pr !== undefined) {
-        const head = pr.headSha !== undefined ? `Head commit: ${pr.headSha}.` : '';
-        const base = pr.baseRef !== undefined ? ` Base branch: ${pr.baseRef}.` : '';
-        // Whoever opens the pull request names its branch: the name is their text, quoted like the title.
-        const branch = pr.headRef !== undefined ? ['', quoteUserText("The pull request's head branch name", pr.headRef)] : [];
-        return [
-            `Review pull request #${pr.number} of ${repo}: ${pr.url}`,
-            `${head}${base}`.trim(),
-            '',
-            quoteUserText("The pull request's title", pr.title),
-            ...branch,
-            '',
-            'Review the changes for correctness, security and maintainability, and post your review on the pull request.'
-        ]
-            .filter((line, index) => index !== 1 || line !== '')
-            .join('\n');
-    }
-    if (trigger.event === 'issues' && issue !== undefined && ISSUE_ACTIONS.has(trigger.action ?? '')) {
-        return [
-            `Work on issue #${issue.number} of ${repo}: ${issue.url}`,
-            '',
-            quoteUserText("The issue's title", issue.title),
-            '',
-            quoteUserText("The issue's body", issue.body),
-            '',
-            'Resolve the issue and open a pull request that references it; if it cannot be done, explain why on the issue.'
-        ].join('\n');
-    }
-    return undefined;
-}
-
-;// CONCATENATED MODULE: ./src/request.ts
-
-
-
-
-
-/**
- * The tag that stands for an idempotency key. A short hash, so any text can be a key; scoped by the
- * repository, so two repositories that pick the same key in one organization do not share a session.
- */
-function idempotencyTag(key, repo) {
-    const digest = (0,external_node_crypto_.createHash)('sha256').update(`${repo}\n${key}`).digest('hex');
-    return `idem:${digest.slice(0, 24)}`;
-}
-/** The tag that lets a team find every session a repository opened. */
-function repositoryTag(repo) {
-    return `github:${repo}`;
-}
-/**
- * A key for this one execution of the step when the user gave none. Matrix legs share run, job and
- * step ids, so a random part keeps each execution's key its own; within the execution the key is
- * fixed, which is what makes its retries safe.
- */
-function freshIdempotencyKey(trigger, randomId) {
-    return [trigger.repo, trigger.runId, trigger.runAttempt, trigger.job, trigger.step, randomId].join('/');
-}
-/**
- * Expands the template variables in prompt (or prompt-file), title and message, or uses the event's
- * default prompt. A variable that is empty for this event is an input error listing those available;
- * the input checks report it first, with every other bad input, so this only guards.
- */
-function expandTexts(settings, trigger, instruction) {
-    const variables = templateVariables(trigger, instruction);
-    const problems = [];
-    const expand = (input, template, frame = true) => {
-        if (template === undefined)
-            return undefined;
-        const result = expandTemplate(template, variables, trigger.event, { frame });
-        if ('text' in result)
-            return result.text;
-        problems.push(...result.problems.map((problem) => `${input}: ${problem}`));
-        return template;
+    const marker = commentMarker(trigger, settings.idempotencyKey);
+    const living = new LivingComment(github, thread.number, marker, warn);
+    let queue = Promise.resolve();
+    return {
+        refresh() {
+            if (report.session === undefined && report.failure === undefined)
+                return;
+            const body = commentBody(redactReport(report, redactor), marker, trigger.runUrl);
+            queue = queue.then(() => living.write(body));
+        },
+        settled: () => queue
     };
-    const prompt = settings.sessionId !== undefined ? '' : (expand(settings.promptInput, settings.prompt) ?? defaultPrompt(trigger, instruction) ?? '');
-    const title = expand(Input.Title, settings.request.title, false);
-    const message = expand(Input.Message, settings.message);
-    if (problems.length > 0)
-        throw new InputError(problems);
-    return { prompt, title, message };
 }
-/** Builds the plan for the open step from the settings, the trigger and the expanded texts. */
-function planOpen(settings, trigger, texts, randomId) {
-    if (settings.sessionId !== undefined) {
-        return { kind: 'continue', sessionId: settings.sessionId, message: texts.message };
+
+;// CONCATENATED MODULE: ./src/devin/end.ts
+/** Statuses a session does not leave: no message brings it back, so it costs nothing more. */
+const ENDED = new Set(['exit', 'error']);
+/**
+ * Ends a session (on-timeout: terminate, and the post step on cancellation). An end request that
+ * failed may still have ended the session: a 5xx or a dropped answer after Devin acted, whose retry
+ * then hears "already exited". So a failure is followed by one more read, and a session that has
+ * ended counts as ended; only a session still going keeps the failure. v1 answers an end without
+ * the session, so it is read once more too.
+ */
+async function endSession(api, sessionId, deadline) {
+    let failure;
+    try {
+        const ended = await api.terminate(sessionId, deadline);
+        if (ended !== undefined)
+            return { session: ended };
     }
-    const key = settings.idempotencyKey ?? freshIdempotencyKey(trigger, randomId);
-    const tag = idempotencyTag(key, trigger.repo);
-    const ownTags = trigger.repo === '' ? [tag] : [tag, repositoryTag(trigger.repo)];
-    // The action's own tags come first and are never dropped; input checks keep the total within Devin's limit.
-    const tags = [...ownTags, ...settings.request.tags.filter((t) => !ownTags.includes(t))];
-    const request = { ...settings.request, title: texts.title, prompt: texts.prompt, tags };
-    return { kind: 'create', request, tag, reuse: settings.idempotencyKey !== undefined, message: texts.message };
+    catch (error) {
+        failure = error;
+    }
+    let after;
+    try {
+        after = await api.get(sessionId, deadline);
+    }
+    catch {
+        if (failure !== undefined)
+            throw failure;
+        // The end succeeded; only the read that would show its state did not.
+        return {};
+    }
+    if (failure === undefined)
+        return { session: after };
+    if (ENDED.has(after.status))
+        return { session: after, failedButEnded: failure instanceof Error ? failure.message : String(failure) };
+    throw failure;
+}
+
+;// CONCATENATED MODULE: ./src/devin/describe.ts
+/** What each suspension reason means, in words a person reads. */
+const SUSPENSION_REASONS = {
+    inactivity: 'it fell asleep after a period of inactivity',
+    user_request: 'a user paused it',
+    usage_limit_exceeded: 'a usage limit was reached',
+    out_of_credits: 'the organization is out of credits',
+    out_of_quota: 'the organization is out of quota',
+    no_quota_allocation: 'the organization has no quota allocated',
+    payment_declined: 'a payment was declined',
+    org_usage_limit_exceeded: "the organization's usage limit was reached",
+    user_usage_limit_exceeded: "the user's usage limit was reached",
+    total_session_limit_exceeded: 'the limit on sessions was reached',
+    error: 'of an error'
+};
+/** "out_of_credits (the organization is out of credits)", or the bare value when it is new to the action. */
+function describeSuspension(reason) {
+    if (reason === undefined)
+        return 'no reason given';
+    const meaning = SUSPENSION_REASONS[reason];
+    return meaning === undefined ? reason : `${reason}: ${meaning}`;
+}
+/** One line for where a session stands now. */
+function describeState(session) {
+    const { status, statusDetail } = session;
+    switch (status) {
+        case 'new':
+        case 'claimed':
+            return 'Devin is starting the session';
+        case 'resuming':
+            return 'Devin is resuming the session';
+        case 'running':
+            if (statusDetail === 'finished')
+                return 'Devin finished the task';
+            if (statusDetail === 'waiting_for_user')
+                return `Devin is waiting for your input: ${session.url}`;
+            if (statusDetail === 'waiting_for_approval')
+                return `Devin is waiting for approval of an action: ${session.url}`;
+            return 'Devin is working';
+        case 'suspended':
+            return `The session was suspended because ${SUSPENSION_REASONS[statusDetail ?? ''] ?? `of "${statusDetail ?? 'an unknown reason'}"`}`;
+        case 'error':
+            return 'The session stopped with an error';
+        case 'exit':
+            return 'The session has ended';
+        default:
+            return `The session is now "${status}"${statusDetail !== undefined ? ` ("${statusDetail}")` : ''}`;
+    }
+}
+/**
+ * The lines worth logging when a session changes between two polls: its state, each pull request
+ * that appeared or changed state, and new structured output. Each change is said once.
+ */
+function describeChanges(previous, next) {
+    const lines = [];
+    if (previous === undefined || previous.status !== next.status || previous.statusDetail !== next.statusDetail) {
+        lines.push(describeState(next));
+    }
+    const before = new Map((previous?.pullRequests ?? []).map((pr) => [pr.url, pr.state]));
+    for (const pr of next.pullRequests) {
+        if (!before.has(pr.url))
+            lines.push(`Devin opened a pull request: ${pr.url}`);
+        else if (before.get(pr.url) !== pr.state && pr.state !== null)
+            lines.push(`Pull request ${pr.url} is now ${pr.state}`);
+    }
+    if (next.structuredOutput !== undefined && JSON.stringify(previous?.structuredOutput) !== JSON.stringify(next.structuredOutput)) {
+        lines.push('Devin updated its structured output');
+    }
+    return lines;
+}
+
+;// CONCATENATED MODULE: ./src/devin/wait.ts
+
+
+
+
+
+/** The interval grows up to 4× while nothing changes, and never past poll-interval's own bound (2 minutes). */
+const MAX_GROWTH = 4;
+/** Outcomes at which a session has stopped working. */
+const STOPPED = new Set(['finished', 'blocked', 'error', 'suspended', 'exited']);
+/** Whether a wait with this goal is over for the session. */
+function waitIsOver(session, until) {
+    if (STOPPED.has(classifySession(session)))
+        return true;
+    if (until === 'pull-request')
+        return session.pullRequests.length > 0;
+    if (until === 'structured-output')
+        return session.structuredOutput !== undefined && session.structuredOutput !== null;
+    return false;
+}
+/** What a poll compares to decide whether anything changed. */
+function fingerprint(session) {
+    return JSON.stringify([session.status, session.statusDetail, session.pullRequests, session.structuredOutput ?? null]);
+}
+/**
+ * A poll failure that a later poll may not have: a network failure, a 429, a 5xx, or a success
+ * answer that could not be read (a proxy's HTML page, JSON cut off, a body without a status).
+ */
+function isTransient(error) {
+    if (!(error instanceof DevinApiError))
+        return false;
+    const { status } = error;
+    return status === undefined || status === 429 || status >= 500 || (status >= 200 && status < 300);
+}
+/** "Devin's API answered HTTP 503 to every poll for the last 30m (25 polls)…", from a run of failed polls. */
+function describeFailedRun(run, now) {
+    const [only] = run.statuses;
+    const answered = run.statuses.size === 1 && only !== undefined && (only < 200 || only >= 300)
+        ? `Devin's API answered HTTP ${only}`
+        : `Devin's API could not be read (${[...run.statuses].map((status) => (status === undefined ? 'no answer' : status < 300 ? `unreadable HTTP ${status} answers` : `HTTP ${status}`)).join(', ')})`;
+    const span = run.polls === 1 ? 'to the last poll' : `to every poll for the last ${formatDuration(now - run.since)} (${run.polls} polls)`;
+    return `${answered} ${span}, so the session's state at the deadline is unknown. The last error: ${run.last}`;
+}
+/**
+ * Polls the session until the goal is reached or the timeout passes. The interval starts at
+ * poll-interval, doubles while nothing changes (up to 4×, at most two minutes) and falls back to the
+ * start on any change, so a long quiet session costs few requests and a change is seen within one
+ * current interval. Each poll is one request: a transient failure (network, 429, 5xx, an unreadable
+ * answer) is retried by the next poll, the first after poll-interval (or Retry-After) and later ones
+ * at a growing interval, as for a quiet session, so an outage costs no more requests than a quiet
+ * wait. A 404 ends the wait: the session is gone, and no later poll brings it back.
+ */
+async function waitForSession(api, start, options, deps) {
+    const { clock } = deps;
+    const began = clock.now();
+    const deadline = began + options.timeoutMs;
+    const base = options.pollIntervalMs;
+    const longest = Math.max(base, Math.min(base * MAX_GROWTH, MAX_POLL_INTERVAL_MS));
+    let interval = base;
+    let session = start;
+    let last;
+    let failed;
+    // When the session was last read: an outage is counted from there, the last moment its state was known.
+    let lastRead = began;
+    for (;;) {
+        const pause = Math.min(Math.max(interval, failed?.retryAfterMs ?? 0), deadline - clock.now());
+        if (pause <= 0)
+            break;
+        await clock.sleep(pause);
+        let next;
+        try {
+            next = await api.get(session.id, deadline, { attempts: 1 });
+        }
+        catch (error) {
+            if (error instanceof DevinApiError && error.status === 404) {
+                throw new Error(`Devin's session ${session.id} is gone: Devin answered 404 Not Found when the action read it ${formatDuration(clock.now() - began)} into the wait, so it was deleted or this API key can no longer see it. It was last seen as "${session.status}"${session.statusDetail !== undefined ? ` ("${session.statusDetail}")` : ''}: ${session.url}`, { cause: error });
+            }
+            if (!isTransient(error))
+                throw error;
+            failed ??= { since: lastRead, polls: 0, statuses: new Set(), last: '', retryAfterMs: 0 };
+            failed.polls++;
+            failed.statuses.add(error.status);
+            failed.last = error.message;
+            failed.retryAfterMs = error.retryAfterMs ?? 0;
+            if (failed.polls === 1) {
+                deps.warning(`Could not read the session this time; still waiting. (${error.message})`);
+                interval = base;
+            }
+            else {
+                // Only the first failure of a run is an annotation; the rest are log lines, and come less often.
+                deps.info(`Still could not read the session (${failed.polls} polls in a row): ${error.message}`);
+                interval = Math.min(interval * 2, longest);
+            }
+            continue;
+        }
+        if (failed !== undefined)
+            deps.info(`Read the session again after ${failed.polls} failed ${failed.polls === 1 ? 'poll' : 'polls'}.`);
+        failed = undefined;
+        lastRead = clock.now();
+        const print = fingerprint(next);
+        if (print !== last) {
+            for (const line of describeChanges(last === undefined ? undefined : session, next))
+                deps.info(line);
+            interval = base;
+            last = print;
+        }
+        else {
+            interval = Math.min(interval * 2, longest);
+        }
+        session = next;
+        deps.onPoll(session);
+        if (waitIsOver(session, options.until)) {
+            const outcome = classifySession(session);
+            return { session, outcome: STOPPED.has(outcome) ? outcome : 'running', waitedMs: clock.now() - began };
+        }
+    }
+    const pollFailure = failed === undefined ? undefined : describeFailedRun(failed, clock.now());
+    return { session, outcome: 'timeout', waitedMs: clock.now() - began, pollFailure };
+}
+
+;// CONCATENATED MODULE: ./src/policy/verdict.ts
+
+
+/** What a wait mode waits for, as the end of "for the session to …". */
+const WAIT_GOALS = {
+    none: 'open',
+    stopped: 'stop',
+    'pull-request': 'open a pull request',
+    'structured-output': 'provide structured output'
+};
+/**
+ * Whether the outcome of a wait fails the step, and if so the message: what happened, why, and a
+ * link to the session. `fail-on` lists the outcomes that fail; `on-timeout: leave` never fails.
+ */
+function failureFor(outcome, session, wait, details = {}) {
+    if (outcome === 'timeout') {
+        if (wait.onTimeout === 'leave' || !wait.failOn.includes('timeout'))
+            return undefined;
+        const fate = details.terminated
+            ? 'the action ended it (on-timeout: terminate)'
+            : wait.onTimeout === 'terminate'
+                ? 'it may still be running'
+                : 'it keeps running (on-timeout: fail)';
+        const polling = details.pollFailure !== undefined ? ` ${details.pollFailure}` : '';
+        return `Devin's session ${session.id} did not ${WAIT_GOALS[wait.mode]} within ${formatDuration(wait.timeoutMs)}; ${fate}: ${session.url}.${polling}`;
+    }
+    if (!wait.failOn.includes(outcome))
+        return undefined;
+    switch (outcome) {
+        case 'blocked':
+            return `Devin is waiting for ${session.statusDetail === 'waiting_for_approval' ? 'approval of an action' : 'your input'} in session ${session.id}: ${session.url}. Answer it there, or leave "blocked" out of fail-on.`;
+        case 'error':
+            return `Devin's session ${session.id} stopped with an error: ${session.url}`;
+        case 'suspended':
+            return `Devin's session ${session.id} was suspended (${describeSuspension(session.statusDetail)}): ${session.url}`;
+        case 'exited':
+            return `Devin's session ${session.id} ended (status "${session.status}") before the wait was over: ${session.url}`;
+        default:
+            return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/jobs/wait.ts
+
+
+
+
+
+
+/**
+ * Waits on the session as the wait inputs say, keeps the outputs current while it does, ends the
+ * session on a timeout when asked to, and returns the failure message when the outcome fails the step.
+ */
+async function waitAndJudge(ctx, api, session, settings) {
+    const { deps, report, publish } = ctx;
+    const { runner } = deps;
+    const redact = ctx.redactor.text;
+    const { wait } = settings;
+    // Saved before the wait, so a cancelled job's post step knows which session to end.
+    const waiting = {
+        sessionId: session.id,
+        orgId: api.orgId,
+        apiVersion: api.version,
+        apiUrl: settings.apiUrl,
+        terminateOnCancel: wait.terminateOnCancel
+    };
+    runner.saveState(State.Waiting, JSON.stringify(waiting));
+    runner.info(`Waiting up to ${formatDuration(wait.timeoutMs)} for the session to ${WAIT_GOALS[wait.mode]}.`);
+    let result;
+    try {
+        result = await waitForSession(api, session, { until: wait.mode, timeoutMs: wait.timeoutMs, pollIntervalMs: wait.pollIntervalMs }, {
+            clock: deps.clock,
+            info: (message) => runner.info(redact(message)),
+            warning: (message) => runner.warning(redact(message)),
+            onPoll: (polled) => {
+                report.session = polled;
+                publish();
+            }
+        });
+    }
+    finally {
+        runner.saveState(State.WaitDone, 'true');
+    }
+    report.session = result.session;
+    report.outcome = result.outcome;
+    report.waitedMs = result.waitedMs;
+    publish();
+    const schema = settings.request.structuredOutputSchema;
+    const output = result.session.structuredOutput;
+    if (schema !== undefined && output !== undefined && output !== null) {
+        const problems = await structuredOutputProblems(schema, output);
+        if (problems.length > 0) {
+            runner.warning(`The structured output does not match structured-output-schema (it is still set as the output): ${problems.join('; ')}`);
+        }
+    }
+    let endFailure;
+    if (result.outcome === 'timeout' && wait.onTimeout === 'terminate') {
+        try {
+            // The ended session's status is the last one, and the outputs say so.
+            const ended = await endSession(api, result.session.id, deps.clock.now() + CLEANUP_DEADLINE_MS);
+            if (ended.session !== undefined)
+                report.session = ended.session;
+            report.terminated = true;
+            if (ended.failedButEnded !== undefined) {
+                runner.info(redact(`Devin answered the request to end the session with a failure (${ended.failedButEnded}), but reading it again shows it has ended.`));
+            }
+            runner.info(`Ended session ${result.session.id} because the wait timed out (on-timeout: terminate).`);
+        }
+        catch (error) {
+            endFailure = `ending the session failed too: ${error instanceof Error ? error.message : String(error)}`;
+        }
+        publish();
+    }
+    const failure = failureFor(result.outcome, report.session ?? result.session, wait, { pollFailure: result.pollFailure, terminated: report.terminated });
+    if (result.outcome === 'timeout' && failure === undefined) {
+        const why = wait.onTimeout === 'leave' ? 'on-timeout: leave' : '"timeout" is not in fail-on';
+        runner.warning(`The wait timed out after ${formatDuration(wait.timeoutMs)}; the step succeeds because ${why}. The session ${report.terminated ? 'was ended' : 'keeps running'}: ${result.session.url}${result.pollFailure !== undefined ? ` ${result.pollFailure}` : ''}`);
+    }
+    if (endFailure !== undefined)
+        return `${(failure ?? `Devin's session ${result.session.id} timed out`).replace(/\.$/, '')}; ${endFailure}`;
+    return failure;
+}
+
+;// CONCATENATED MODULE: ./src/jobs/open.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * The open job: trigger → gate → inputs → plan → open (reuse, continue or create, exactly once) → wait →
+ * report. Skips, dry runs and failures all leave the report filled in for main.ts to publish.
+ */
+async function openJob(ctx, trigger) {
+    const { deps, report, publish, secrets, redactor } = ctx;
+    const { runner } = deps;
+    const redact = redactor.text;
+    // The gate first, on the GitHub inputs alone: a run that is to be skipped (a fork, a bot, a stranger)
+    // must be skipped even when GitHub withheld the secrets the other inputs need.
+    const early = parseGitHubInputs((name) => runner.getInput(name));
+    const github = deps.github(early.github.token ?? '', trigger.apiUrl, trigger.repo);
+    if (early.problems.length === 0) {
+        const decision = await decide(trigger, early.github, { permissionOf: (user) => github.permission(user) });
+        if (!decision.run) {
+            report.outcome = 'skipped';
+            report.skipReason = decision.reason;
+            runner.info(`Skipped, nothing was sent to Devin: ${redact(decision.reason)}`);
+            publish();
+            return;
+        }
+        for (const warning of decision.warnings)
+            runner.warning(redact(warning));
+    }
+    const instruction = await instructionOf(trigger, early.github.triggerPhrase);
+    const variables = templateVariables(trigger, instruction);
+    // Files named by inputs are read only when they really lie in the workspace, links resolved.
+    const settings = await parseInputs((name) => runner.getInput(name), (path) => readWorkspaceFile(trigger.workspace, path), {
+        event: trigger.event,
+        hasDefaultPrompt: defaultPrompt(trigger, undefined) !== undefined,
+        templateProblems: (template) => templateProblems(template, variables, trigger.event)
+    });
+    for (const warning of settings.warnings)
+        runner.warning(redact(warning));
+    report.apiVersion = settings.apiVersion;
+    if (!settings.dryRun)
+        ctx.comment = threadComment(trigger, settings, github, report, redactor, (message) => runner.warning(redact(message)));
+    const texts = expandTexts(settings, trigger, instruction);
+    const plan = planOpen(settings, trigger, texts, deps.randomId());
+    const prompt = plan.kind === 'create' ? plan.request.prompt : undefined;
+    const http = new DevinHttp({ baseUrl: settings.apiUrl, apiKey: settings.apiKey, requestTimeoutMs: REQUEST_TIMEOUT_MS, secrets }, { fetch: deps.fetch, clock: deps.clock, random: deps.random, debug: (message) => runner.debug(redact(message)) });
+    const deadline = deps.clock.now() + OPEN_DEADLINE_MS;
+    if (settings.dryRun) {
+        const api = await connect(http, settings, deadline, false);
+        report.prompt = prompt;
+        dryRun(runner, report, plan.kind === 'create' ? api.describeCreate(plan.request) : undefined, settings, redactor);
+        publish();
+        return;
+    }
+    await reactToTrigger(trigger, github, runner, redact);
+    const api = await connect(http, settings, deadline);
+    report.outcome = 'running';
+    const reach = { orgId: api.orgId, apiVersion: api.version, apiUrl: settings.apiUrl, terminateOnCancel: settings.wait.terminateOnCancel };
+    let creating = false;
+    const opened = await openSession(api, plan, deadline, {
+        clock: deps.clock,
+        info: (message) => runner.info(redact(message)),
+        warning: (message) => runner.warning(redact(message)),
+        onSession: (session, isNew) => {
+            report.session = session;
+            report.isNew = isNew;
+            // The prompt output is the prompt sent: only a session this run created was sent one.
+            report.prompt = isNew ? prompt : undefined;
+            publish();
+        },
+        beforeCreate: (tag) => {
+            // Saved before the create is sent: a job cancelled before Devin answers leaves its session to the post step.
+            creating = true;
+            runner.saveState(State.Waiting, JSON.stringify({ ...reach, creatingTag: tag }));
+        }
+    }).finally(() => {
+        // Settled either way (opened, or failed and reported): nothing is left for the post step to find.
+        if (creating)
+            runner.saveState(State.Waiting, '');
+    });
+    report.messageSent = opened.messageSent;
+    publish();
+    if (settings.wait.mode !== 'none') {
+        const failure = await waitAndJudge(ctx, api, opened.session, settings);
+        if (failure !== undefined)
+            throw new Error(failure);
+    }
+}
+/** Marks the triggering comment with 👀, so its author sees the request was taken. Failing that only warns. */
+async function reactToTrigger(trigger, github, runner, redact) {
+    const { comment } = trigger;
+    // GitHub's REST API takes reactions on these two kinds only (a review or a discussion comment has none there).
+    if (comment === undefined || (comment.kind !== 'issue_comment' && comment.kind !== 'review_comment'))
+        return;
+    try {
+        await github.react(comment.id, comment.kind, 'eyes');
+    }
+    catch (error) {
+        runner.debug(redact(`Could not react to the comment: ${error instanceof Error ? error.message : String(error)}`));
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
@@ -10628,236 +11135,6 @@ function structuredOutputMarkdown(output) {
     return ['| field | value |', '|---|---|', ...Object.entries(output).map(([key, value]) => `| ${escapeCell(key)} | ${escapeCell(String(value))} |`)];
 }
 
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: ./src/runner.ts
-
-
-
-/** Workflow-command data escaping, as the runner decodes it. */
-function escapeData(text) {
-    return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-}
-/**
- * The runner's file commands (GITHUB_OUTPUT, GITHUB_STATE): `name<<delimiter` blocks with a random
- * delimiter that neither the name nor the value may contain, so a value cannot forge another output.
- */
-function appendKeyValue(file, name, value) {
-    const delimiter = `ghadelimiter_${(0,external_node_crypto_.randomUUID)()}`;
-    if (name.includes(delimiter) || value.includes(delimiter)) {
-        throw new Error(`Unexpected input: the name or value of ${name} contains the delimiter ${delimiter}`);
-    }
-    (0,external_node_fs_namespaceObject.appendFileSync)(file, `${name}<<${delimiter}${external_node_os_namespaceObject.EOL}${value}${external_node_os_namespaceObject.EOL}${delimiter}${external_node_os_namespaceObject.EOL}`, 'utf8');
-}
-function command(name, message) {
-    process.stdout.write(`::${name}::${escapeData(message)}${external_node_os_namespaceObject.EOL}`);
-}
-/**
- * Whether the runner could take some line of the text for a workflow command: `::name::` at the
- * start of a line (after spaces), or the legacy `##[name]` anywhere in one. Checked on the whole text
- * rather than line by line, so how the runner splits lines (it also breaks at a lone `\r`) and which
- * characters it trims do not matter.
- */
-function couldBeCommand(text) {
-    return text.includes('::') || text.includes('##[');
-}
-/**
- * Prints a log line. Log lines carry data (URLs and states from Devin, titles and bodies from the
- * event, the dry run's request), and a line of data that the runner took for a command would set
- * outputs, masks or annotations of an attacker's choosing. Text that could hold one is printed
- * between `::stop-commands::<token>` and `::<token>::`, with a random token it does not contain:
- * the runner shows it as it is and runs none of it. Other text is printed as @actions/core does.
- */
-function info(message) {
-    if (!couldBeCommand(message)) {
-        process.stdout.write(`${message}${external_node_os_namespaceObject.EOL}`);
-        return;
-    }
-    let token = (0,external_node_crypto_.randomUUID)();
-    while (message.includes(token))
-        token = (0,external_node_crypto_.randomUUID)();
-    process.stdout.write(`::stop-commands::${token}${external_node_os_namespaceObject.EOL}${message}${external_node_os_namespaceObject.EOL}::${token}::${external_node_os_namespaceObject.EOL}`);
-}
-/**
- * The runner protocol written directly rather than through @actions/core: that package loads an
- * HTTP client (for OIDC tokens) and process helpers at import, which roughly doubles the action's
- * start-up time. A conformance test checks this against @actions/core's own output.
- */
-function createActionsRunner(env = process.env) {
-    const fileCommand = (variable, legacy, name, value) => {
-        const file = env[variable];
-        if (file)
-            appendKeyValue(file, name, value);
-        else
-            process.stdout.write(`${external_node_os_namespaceObject.EOL}::${legacy} name=${name}::${escapeData(value)}${external_node_os_namespaceObject.EOL}`);
-    };
-    return {
-        getInput: (name) => (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim(),
-        setSecret: (value) => command('add-mask', value),
-        setOutput: (name, value) => fileCommand('GITHUB_OUTPUT', 'set-output', name, value),
-        info,
-        warning: (message) => command('warning', message),
-        debug: (message) => command('debug', message),
-        startGroup: (title) => command('group', title),
-        endGroup: () => command('endgroup', ''),
-        saveState: (name, value) => fileCommand('GITHUB_STATE', 'save-state', name, value),
-        getState: (name) => env[`STATE_${name}`] ?? '',
-        appendSummary: async (markdown) => {
-            const file = env.GITHUB_STEP_SUMMARY;
-            if (!file || !(0,external_node_fs_namespaceObject.existsSync)(file)) {
-                throw new Error('Unable to find the job summary file (GITHUB_STEP_SUMMARY); job summaries may not be supported by this runner.');
-            }
-            (0,external_node_fs_namespaceObject.appendFileSync)(file, markdown, 'utf8');
-        },
-        setFailed: (message) => {
-            process.exitCode = 1;
-            command('error', message);
-        }
-    };
-}
-
-;// CONCATENATED MODULE: ./src/trigger.ts
-
-/** Events whose payload carries a comment the action understands, and the comment's kind. */
-const COMMENT_KINDS = {
-    issue_comment: 'issue_comment',
-    pull_request_review_comment: 'review_comment',
-    commit_comment: 'commit_comment',
-    discussion_comment: 'discussion_comment'
-};
-function trigger_record(value) {
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
-}
-function trigger_text(value) {
-    return typeof value === 'string' ? value : '';
-}
-function optionalText(value) {
-    return typeof value === 'string' && value !== '' ? value : undefined;
-}
-function login(user) {
-    return trigger_text(trigger_record(user)?.login);
-}
-/** A pull request object of a pull_request* payload. */
-function pullRequestFrom(pr) {
-    const head = trigger_record(pr.head) ?? {};
-    const base = trigger_record(pr.base) ?? {};
-    const headRepo = trigger_text(trigger_record(head.repo)?.full_name);
-    const baseRepo = trigger_text(trigger_record(base.repo)?.full_name);
-    return {
-        number: Number(pr.number),
-        title: trigger_text(pr.title),
-        url: trigger_text(pr.html_url),
-        body: trigger_text(pr.body),
-        author: login(pr.user),
-        headSha: optionalText(head.sha),
-        headRef: optionalText(head.ref),
-        baseRef: optionalText(base.ref),
-        // A deleted fork has no head repository: treat it as a fork, the cautious reading.
-        isFork: headRepo === '' || headRepo.toLowerCase() !== baseRepo.toLowerCase()
-    };
-}
-/** The event payload as an object; an absent or unreadable payload reads as an empty one. */
-function parsePayload(text) {
-    if (text === undefined)
-        return {};
-    try {
-        return trigger_record(JSON.parse(text)) ?? {};
-    }
-    catch {
-        return {};
-    }
-}
-/**
- * Reads the trigger from the runner's environment and the event payload. This module is the only
- * reader of either: everything else works with the typed Trigger.
- */
-function readTrigger(env, payloadText) {
-    const repo = env.GITHUB_REPOSITORY ?? '';
-    const serverUrl = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '');
-    const runId = env.GITHUB_RUN_ID ?? '';
-    const runAttempt = env.GITHUB_RUN_ATTEMPT ?? '1';
-    const payload = parsePayload(payloadText);
-    const sender = trigger_record(payload.sender);
-    const trigger = {
-        repo,
-        event: env.GITHUB_EVENT_NAME ?? '',
-        action: optionalText(payload.action),
-        actor: login(sender) || (env.GITHUB_ACTOR ?? ''),
-        actorType: optionalText(sender?.type),
-        sha: env.GITHUB_SHA ?? '',
-        ref: env.GITHUB_REF ?? '',
-        runUrl: repo && runId ? `${serverUrl}/${repo}/actions/runs/${runId}${runAttempt !== '1' ? `/attempts/${runAttempt}` : ''}` : '',
-        runId,
-        runAttempt,
-        workflow: env.GITHUB_WORKFLOW ?? '',
-        job: env.GITHUB_JOB ?? '',
-        step: env.GITHUB_ACTION ?? '',
-        workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
-        apiUrl: (env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, '')
-    };
-    const pr = trigger_record(payload.pull_request);
-    const issue = trigger_record(payload.issue);
-    const comment = trigger_record(payload.comment);
-    const review = trigger_record(payload.review);
-    const discussion = trigger_record(payload.discussion);
-    if (pr !== undefined)
-        trigger.pullRequest = pullRequestFrom(pr);
-    if (discussion !== undefined) {
-        trigger.discussion = {
-            number: Number(discussion.number),
-            title: trigger_text(discussion.title),
-            url: trigger_text(discussion.html_url),
-            body: trigger_text(discussion.body),
-            author: login(discussion.user)
-        };
-    }
-    if (issue !== undefined) {
-        const thread = { number: Number(issue.number), title: trigger_text(issue.title), url: trigger_text(issue.html_url), body: trigger_text(issue.body), author: login(issue.user) };
-        // A comment on a pull request arrives as an issue comment whose issue has a pull_request link;
-        // that payload has no head or base, so those stay unknown.
-        if (trigger_record(issue.pull_request) !== undefined)
-            trigger.pullRequest ??= { ...thread, isFork: false };
-        else
-            trigger.issue = thread;
-    }
-    const commentKind = COMMENT_KINDS[trigger.event];
-    if (comment !== undefined && commentKind !== undefined) {
-        trigger.comment = { id: Number(comment.id), kind: commentKind, body: trigger_text(comment.body), author: login(comment.user), url: trigger_text(comment.html_url) };
-    }
-    else if (review !== undefined && trigger.event === 'pull_request_review') {
-        trigger.comment = { id: Number(review.id), kind: 'review', body: trigger_text(review.body), author: login(review.user), url: trigger_text(review.html_url) };
-    }
-    const changes = trigger_record(payload.changes);
-    if (trigger.action === 'edited' && changes !== undefined) {
-        trigger.edit = { previousBody: optionalText(trigger_record(changes.body)?.from), previousTitle: optionalText(trigger_record(changes.title)?.from) };
-    }
-    return trigger;
-}
-/**
- * The trigger as the people who read it on GitHub see it: HTML comments, which GitHub shows to nobody,
- * are removed from the bodies users wrote that prompts quote (issues, discussions, comments), so a
- * hidden line cannot reach a prompt unseen by the maintainer who let it run. The markdown parser is
- * loaded only when such a body has an HTML comment.
- */
-async function visibleTrigger(trigger) {
-    const visible = { ...trigger };
-    if (trigger.issue !== undefined)
-        visible.issue = { ...trigger.issue, body: await withoutHtmlComments(trigger.issue.body) };
-    if (trigger.discussion !== undefined)
-        visible.discussion = { ...trigger.discussion, body: await withoutHtmlComments(trigger.discussion.body) };
-    if (trigger.comment !== undefined)
-        visible.comment = { ...trigger.comment, body: await withoutHtmlComments(trigger.comment.body) };
-    return visible;
-}
-/** The pull request or issue the run can comment on, if any. */
-function threadOf(trigger) {
-    if (trigger.pullRequest !== undefined)
-        return { number: trigger.pullRequest.number, url: trigger.pullRequest.url, kind: 'pull request' };
-    if (trigger.issue !== undefined)
-        return { number: trigger.issue.number, url: trigger.issue.url, kind: 'issue' };
-    return undefined;
-}
-
 ;// CONCATENATED MODULE: ./src/main.ts
 
 
@@ -10868,50 +11145,10 @@ function threadOf(trigger) {
 
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-const realClock = {
-    now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-};
-function defaultDeps() {
-    return {
-        runner: createActionsRunner(),
-        env: process.env,
-        fetch: globalThis.fetch,
-        clock: realClock,
-        random: Math.random,
-        randomId: external_node_crypto_.randomUUID,
-        readFile: (path) => {
-            try {
-                return (0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8');
-            }
-            catch {
-                return undefined;
-            }
-        },
-        github: createGitHub
-    };
-}
-/** Events whose thread gets the living comment under `comment: auto`. */
-const THREAD_EVENTS = new Set([...PULL_REQUEST_EVENTS, ...COMMENT_EVENTS, 'issues']);
 /**
- * The main step: inputs → trigger → gate → request → open → wait → report. The one place that fails
- * the step: everything below throws errors whose text says what to fix, and this turns them into the
- * failure message, the outputs, the comment and the job summary, a session that was opened included.
+ * The main step: masks the secrets, runs the job, and is the one place that fails the step. Jobs throw
+ * errors whose text says what to fix; this turns them into the failure message, the outputs, the comment
+ * and the job summary, a session that was opened included.
  */
 async function run(deps = defaultDeps()) {
     const { runner } = deps;
@@ -10924,94 +11161,27 @@ async function run(deps = defaultDeps()) {
     const redactor = createRedactor(secrets);
     const redact = redactor.text;
     const report = {};
-    let comment;
     const written = new Map();
-    const publish = () => {
-        for (const [name, value] of Object.entries(reportOutputs(redactReport(report, redactor)))) {
-            if (written.get(name) === value)
-                continue;
-            written.set(name, value);
-            runner.setOutput(name, value);
+    const ctx = {
+        deps,
+        secrets,
+        redactor,
+        report,
+        publish: () => {
+            for (const [name, value] of Object.entries(reportOutputs(redactReport(report, redactor)))) {
+                if (written.get(name) === value)
+                    continue;
+                written.set(name, value);
+                runner.setOutput(name, value);
+            }
+            ctx.comment?.refresh();
         }
-        comment?.refresh();
     };
     try {
         const eventPath = deps.env.GITHUB_EVENT_PATH;
         const trigger = await visibleTrigger(readTrigger(deps.env, eventPath ? deps.readFile(eventPath) : undefined));
-        // The gate first, on the GitHub inputs alone: a run that is to be skipped (a fork, a bot, a stranger)
-        // must be skipped even when GitHub withheld the secrets the other inputs need.
-        const early = parseGitHubInputs((name) => runner.getInput(name));
-        const github = deps.github(early.github.token ?? '', trigger.apiUrl, trigger.repo);
-        if (early.problems.length === 0) {
-            const decision = await decide(trigger, early.github, { permissionOf: (user) => github.permission(user) });
-            if (!decision.run) {
-                report.outcome = 'skipped';
-                report.skipReason = decision.reason;
-                runner.info(`Skipped, nothing was sent to Devin: ${redact(decision.reason)}`);
-                publish();
-                return;
-            }
-            for (const warning of decision.warnings)
-                runner.warning(redact(warning));
-        }
-        const instruction = await instructionOf(trigger, early.github.triggerPhrase);
-        const variables = templateVariables(trigger, instruction);
-        // Files named by inputs are read only when they really lie in the workspace, links resolved.
-        const settings = await parseInputs((name) => runner.getInput(name), (path) => readWorkspaceFile(trigger.workspace, path), {
-            event: trigger.event,
-            hasDefaultPrompt: defaultPrompt(trigger, undefined) !== undefined,
-            templateProblems: (template) => templateProblems(template, variables, trigger.event)
-        });
-        for (const warning of settings.warnings)
-            runner.warning(redact(warning));
-        report.apiVersion = settings.apiVersion;
-        if (!settings.dryRun)
-            comment = livingComment(trigger, settings, github, report, redactor, (message) => runner.warning(redact(message)));
-        const texts = expandTexts(settings, trigger, instruction);
-        const plan = planOpen(settings, trigger, texts, deps.randomId());
-        const prompt = plan.kind === 'create' ? plan.request.prompt : undefined;
-        const http = new DevinHttp({ baseUrl: settings.apiUrl, apiKey: settings.apiKey, requestTimeoutMs: REQUEST_TIMEOUT_MS, secrets }, { fetch: deps.fetch, clock: deps.clock, random: deps.random, debug: (message) => runner.debug(redact(message)) });
-        const deadline = deps.clock.now() + OPEN_DEADLINE_MS;
-        if (settings.dryRun) {
-            const api = await connect(http, settings, deadline, false);
-            report.prompt = prompt;
-            dryRun(runner, report, plan.kind === 'create' ? api.describeCreate(plan.request) : undefined, settings, redactor);
-            publish();
-            return;
-        }
-        await reactToTrigger(trigger, github, runner, redact);
-        const api = await connect(http, settings, deadline);
-        report.outcome = 'running';
-        const reach = { orgId: api.orgId, apiVersion: api.version, apiUrl: settings.apiUrl, terminateOnCancel: settings.wait.terminateOnCancel };
-        let creating = false;
-        const opened = await openSession(api, plan, deadline, {
-            clock: deps.clock,
-            info: (message) => runner.info(redact(message)),
-            warning: (message) => runner.warning(redact(message)),
-            onSession: (session, isNew) => {
-                report.session = session;
-                report.isNew = isNew;
-                // The prompt output is the prompt sent: only a session this run created was sent one.
-                report.prompt = isNew ? prompt : undefined;
-                publish();
-            },
-            beforeCreate: (tag) => {
-                // Saved before the create is sent: a job cancelled before Devin answers leaves its session to the post step.
-                creating = true;
-                runner.saveState(State.Waiting, JSON.stringify({ ...reach, creatingTag: tag }));
-            }
-        }).finally(() => {
-            // Settled either way (opened, or failed and reported): nothing is left for the post step to find.
-            if (creating)
-                runner.saveState(State.Waiting, '');
-        });
-        report.messageSent = opened.messageSent;
-        publish();
-        if (settings.wait.mode !== 'none') {
-            const failure = await waitAndJudge(api, opened.session, settings, report, deps, publish, redact);
-            if (failure !== undefined)
-                throw new Error(failure);
-        }
+        // One job today; the jobs to come (close, reconcile, review) are picked here from the inputs and the trigger.
+        await openJob(ctx, trigger);
     }
     catch (error) {
         if (error instanceof UnconfirmedSessionError)
@@ -11019,10 +11189,10 @@ async function run(deps = defaultDeps()) {
         report.failure = redact(error instanceof Error ? error.message : String(error));
         // Outputs of a session that was opened are already set; the failure does not take them back.
         runner.setFailed(report.failure);
-        comment?.refresh();
+        ctx.comment?.refresh();
     }
     finally {
-        await comment?.settled();
+        await ctx.comment?.settled();
         try {
             await runner.appendSummary(summaryMarkdown(redactReport(report, redactor)));
         }
@@ -11030,134 +11200,6 @@ async function run(deps = defaultDeps()) {
             runner.warning(`Could not write the job summary: ${redact(error instanceof Error ? error.message : String(error))}`);
         }
     }
-}
-/**
- * The comment kept on the pull request or issue, when `comment` asks for one and there is a thread.
- * Writes are queued, so they happen in order and never block the run; the run waits for them at the end.
- */
-function livingComment(trigger, settings, github, report, redactor, warn) {
-    const mode = settings.github.comment;
-    const thread = threadOf(trigger);
-    if (mode === 'false' || (mode === 'auto' && !THREAD_EVENTS.has(trigger.event)))
-        return undefined;
-    if (thread === undefined) {
-        if (mode === 'true')
-            warn(`comment is true, but the "${trigger.event}" event has no pull request or issue to comment on.`);
-        return undefined;
-    }
-    const marker = commentMarker(trigger, settings.idempotencyKey);
-    const living = new LivingComment(github, thread.number, marker, warn);
-    let queue = Promise.resolve();
-    return {
-        refresh() {
-            if (report.session === undefined && report.failure === undefined)
-                return;
-            const body = commentBody(redactReport(report, redactor), marker, trigger.runUrl);
-            queue = queue.then(() => living.write(body));
-        },
-        settled: () => queue
-    };
-}
-/** Marks the triggering comment with 👀, so its author sees the request was taken. Failing that only warns. */
-async function reactToTrigger(trigger, github, runner, redact) {
-    const { comment } = trigger;
-    // GitHub's REST API takes reactions on these two kinds only (a review or a discussion comment has none there).
-    if (comment === undefined || (comment.kind !== 'issue_comment' && comment.kind !== 'review_comment'))
-        return;
-    try {
-        await github.react(comment.id, comment.kind, 'eyes');
-    }
-    catch (error) {
-        runner.debug(redact(`Could not react to the comment: ${error instanceof Error ? error.message : String(error)}`));
-    }
-}
-/**
- * Waits on the session as the wait inputs say, keeps the outputs current while it does, ends the
- * session on a timeout when asked to, and returns the failure message when the outcome fails the step.
- */
-async function waitAndJudge(api, session, settings, report, deps, publish, redact) {
-    const { runner } = deps;
-    const { wait } = settings;
-    // Saved before the wait, so a cancelled job's post step knows which session to end.
-    const waiting = {
-        sessionId: session.id,
-        orgId: api.orgId,
-        apiVersion: api.version,
-        apiUrl: settings.apiUrl,
-        terminateOnCancel: wait.terminateOnCancel
-    };
-    runner.saveState(State.Waiting, JSON.stringify(waiting));
-    runner.info(`Waiting up to ${formatDuration(wait.timeoutMs)} for the session to ${WAIT_GOALS[wait.mode]}.`);
-    let result;
-    try {
-        result = await waitForSession(api, session, { until: wait.mode, timeoutMs: wait.timeoutMs, pollIntervalMs: wait.pollIntervalMs }, {
-            clock: deps.clock,
-            info: (message) => runner.info(redact(message)),
-            warning: (message) => runner.warning(redact(message)),
-            onPoll: (polled) => {
-                report.session = polled;
-                publish();
-            }
-        });
-    }
-    finally {
-        runner.saveState(State.WaitDone, 'true');
-    }
-    report.session = result.session;
-    report.outcome = result.outcome;
-    report.waitedMs = result.waitedMs;
-    publish();
-    const schema = settings.request.structuredOutputSchema;
-    const output = result.session.structuredOutput;
-    if (schema !== undefined && output !== undefined && output !== null) {
-        const problems = await structuredOutputProblems(schema, output);
-        if (problems.length > 0) {
-            runner.warning(`The structured output does not match structured-output-schema (it is still set as the output): ${problems.join('; ')}`);
-        }
-    }
-    let endFailure;
-    if (result.outcome === 'timeout' && wait.onTimeout === 'terminate') {
-        try {
-            // The ended session's status is the last one, and the outputs say so.
-            const ended = await endSession(api, result.session.id, deps.clock.now() + CLEANUP_DEADLINE_MS);
-            if (ended.session !== undefined)
-                report.session = ended.session;
-            report.terminated = true;
-            if (ended.failedButEnded !== undefined) {
-                runner.info(redact(`Devin answered the request to end the session with a failure (${ended.failedButEnded}), but reading it again shows it has ended.`));
-            }
-            runner.info(`Ended session ${result.session.id} because the wait timed out (on-timeout: terminate).`);
-        }
-        catch (error) {
-            endFailure = `ending the session failed too: ${error instanceof Error ? error.message : String(error)}`;
-        }
-        publish();
-    }
-    const failure = failureFor(result.outcome, report.session ?? result.session, wait, { pollFailure: result.pollFailure, terminated: report.terminated });
-    if (result.outcome === 'timeout' && failure === undefined) {
-        const why = wait.onTimeout === 'leave' ? 'on-timeout: leave' : '"timeout" is not in fail-on';
-        runner.warning(`The wait timed out after ${formatDuration(wait.timeoutMs)}; the step succeeds because ${why}. The session ${report.terminated ? 'was ended' : 'keeps running'}: ${result.session.url}${result.pollFailure !== undefined ? ` ${result.pollFailure}` : ''}`);
-    }
-    if (endFailure !== undefined)
-        return `${(failure ?? `Devin's session ${result.session.id} timed out`).replace(/\.$/, '')}; ${endFailure}`;
-    return failure;
-}
-/** Prints the request a real run would send, with every secret value replaced, and reports outcome dry-run. */
-function dryRun(runner, report, request, settings, redactor) {
-    report.outcome = 'dry-run';
-    if (request === undefined) {
-        report.dryRun = { continueSession: settings.sessionId ?? '', message: settings.message };
-        runner.info(`Dry run: nothing was sent to Devin. A real run would continue session ${settings.sessionId}${settings.message !== undefined ? ' and send it the message' : ''}.`);
-        return;
-    }
-    const body = { ...request.body };
-    if (Array.isArray(body.session_secrets)) {
-        body.session_secrets = body.session_secrets.map((secret) => ({ ...secret, value: REDACTED }));
-    }
-    report.dryRun = { ...request, body };
-    runner.info('Dry run: nothing was sent to Devin. A real run would send:');
-    // Redacted as data, so JSON's own values (true, false) are never taken for a secret's text.
-    runner.info(`${request.method} ${redactor.text(decodeURI(request.url))}\n${JSON.stringify(redactor.deep(body), null, 2)}`);
 }
 
 ;// CONCATENATED MODULE: ./src/post.ts
@@ -11246,6 +11288,7 @@ async function endInterruptedCreate(api, tag, terminate, deps) {
 }
 
 ;// CONCATENATED MODULE: ./src/index.ts
+
 
 
 

@@ -1,5 +1,6 @@
-import { State } from './constants.js'
-import { defaultDeps, run } from './main.js'
+import { State } from './action/constants.js'
+import { defaultDeps } from './action/edges.js'
+import { run } from './main.js'
 import { cleanup } from './post.js'
 
 // One bundle serves both steps: the main step saves state, and the post step finds it.

@@ -1,15 +1,15 @@
-import { CLEANUP_DEADLINE_MS, Input, REQUEST_TIMEOUT_MS, State } from './constants.js'
+import { CLEANUP_DEADLINE_MS, Input, REQUEST_TIMEOUT_MS, State } from './action/constants.js'
 import type { DevinApi } from './devin/api.js'
 import { connect } from './devin/client.js'
 import { endSession } from './devin/end.js'
 import { DevinHttp } from './devin/http.js'
 import { lookUpByTag } from './devin/look-up.js'
 import { classifySession, isLiveSession } from './devin/session.js'
-import { formatDuration } from './duration.js'
-import { secretValues } from './inputs.js'
-import type { MainDeps } from './main.js'
-import { createRedactor } from './redact.js'
-import type { InFlightState } from './state.js'
+import { formatDuration } from './action/duration.js'
+import { secretValues } from './action/inputs.js'
+import type { MainDeps } from './action/edges.js'
+import { createRedactor } from './report/redact.js'
+import type { InFlightState } from './action/state.js'
 
 /**
  * The post step. When the job was cancelled while the main step created a session or waited on one, the

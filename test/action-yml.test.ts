@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { Input, Output } from '../src/constants.js'
+import { Input, Output } from '../src/action/constants.js'
 import { readActionYml } from './helpers/action-yml.js'
 
 // The product contract, committed in docs/ (a copy of the team's shared CONTRACT.md; `npm run sync-shared` refreshes it).

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { InputError, type Settings, parseInputs, secretValues, splitList } from '../src/inputs.js'
-import type { InputName } from '../src/constants.js'
+import { InputError, type Settings, parseInputs, secretValues, splitList } from '../src/action/inputs.js'
+import type { InputName } from '../src/action/constants.js'
 import { TEST_API_KEY, TEST_GITHUB_TOKEN, defaultInputs, readActionYml } from './helpers/action-yml.js'
 
 type Inputs = Partial<Record<InputName, string>>

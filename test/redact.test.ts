@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { REDACTED, createRedactor } from '../src/redact.js'
+import { REDACTED, createRedactor } from '../src/report/redact.js'
 import { encodedForms, leakMarkers } from './helpers/encoded-secrets.js'
 
 const API_KEY = 'cog_Key/with+odd=chars&more0123456789'

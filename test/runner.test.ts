@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as core from '@actions/core'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { type Runner, createActionsRunner } from '../src/runner.js'
+import { type Runner, createActionsRunner } from '../src/action/runner.js'
 import { executedCommands, forgedCommands } from './helpers/workflow-commands.js'
 
 // @actions/core is the reference implementation of the runner protocol; the action writes the

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { type GateDeps, decide, instructionOf } from '../src/gate.js'
-import type { Settings } from '../src/inputs.js'
-import { defaultPrompt } from '../src/prompt.js'
-import { MAX_USER_TEXT_BYTES, quoteUserText, sanitizeUserText } from '../src/sanitize.js'
-import { expandTemplate, templateVariables } from '../src/template.js'
-import { readTrigger, threadOf } from '../src/trigger.js'
+import { type GateDeps, decide, instructionOf } from '../src/event/gate.js'
+import type { Settings } from '../src/action/inputs.js'
+import { defaultPrompt } from '../src/ask/prompt.js'
+import { MAX_USER_TEXT_BYTES, quoteUserText, sanitizeUserText } from '../src/ask/sanitize.js'
+import { expandTemplate, templateVariables } from '../src/ask/template.js'
+import { readTrigger, threadOf } from '../src/event/trigger.js'
 import { eventEnv, examplePayload, triggerFor } from './helpers/events.js'
 
 const github: Settings['github'] = { token: 't', comment: 'auto', triggerPhrase: '@devin', requiredPermission: 'write', allowedBots: [], allowForks: false }

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { readWorkspaceFile } from '../src/workspace-file.js'
+import { readWorkspaceFile } from '../src/action/workspace-file.js'
 
 // A real directory tree with real links: what a checked-out pull request can hold.
 let root: string

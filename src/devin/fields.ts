@@ -1,4 +1,4 @@
-import { Input, type InputName } from '../constants.js'
+import { Input, type InputName } from '../action/constants.js'
 import type { ApiVersion, OptionalRequestField } from './session.js'
 
 const ALL: readonly ApiVersion[] = ['v3', 'v3beta1', 'v1']

@@ -1,4 +1,4 @@
-import { type Redactor, createRedactor } from '../redact.js'
+import { type Redactor, createRedactor } from '../report/redact.js'
 import { DevinApiError, type Operation, type Reached, describeHttpFailure } from './errors.js'
 
 /** Time, passed in so tests drive retries and waits without real sleeping. */

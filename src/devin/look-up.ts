@@ -1,4 +1,4 @@
-import { RECONCILE_FIRST_PAUSE_MS, RECONCILE_MAX_PAUSE_MS } from '../constants.js'
+import { RECONCILE_FIRST_PAUSE_MS, RECONCILE_MAX_PAUSE_MS } from '../action/constants.js'
 import type { DevinApi } from './api.js'
 import type { Clock } from './http.js'
 import type { Session } from './session.js'

@@ -1,5 +1,5 @@
-import { OPEN_DEADLINE_MS, SETTLE_GRACE_MS } from '../constants.js'
-import { formatDuration } from '../duration.js'
+import { OPEN_DEADLINE_MS, SETTLE_GRACE_MS } from '../action/constants.js'
+import { formatDuration } from '../action/duration.js'
 import type { DevinApi } from './api.js'
 import { DevinApiError } from './errors.js'
 import type { Clock } from './http.js'

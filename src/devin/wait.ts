@@ -1,6 +1,6 @@
 import type { DevinApi } from './api.js'
-import { MAX_POLL_INTERVAL_MS } from '../constants.js'
-import { formatDuration } from '../duration.js'
+import { MAX_POLL_INTERVAL_MS } from '../action/constants.js'
+import { formatDuration } from '../action/duration.js'
 import { describeChanges } from './describe.js'
 import { DevinApiError } from './errors.js'
 import type { Clock } from './http.js'

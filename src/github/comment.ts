@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { formatDuration } from '../duration.js'
+import { formatDuration } from '../action/duration.js'
 import { escapeText, link } from '../report/markdown.js'
 import type { Report } from '../report/report.js'
 import type { GitHub, ThreadComment } from './client.js'

@@ -1,4 +1,4 @@
-import { Output, type OutputName } from '../constants.js'
+import { Output, type OutputName } from '../action/constants.js'
 import type { Report } from './report.js'
 
 /**

@@ -1,4 +1,4 @@
-import { formatDuration } from '../duration.js'
+import { formatDuration } from '../action/duration.js'
 import { codeBlock, escapeCell, escapeText, link } from './markdown.js'
 import type { Report } from './report.js'
 

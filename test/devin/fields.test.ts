@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { Input } from '../../src/constants.js'
+import { Input } from '../../src/action/constants.js'
 import { API_FIELD_INPUTS, REQUEST_FIELDS } from '../../src/devin/fields.js'
 
 const schemaFields = (version: string): string[] =>

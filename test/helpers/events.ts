@@ -1,5 +1,5 @@
 import { examplePayload } from '../../scripts/lib/action-runner.ts'
-import { type Trigger, readTrigger } from '../../src/trigger.js'
+import { type Trigger, readTrigger } from '../../src/event/trigger.js'
 
 export { examplePayload }
 

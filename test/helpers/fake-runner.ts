@@ -1,5 +1,5 @@
-import type { InputName, OutputName } from '../../src/constants.js'
-import type { Runner } from '../../src/runner.js'
+import type { InputName, OutputName } from '../../src/action/constants.js'
+import type { Runner } from '../../src/action/runner.js'
 import { TEST_API_KEY, defaultInputs } from './action-yml.js'
 
 /** A runner that records everything the action does, the way a user would see it. */

@@ -1,6 +1,6 @@
-import { COMMENT_EVENTS, PULL_REQUEST_EVENTS } from './gate.js'
+import { COMMENT_EVENTS, PULL_REQUEST_EVENTS } from '../event/gate.js'
 import { quoteUserText } from './sanitize.js'
-import type { Trigger } from './trigger.js'
+import type { Trigger } from '../event/trigger.js'
 
 /** Issue actions that have a default prompt. */
 const ISSUE_ACTIONS: ReadonlySet<string> = new Set(['opened', 'edited', 'labeled', 'assigned'])

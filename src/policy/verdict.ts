@@ -1,7 +1,7 @@
-import { formatDuration } from './duration.js'
-import type { Settings } from './inputs.js'
-import { describeSuspension } from './devin/describe.js'
-import type { Outcome, Session } from './devin/session.js'
+import { formatDuration } from '../action/duration.js'
+import type { Settings } from '../action/inputs.js'
+import { describeSuspension } from '../devin/describe.js'
+import type { Outcome, Session } from '../devin/session.js'
 
 /** What a wait mode waits for, as the end of "for the session to …". */
 export const WAIT_GOALS: Record<Settings['wait']['mode'], string> = {

@@ -10,7 +10,7 @@ import {
   MIN_SECRET_LENGTH,
   MIN_WAIT_TIMEOUT_MS
 } from './constants.js'
-import { REQUEST_FIELDS, type RequestField } from './devin/fields.js'
+import { REQUEST_FIELDS, type RequestField } from '../devin/fields.js'
 import {
   ADVANCED_MODES,
   type ApiVersion,
@@ -19,11 +19,11 @@ import {
   type SessionRequest,
   type SessionSecret,
   normalizeSessionId
-} from './devin/session.js'
+} from '../devin/session.js'
 import { loadStructuredOutputSchema } from './structured-schema.js'
-import { TEMPLATE_VARIABLES, unknownVariables } from './template.js'
+import { TEMPLATE_VARIABLES, unknownVariables } from '../ask/template.js'
 import { formatDuration } from './duration.js'
-import { isMaskable } from './redact.js'
+import { isMaskable } from '../report/redact.js'
 import { type ReadWorkspaceFile, isInsideWorkspace } from './workspace-file.js'
 
 /** How many tags the action adds to every session it creates (the idempotency tag and the repository tag). */

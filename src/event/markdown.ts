@@ -1,5 +1,5 @@
 import type { MarkdownIt, Token } from 'markdown-it'
-import { loadMarkdownIt } from './lazy/markdown-it.js'
+import { loadMarkdownIt } from '../lazy/markdown-it.js'
 
 /*
  * GitHub markdown as the person reading it sees it, read with a CommonMark parser: a line-based guess

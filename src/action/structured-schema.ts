@@ -1,4 +1,4 @@
-import { loadAjv } from './lazy/ajv.js'
+import { loadAjv } from '../lazy/ajv.js'
 import { type ReadWorkspaceFile, isInsideWorkspace } from './workspace-file.js'
 
 /** Formats are Devin's business; the action checks shape only (and so never logs "unknown format"). */

@@ -1,5 +1,5 @@
-import { MIN_SECRET_LENGTH } from './constants.js'
-import type { Report } from './report/report.js'
+import { MIN_SECRET_LENGTH } from '../action/constants.js'
+import type { Report } from './report.js'
 
 /** What replaces a secret anywhere the action writes text. */
 export const REDACTED = '***'

@@ -1,4 +1,4 @@
-import type { ApiVersion } from './devin/session.js'
+import type { ApiVersion } from '../devin/session.js'
 
 /** How the post step reaches Devin again. No secret is part of it: the post step reads the key from its input. */
 interface SavedConnection {

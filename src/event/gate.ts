@@ -1,4 +1,4 @@
-import type { Settings } from './inputs.js'
+import type { Settings } from '../action/inputs.js'
 import { type OwnWords, ownWords } from './markdown.js'
 import type { Trigger } from './trigger.js'
 

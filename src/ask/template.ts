@@ -1,5 +1,5 @@
 import { quoteUserText, sanitizeUserText } from './sanitize.js'
-import type { Trigger } from './trigger.js'
+import type { Trigger } from '../event/trigger.js'
 
 /** The template variable names, as the contract lists them. */
 export const TEMPLATE_VARIABLES = [

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto'
-import { Input } from './constants.js'
-import { InputError, type Settings } from './inputs.js'
+import { Input } from '../action/constants.js'
+import { InputError, type Settings } from '../action/inputs.js'
 import { defaultPrompt } from './prompt.js'
 import { expandTemplate, templateVariables } from './template.js'
-import type { OpenRequest } from './devin/open.js'
-import type { SessionRequest } from './devin/session.js'
-import type { Trigger } from './trigger.js'
+import type { OpenRequest } from '../devin/open.js'
+import type { SessionRequest } from '../devin/session.js'
+import type { Trigger } from '../event/trigger.js'
 
 /**
  * The tag that stands for an idempotency key. A short hash, so any text can be a key; scoped by the

@@ -1,0 +1,43 @@
+import type { Settings } from '../action/inputs.js'
+import { COMMENT_EVENTS, PULL_REQUEST_EVENTS } from '../event/gate.js'
+import { type Trigger, threadOf } from '../event/trigger.js'
+import type { GitHub } from '../github/client.js'
+import { LivingComment, commentBody, commentMarker } from '../github/comment.js'
+import { type Redactor, redactReport } from '../report/redact.js'
+import type { Report } from '../report/report.js'
+import type { ThreadComment } from './job.js'
+
+/** Events whose thread gets the living comment under `comment: auto`. */
+const THREAD_EVENTS: ReadonlySet<string> = new Set([...PULL_REQUEST_EVENTS, ...COMMENT_EVENTS, 'issues'])
+
+/**
+ * The comment kept on the pull request or issue, when `comment` asks for one and there is a thread.
+ * Writes are queued, so they happen in order and never block the run; the run waits for them at the end.
+ */
+export function threadComment(
+  trigger: Trigger,
+  settings: Settings,
+  github: GitHub,
+  report: Report,
+  redactor: Redactor,
+  warn: (message: string) => void
+): ThreadComment | undefined {
+  const mode = settings.github.comment
+  const thread = threadOf(trigger)
+  if (mode === 'false' || (mode === 'auto' && !THREAD_EVENTS.has(trigger.event))) return undefined
+  if (thread === undefined) {
+    if (mode === 'true') warn(`comment is true, but the "${trigger.event}" event has no pull request or issue to comment on.`)
+    return undefined
+  }
+  const marker = commentMarker(trigger, settings.idempotencyKey)
+  const living = new LivingComment(github, thread.number, marker, warn)
+  let queue = Promise.resolve()
+  return {
+    refresh(): void {
+      if (report.session === undefined && report.failure === undefined) return
+      const body = commentBody(redactReport(report, redactor), marker, trigger.runUrl)
+      queue = queue.then(() => living.write(body))
+    },
+    settled: () => queue
+  }
+}
