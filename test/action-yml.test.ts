@@ -13,38 +13,60 @@ interface ContractInput {
   default: string
 }
 
-/** Reads the input and output tables of CONTRACT.md: names (in backticks) and defaults. */
-function readContract(): { inputs: ContractInput[]; outputs: string[] } {
+/**
+ * The parts of the contract's "Beyond opening a session" that are built (each the subject of its own issue).
+ * Their inputs and outputs must be in action.yml; the parts still to come are checked only for what is there.
+ */
+const BUILT_PARTS = ["The action's tags", 'Spending and trust']
+
+/** Reads the input tables of CONTRACT.md (every section) and its outputs: names (in backticks) and defaults, by section. */
+function readContract(): { inputs: (ContractInput & { section: string })[]; outputs: { name: string; section: string }[] } {
   const text = readFileSync(contractPath, 'utf8')
-  const inputsSection = text.slice(text.indexOf('\n## Inputs'), text.indexOf('\n## Template variables'))
-  const outputsSection = text.slice(text.indexOf('\n## Outputs'), text.indexOf('\n## Behaviour'))
-  const inputs: ContractInput[] = []
-  let withDefaults = false
-  for (const line of inputsSection.split('\n')) {
-    if (!line.startsWith('|') || line.startsWith('|---')) continue
+  const inputs: (ContractInput & { section: string })[] = []
+  const outputs: { name: string; section: string }[] = []
+  let section = ''
+  let table: 'inputs' | 'inputs-no-default' | 'outputs' | 'other' | undefined
+  for (const line of text.split('\n')) {
+    const heading = /^#{2,3} (.*?)( \(.*\))?$/.exec(line)
+    if (heading) {
+      section = heading[1] as string
+      table = undefined
+      continue
+    }
+    if (!line.startsWith('|')) {
+      table = undefined
+      // Outputs a built part names in its prose ("Output `budget-remaining`: …").
+      for (const match of line.matchAll(/\bOutputs? `([a-z-]+)`/g)) outputs.push({ name: match[1] as string, section })
+      continue
+    }
+    if (line.startsWith('|---')) continue
     const cells = line
       .split('|')
       .slice(1, -1)
       .map((cell) => cell.trim())
-    if (cells[0] === 'input') {
-      withDefaults = cells[1] === 'default'
+    if (table === undefined) {
+      table = cells[0] === 'input' ? (cells[1] === 'default' ? 'inputs' : 'inputs-no-default') : cells[0] === 'output' ? 'outputs' : 'other'
       continue
     }
     const names = [...(cells[0] ?? '').matchAll(/`([a-z-]+)`/g)].map((m) => m[1] as string)
-    const defaultCell = withDefaults ? (cells[1] ?? '') : "''"
+    if (table === 'outputs') {
+      for (const name of names) outputs.push({ name, section })
+      continue
+    }
+    if (table === 'other') continue
+    const defaultCell = table === 'inputs' ? (cells[1] ?? '') : "''"
     const required = defaultCell === '(required)'
     const quoted = /^`(.*)`$/.exec(defaultCell)
     const inner = quoted ? (quoted[1] as string) : defaultCell
-    const value = required || inner === "''" ? '' : inner
-    for (const name of names) inputs.push({ name, required, default: value })
-  }
-  const outputs: string[] = []
-  for (const line of outputsSection.split('\n')) {
-    if (!line.startsWith('| `')) continue
-    const first = line.split('|')[1] ?? ''
-    outputs.push(...[...first.matchAll(/`([a-z-]+)`/g)].map((m) => m[1] as string))
+    const value = required || inner === "''" ? '' : inner.replace(/^'(.*)'$/, '$1')
+    for (const name of names) inputs.push({ name, required, default: value, section })
   }
   return { inputs, outputs }
+}
+
+/** Sections of the first half of the contract (what opening a session needs), and the built parts of the second. */
+function isBuilt(section: string): boolean {
+  return ['Connection', 'The session request', 'Reuse, continue, wait', 'GitHub', 'Outputs'].includes(section) || BUILT_PARTS.includes(section)
 }
 
 describe('action.yml', () => {
@@ -69,17 +91,15 @@ describe('action.yml', () => {
     expect(Object.keys(action.outputs).sort()).toEqual(Object.values(Output).sort())
   })
 
-  it('matches the names and defaults of CONTRACT.md', () => {
+  it('matches the names and defaults of CONTRACT.md, for every part built so far', () => {
     const contract = readContract()
-    expect(contract.inputs.length).toBeGreaterThan(40)
-    const fromYml = Object.entries(action.inputs).map(([name, spec]) => ({
-      name,
-      required: spec.required === true,
-      default: spec.default ?? ''
-    }))
+    expect(contract.inputs.length).toBeGreaterThan(50)
+    const fromYml = Object.entries(action.inputs).map(([name, spec]) => ({ name, required: spec.required === true, default: spec.default ?? '' }))
     const byName = (a: ContractInput, b: ContractInput) => a.name.localeCompare(b.name)
-    expect(fromYml.sort(byName)).toEqual(contract.inputs.sort(byName))
-    expect(Object.keys(action.outputs).sort()).toEqual(contract.outputs.sort())
+    const built = contract.inputs.filter((input) => isBuilt(input.section)).map(({ name, required, default: value }) => ({ name, required, default: value }))
+    expect(fromYml.sort(byName)).toEqual(built.sort(byName))
+    const builtOutputs = [...new Set(contract.outputs.filter((output) => isBuilt(output.section)).map((output) => output.name))]
+    expect(Object.keys(action.outputs).sort()).toEqual(builtOutputs.sort())
   })
 
   it('quotes every default in the file itself, as the contract asks', () => {

@@ -168,13 +168,74 @@ describe('parseInputs', () => {
     )
   })
 
-  it('refuses more tags than fit beside the action’s own', async () => {
-    const tags = Array.from({ length: 49 }, (_, i) => `t${i}`).join(',')
-    expect(await problems({ tags })).toEqual([
-      'tags: 49 tags given. Accepted: at most 48, because Devin allows 50 per session and the action adds 2 of its own.'
+  it('refuses more tags than fit beside the action’s own, and leaves all 50 to the user without tracking tags', async () => {
+    const tags = (n: number) => Array.from({ length: n }, (_, i) => `t${i}`).join(',')
+    expect(await problems({ tags: tags(44) })).toEqual([
+      'tags: 44 tags given. Accepted: at most 43, because Devin allows 50 per session and the action adds up to 7 of its own.'
     ])
-    const ok = await parse({ tags: Array.from({ length: 48 }, (_, i) => `t${i}`).join('\n') })
-    expect(ok.request.tags).toHaveLength(48)
+    expect((await parse({ tags: tags(43) })).request.tags).toHaveLength(43)
+    expect((await parse({ tags: tags(50), 'tracking-tags': 'false' })).request.tags).toHaveLength(50)
+  })
+
+  describe('spending and trust', () => {
+    it('reads budgets (fractions allowed), the live-session cap, allowed users and the restricted limit', async () => {
+      const settings = await parse({
+        'budget-per-pr': '40',
+        'budget-per-day': '120.5',
+        'budget-per-user': '10',
+        'max-live-sessions': '3',
+        'allowed-users': 'octocat, first-timer\nmona',
+        'restricted-acu-limit': '2'
+      })
+      expect(settings.spending).toEqual({ budgetPerPr: 40, budgetPerDay: 120.5, budgetPerUser: 10, maxLiveSessions: 3, restrictedAcuLimit: 2 })
+      expect(settings.github.allowedUsers).toEqual(['octocat', 'first-timer', 'mona'])
+      expect(settings.trackingTags).toBe(true)
+    })
+
+    it('sets no budget by default, a restricted limit of 5, and tracking tags on', async () => {
+      const settings = await parse({})
+      expect(settings.spending).toEqual({ restrictedAcuLimit: 5 })
+      expect(settings.github.allowedUsers).toEqual([])
+      expect(settings.trackingTags).toBe(true)
+      // An empty input (a tool that passes '' for an unset one) means action.yml's default.
+      expect((await parse({ 'restricted-acu-limit': '', 'tracking-tags': '' })).spending.restrictedAcuLimit).toBe(5)
+    })
+
+    it('reports every bad spending input at once, naming each and what is accepted', async () => {
+      expect(
+        await problems({
+          'budget-per-pr': '-5',
+          'budget-per-day': 'lots',
+          'budget-per-user': '0',
+          'max-live-sessions': '2.5',
+          'restricted-acu-limit': '0',
+          'allowed-users': 'octocat, -bad-, way_too_long',
+          'tracking-tags': 'maybe'
+        })
+      ).toEqual([
+        'allowed-users: item 2 "-bad-" is not a GitHub login. Accepted: logins such as "octocat" (letters, digits and single hyphens, at most 39 characters).',
+        'allowed-users: item 3 "way_too_long" is not a GitHub login. Accepted: logins such as "octocat" (letters, digits and single hyphens, at most 39 characters).',
+        'budget-per-pr: "-5" is not a number of ACUs. Accepted: a number greater than 0, e.g. "40" or "12.5", or empty for no limit.',
+        'budget-per-day: "lots" is not a number of ACUs. Accepted: a number greater than 0, e.g. "40" or "12.5", or empty for no limit.',
+        'budget-per-user: "0" is not a number of ACUs. Accepted: a number greater than 0, e.g. "40" or "12.5", or empty for no limit.',
+        'max-live-sessions: "2.5" is not a positive whole number. Accepted: a whole number greater than 0, e.g. "50".',
+        'restricted-acu-limit: "0" is not a positive whole number. Accepted: a whole number greater than 0, e.g. "50".',
+        'tracking-tags: "maybe" is not a boolean. Accepted: "true" or "false".'
+      ])
+    })
+
+    it('refuses what needs the action’s tags when tracking-tags is false, and warns about retries otherwise', async () => {
+      expect(await problems({ 'tracking-tags': 'false', 'idempotency-key': 'nightly', 'budget-per-day': '50', 'max-live-sessions': '2' })).toEqual([
+        "idempotency-key: needs the action's tags to find this repository's sessions, and tracking-tags is false. Accepted: idempotency-key empty, or tracking-tags: true (ask the enterprise admin to allow the gh-* tags).",
+        "budget-per-day: needs the action's tags to find this repository's sessions, and tracking-tags is false. Accepted: budget-per-day empty, or tracking-tags: true (ask the enterprise admin to allow the gh-* tags).",
+        "max-live-sessions: needs the action's tags to find this repository's sessions, and tracking-tags is false. Accepted: max-live-sessions empty, or tracking-tags: true (ask the enterprise admin to allow the gh-* tags)."
+      ])
+      const settings = await parse({ 'tracking-tags': 'false' })
+      expect(settings.trackingTags).toBe(false)
+      expect(settings.warnings).toContain(
+        "tracking-tags is false: sessions carry none of the action's tags, so a retry after a create that may have reached Devin can no longer rule out a duplicate session."
+      )
+    })
   })
 
   it('refuses files outside the workspace', async () => {

@@ -42,7 +42,14 @@ export const Input = {
   RequiredPermission: 'required-permission',
   AllowedBots: 'allowed-bots',
   AllowForks: 'allow-forks',
-  DryRun: 'dry-run'
+  DryRun: 'dry-run',
+  BudgetPerPr: 'budget-per-pr',
+  BudgetPerDay: 'budget-per-day',
+  BudgetPerUser: 'budget-per-user',
+  MaxLiveSessions: 'max-live-sessions',
+  AllowedUsers: 'allowed-users',
+  RestrictedAcuLimit: 'restricted-acu-limit',
+  TrackingTags: 'tracking-tags'
 } as const
 export type InputName = (typeof Input)[keyof typeof Input]
 
@@ -59,7 +66,8 @@ export const Output = {
   StructuredOutput: 'structured-output',
   AcusConsumed: 'acus-consumed',
   SkipReason: 'skip-reason',
-  Prompt: 'prompt'
+  Prompt: 'prompt',
+  BudgetRemaining: 'budget-remaining'
 } as const
 export type OutputName = (typeof Output)[keyof typeof Output]
 

@@ -26,8 +26,11 @@ import { formatDuration } from './duration.js'
 import { isMaskable } from '../report/redact.js'
 import { type ReadWorkspaceFile, isInsideWorkspace } from './workspace-file.js'
 
-/** How many tags the action adds to every session it creates (the idempotency tag and the repository tag). */
-export const ACTION_TAG_COUNT = 2
+/**
+ * The most tags the action adds to a session it creates: `idem:`, `github:`, `gh-repo:`, `gh-thread:`, `gh-user:`,
+ * `gh-sha:` and `gh-ci:`. The user's tags must leave room for them, so the action's are never the ones dropped.
+ */
+export const MAX_ACTION_TAGS = 7
 
 export const WAIT_MODES = ['none', 'stopped', 'pull-request', 'structured-output'] as const
 export type WaitMode = (typeof WAIT_MODES)[number]
@@ -70,8 +73,21 @@ export interface Settings {
     requiredPermission: (typeof PERMISSIONS)[number]
     allowedBots: string[]
     allowForks: boolean
+    /** Logins that may trigger runs without `required-permission`; their sessions are restricted. */
+    allowedUsers: string[]
   }
   dryRun: boolean
+  /** Spending control (budgets and the live-session cap are undefined when not set). */
+  spending: {
+    budgetPerPr?: number
+    budgetPerDay?: number
+    budgetPerUser?: number
+    maxLiveSessions?: number
+    /** `max_acu_limit` of a restricted session (a run allowed only by `allowed-users`). */
+    restrictedAcuLimit: number
+  }
+  /** Whether sessions carry the action's own tags (`idem:`, `github:`, `gh-*`). */
+  trackingTags: boolean
   /** Things worth telling the user that do not stop the run. */
   warnings: string[]
 }
@@ -202,6 +218,14 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
   const { github, problems: githubProblems } = parseGitHubInputs(getInput)
   problems.push(...githubProblems)
   const dryRun = field(Input.DryRun, requiredBoolean(false)) ?? false
+  const spending: Settings['spending'] = {
+    budgetPerPr: field(Input.BudgetPerPr, optional(acus)),
+    budgetPerDay: field(Input.BudgetPerDay, optional(acus)),
+    budgetPerUser: field(Input.BudgetPerUser, optional(acus)),
+    maxLiveSessions: field(Input.MaxLiveSessions, optional(positiveInteger)),
+    restrictedAcuLimit: field(Input.RestrictedAcuLimit, defaulted(positiveInteger, 5)) ?? 5
+  }
+  const trackingTags = field(Input.TrackingTags, requiredBoolean(true)) ?? true
 
   // Checks across inputs, run on whatever parsed, so one run reports everything at once.
   let promptText = prompt
@@ -219,10 +243,30 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
     else if (read.text.trim() === '') problems.push(`${Input.PromptFile}: "${promptFile}" is empty. Accepted: a file with the prompt's text.`)
     else promptText = read.text
   }
-  if (tags.length > MAX_TAGS - ACTION_TAG_COUNT) {
+  const actionTags = trackingTags ? MAX_ACTION_TAGS : 0
+  if (tags.length > MAX_TAGS - actionTags) {
     problems.push(
-      `${Input.Tags}: ${tags.length} tags given. Accepted: at most ${MAX_TAGS - ACTION_TAG_COUNT}, because Devin allows ${MAX_TAGS} per session and the action adds ${ACTION_TAG_COUNT} of its own.`
+      `${Input.Tags}: ${tags.length} tags given. Accepted: at most ${MAX_TAGS - actionTags}, because Devin allows ${MAX_TAGS} per session and the action adds up to ${actionTags} of its own.`
     )
+  }
+  if (!trackingTags) {
+    // Each of these finds sessions by the action's tags: without them it cannot work, so it is refused, not ignored.
+    const needTags = [
+      [Input.IdempotencyKey, idempotencyKey],
+      [Input.BudgetPerPr, spending.budgetPerPr],
+      [Input.BudgetPerDay, spending.budgetPerDay],
+      [Input.BudgetPerUser, spending.budgetPerUser],
+      [Input.MaxLiveSessions, spending.maxLiveSessions]
+    ].flatMap(([name, value]) => (value === undefined ? [] : [name as string]))
+    for (const name of needTags) {
+      problems.push(
+        `${name}: needs the action's tags to find this repository's sessions, and ${Input.TrackingTags} is false. Accepted: ${name} empty, or ${Input.TrackingTags}: true (ask the enterprise admin to allow the gh-* tags).`
+      )
+    }
+    if (needTags.length === 0)
+      warnings.push(
+        `${Input.TrackingTags} is false: sessions carry none of the action's tags, so a retry after a create that may have reached Devin can no longer rule out a duplicate session.`
+      )
   }
   if (sessionId !== undefined && idempotencyKey !== undefined) {
     problems.push(
@@ -282,6 +326,8 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
     wait,
     github,
     dryRun,
+    spending,
+    trackingTags,
     warnings
   }
 }
@@ -316,7 +362,8 @@ export function parseGitHubInputs(getInput: GetInput): { github: Settings['githu
     triggerPhrase: getInput(Input.TriggerPhrase).trim(),
     requiredPermission: field(Input.RequiredPermission, oneOf(PERMISSIONS, 'write')) ?? 'write',
     allowedBots: field(Input.AllowedBots, list(z.string()), noQuote) ?? [],
-    allowForks: field(Input.AllowForks, requiredBoolean(false)) ?? false
+    allowForks: field(Input.AllowForks, requiredBoolean(false)) ?? false,
+    allowedUsers: field(Input.AllowedUsers, list(githubLogin), noQuote) ?? []
   }
   return { github, problems }
 }
@@ -466,6 +513,32 @@ const positiveInteger = fromText((raw, ctx) => {
   }
   return Number(raw)
 })
+
+/** A number of ACUs: greater than 0, fractions allowed (sessions use fractions of an ACU). */
+const acus = fromText((raw, ctx) => {
+  const value = raw.trim()
+  if (!/^\d+(\.\d+)?$/.test(value) || !(Number(value) > 0) || !Number.isFinite(Number(value))) {
+    return fail(ctx, 'is not a number of ACUs. Accepted: a number greater than 0, e.g. "40" or "12.5", or empty for no limit.')
+  }
+  return Number(value)
+})
+
+/** A GitHub login: letters, digits and single hyphens, not at either end, at most 39 characters. */
+const githubLogin = pattern(
+  /^(?=.{1,39}$)[A-Za-z0-9](?:-?[A-Za-z0-9])*$/,
+  'is not a GitHub login. Accepted: logins such as "octocat" (letters, digits and single hyphens, at most 39 characters).'
+)
+
+/** The parser's value, or `fallback` when the input is empty (action.yml's default, for a tool that passes ''). */
+function defaulted<T>(parser: Parser<T>, fallback: T): Parser<T> {
+  return fromText((raw, ctx) => {
+    if (raw.trim() === '') return fallback
+    const result = parser.safeParse(raw)
+    if (result.success) return result.data
+    for (const issue of result.error.issues) addProblem(ctx, issue.message)
+    return fallback
+  })
+}
 
 const BOOLEANS: Record<string, boolean> = { true: true, True: true, TRUE: true, false: false, False: false, FALSE: false }
 
