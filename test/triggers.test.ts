@@ -7,7 +7,15 @@ import { expandTemplate, templateVariables } from '../src/ask/template.js'
 import { readTrigger, threadOf } from '../src/event/trigger.js'
 import { eventEnv, examplePayload, triggerFor } from './helpers/events.js'
 
-const github: Settings['github'] = { token: 't', comment: 'auto', triggerPhrase: '@devin', requiredPermission: 'write', allowedBots: [], allowForks: false, allowedUsers: [] }
+const github: Settings['github'] = {
+  token: 't',
+  comment: 'auto',
+  triggerPhrase: '@devin',
+  requiredPermission: 'write',
+  allowedBots: [],
+  allowForks: false,
+  allowedUsers: []
+}
 
 /** A GitHub that knows these users' permissions, recording each look-up. */
 function permissions(known: Record<string, string>): GateDeps & { asked: string[] } {
