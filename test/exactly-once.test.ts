@@ -4,7 +4,7 @@ import type { FaultSpec } from '../emulator/faults.ts'
 import { DevinHttp } from '../src/devin/http.js'
 import { UnconfirmedSessionError, openSession } from '../src/devin/open.js'
 import { createV3Api } from '../src/devin/v3.js'
-import { idempotencyTag } from '../src/ask/request.js'
+import { idempotencyTag } from '../src/policy/tags.js'
 import { fakeClock } from './helpers/clock.js'
 import { SimulatedDevin } from './helpers/simulated-devin.js'
 

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { Input } from '../action/constants.js'
 import { InputError, type Settings } from '../action/inputs.js'
 import { defaultPrompt } from './prompt.js'
@@ -6,20 +5,7 @@ import { expandTemplate, templateVariables } from './template.js'
 import type { OpenRequest } from '../devin/open.js'
 import type { SessionRequest } from '../devin/session.js'
 import type { Trigger } from '../event/trigger.js'
-
-/**
- * The tag that stands for an idempotency key. A short hash, so any text can be a key; scoped by the
- * repository, so two repositories that pick the same key in one organization do not share a session.
- */
-export function idempotencyTag(key: string, repo: string): string {
-  const digest = createHash('sha256').update(`${repo}\n${key}`).digest('hex')
-  return `idem:${digest.slice(0, 24)}`
-}
-
-/** The tag that lets a team find every session a repository opened. */
-export function repositoryTag(repo: string): string {
-  return `github:${repo}`
-}
+import { idempotencyTag, repositoryTag } from '../policy/tags.js'
 
 /**
  * A key for this one execution of the step when the user gave none. Matrix legs share run, job and

@@ -42,6 +42,8 @@ export interface Edit {
 export interface Trigger {
   /** `owner/repo`. */
   repo: string
+  /** The repository's numeric id (payload `repository.id`, else GITHUB_REPOSITORY_ID): stable across renames. '' when unknown. */
+  repoId: string
   event: string
   /** The webhook's `action`, e.g. "opened", "created". */
   action?: string
@@ -125,6 +127,12 @@ function parsePayload(text: string | undefined): Json {
   }
 }
 
+/** A repository id as text: a positive whole number (from JSON or the environment), else undefined. */
+function repositoryId(value: unknown): string | undefined {
+  const textValue = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : ''
+  return /^[1-9]\d*$/.test(textValue) ? textValue : undefined
+}
+
 /**
  * Reads the trigger from the runner's environment and the event payload. This module is the only
  * reader of either: everything else works with the typed Trigger.
@@ -136,8 +144,10 @@ export function readTrigger(env: NodeJS.ProcessEnv, payloadText: string | undefi
   const runAttempt = env.GITHUB_RUN_ATTEMPT ?? '1'
   const payload = parsePayload(payloadText)
   const sender = record(payload.sender)
+  const repository = record(payload.repository)
   const trigger: Trigger = {
     repo,
+    repoId: repositoryId(repository?.id) ?? repositoryId(env.GITHUB_REPOSITORY_ID) ?? '',
     event: env.GITHUB_EVENT_NAME ?? '',
     action: optionalText(payload.action),
     actor: login(sender) || (env.GITHUB_ACTOR ?? ''),
