@@ -5,7 +5,7 @@
  */
 import { checkKey, QueryReader } from './api.ts'
 import type { ApiContext, ApiRequest } from './api.ts'
-import { PERMISSION } from './config.ts'
+import { PERMISSION, refusedTags, tagRefusalDetail } from './config.ts'
 import type { Operation } from './config.ts'
 import { chooseScenario, UnknownScenarioError } from './lifecycle.ts'
 import { json, v1Error } from './replies.ts'
@@ -66,6 +66,8 @@ function dispatch(target: Target, req: ApiRequest, ctx: ApiContext): Reply {
       if (errors.length > 0) return v1Error(422, errors)
       const body = req.body as Record<string, unknown>
       const tags = (body['tags'] as string[] | null | undefined) ?? []
+      const refused = refusedTags(config, tags)
+      if (refused.length > 0) return v1Error(400, tagRefusalDetail(refused))
       if (body['idempotent'] === true) {
         const existing = store.findReusable(body['prompt'] as string)
         if (existing) return json({ session_id: existing.session_id, url: existing.url, is_new_session: false })

@@ -5,7 +5,7 @@
  */
 import { checkKey, QueryReader } from './api.ts'
 import type { ApiContext, ApiRequest } from './api.ts'
-import { PERMISSION } from './config.ts'
+import { PERMISSION, refusedTags, tagRefusalDetail } from './config.ts'
 import type { Operation } from './config.ts'
 import { chooseScenario, UnknownScenarioError } from './lifecycle.ts'
 import { json, problem, validationProblem } from './replies.ts'
@@ -87,6 +87,8 @@ function dispatch(version: V3Version, target: Target, req: ApiRequest, ctx: ApiC
       const errors = req.body === undefined ? [missingBody()] : validateCreateBody(version, req.body)
       if (errors.length > 0) return validationProblem(errors, req.path)
       const body = req.body as Record<string, unknown>
+      const refused = refusedTags(config, (body['tags'] as string[] | null | undefined) ?? [])
+      if (refused.length > 0) return problem(400, tagRefusalDetail(refused), req.path)
       const platform = body['platform']
       const platforms = [...BUILT_IN_PLATFORMS, ...config.platforms]
       if (typeof platform === 'string' && !platforms.some((p) => p.toLowerCase() === platform.toLowerCase())) {

@@ -38,6 +38,11 @@ export interface EmulatorConfig {
   platforms: string[]
   /** v1 GET returns `structured_output` as a JSON string, as one community test saw (devin-api.md §2). */
   v1StructuredOutputAsString: boolean
+  /**
+   * An enterprise's tag allow-list (devin-api.md §9.3): a create with a tag outside it is refused (400, naming the
+   * tags). Each entry is a tag, or a prefix ending in `*` (`gh-*`). null: every tag is allowed.
+   */
+  allowedTags: string[] | null
 }
 
 /** The fields of EmulatorConfig as plain JSON, for options, `configure()` and `POST /_emulator/config`. */
@@ -52,6 +57,7 @@ export interface ConfigPatch {
   v3beta1StatusDetail?: boolean
   platforms?: string[]
   v1StructuredOutputAsString?: boolean
+  allowedTags?: string[] | null
 }
 
 export function defaultConfig(): EmulatorConfig {
@@ -65,7 +71,8 @@ export function defaultConfig(): EmulatorConfig {
     apiKeys: null,
     v3beta1StatusDetail: false,
     platforms: ['linux', 'windows'],
-    v1StructuredOutputAsString: false
+    v1StructuredOutputAsString: false,
+    allowedTags: null
   }
 }
 
@@ -100,7 +107,21 @@ export function applyConfigPatch(config: EmulatorConfig, patch: unknown): void {
   if (p['v1StructuredOutputAsString'] !== undefined) {
     next.v1StructuredOutputAsString = bool(p['v1StructuredOutputAsString'], 'v1StructuredOutputAsString')
   }
+  if (p['allowedTags'] !== undefined) next.allowedTags = p['allowedTags'] === null ? null : stringList(p['allowedTags'], 'allowedTags')
   Object.assign(config, next)
+}
+
+/** The tags of a create that the allow-list refuses (none when there is no allow-list). */
+export function refusedTags(config: EmulatorConfig, tags: readonly string[]): string[] {
+  const allowed = config.allowedTags
+  if (allowed === null) return []
+  const permits = (pattern: string, tag: string) => (pattern.endsWith('*') ? tag.startsWith(pattern.slice(0, -1)) : tag === pattern)
+  return tags.filter((tag) => !allowed.some((pattern) => permits(pattern, tag)))
+}
+
+/** The detail of a create refused for its tags. The real text is undocumented; this one names the tags, as a refusal should. */
+export function tagRefusalDetail(refused: readonly string[]): string {
+  return `Tag validation failed: ${refused.length === 1 ? 'tag' : 'tags'} ${refused.map((tag) => `'${tag}'`).join(', ')} ${refused.length === 1 ? 'is' : 'are'} not in your enterprise's list of allowed tags`
 }
 
 /** The config as JSON (sets become arrays). */

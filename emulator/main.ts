@@ -1,8 +1,9 @@
 /**
- * `npm run emulator [-- --port 8787 --scenario finished --org-id org-emulator --list-lag-ms 0 --quiet]`
+ * `npm run emulator [-- --port 8787 --scenario finished --org-id org-emulator --list-lag-ms 0 --allowed-tags 'idem:*,github:*' --quiet]`
  *
  * Starts the Devin API emulator on 127.0.0.1 until SIGINT/SIGTERM. Flags win over the environment
- * (EMULATOR_PORT, EMULATOR_SCENARIO, EMULATOR_ORG_ID, EMULATOR_LIST_LAG_MS). The port defaults to 8787; when it
+ * (EMULATOR_PORT, EMULATOR_SCENARIO, EMULATOR_ORG_ID, EMULATOR_LIST_LAG_MS,
+ * EMULATOR_ALLOWED_TAGS). The port defaults to 8787; when it
  * is taken the emulator stops with an error instead of moving elsewhere, because a workflow or shell already
  * pointed at that port would otherwise talk to whatever holds it. `--port 0` picks a free port.
  */
@@ -12,11 +13,13 @@ import { startEmulator } from './server.ts'
 
 const DEFAULT_PORT = 8787
 
-const USAGE = `Usage: npm run emulator -- [--port N] [--scenario NAME] [--org-id ID] [--list-lag-ms N] [--quiet]
+const USAGE = `Usage: npm run emulator -- [--port N] [--scenario NAME] [--org-id ID] [--list-lag-ms N] [--allowed-tags LIST] [--quiet]
   --port         TCP port on 127.0.0.1 (env EMULATOR_PORT, default ${DEFAULT_PORT}; 0 = any free port)
   --scenario     lifecycle of new sessions (env EMULATOR_SCENARIO, default finished)
   --org-id       the organization served (env EMULATOR_ORG_ID, default org-emulator)
   --list-lag-ms  how long a new session stays out of list results (env EMULATOR_LIST_LAG_MS, default 0)
+  --allowed-tags an enterprise tag allow-list, comma-separated tags or prefixes ending in * (env EMULATOR_ALLOWED_TAGS,
+                 default: every tag allowed); a create with any other tag is refused with 400
   --quiet        do not print one line per request
 Scenarios: ${scenarioNames().join(', ')}`
 
@@ -27,6 +30,15 @@ function integer(value: string | undefined, name: string, fallback: number): num
   return n
 }
 
+/** A comma-separated allow-list; unset or empty means no allow-list (an empty list would refuse every tagged create). */
+function tagList(value: string | undefined): string[] | undefined {
+  const tags = (value ?? '')
+    .split(',')
+    .map((tag) => tag.trim())
+    .filter(Boolean)
+  return tags.length > 0 ? tags : undefined
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -34,6 +46,7 @@ async function main(): Promise<void> {
       scenario: { type: 'string' },
       'org-id': { type: 'string' },
       'list-lag-ms': { type: 'string' },
+      'allowed-tags': { type: 'string' },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false }
     }
@@ -51,6 +64,7 @@ async function main(): Promise<void> {
     scenario: values.scenario || env['EMULATOR_SCENARIO'] || undefined,
     orgId: values['org-id'] || env['EMULATOR_ORG_ID'] || undefined,
     listLagMs: integer(values['list-lag-ms'] ?? env['EMULATOR_LIST_LAG_MS'], 'list-lag-ms', 0),
+    allowedTags: tagList(values['allowed-tags'] ?? env['EMULATOR_ALLOWED_TAGS']),
     onRequest: values.quiet
       ? undefined
       : (r) => process.stdout.write(`${r.method} ${r.path} -> ${r.status ?? 'dropped'}${r.fault ? ` (fault ${r.fault})` : ''}\n`)

@@ -34,13 +34,23 @@ function start(args: string[]) {
 
 describe('npm run emulator (emulator/main.ts)', () => {
   it('prints its URL, serves the flags it was given, and stops cleanly on SIGTERM', async () => {
-    const run = start(['--port', '0', '--scenario', 'exit', '--org-id', 'org-main', '--quiet'])
+    const run = start(['--port', '0', '--scenario', 'exit', '--org-id', 'org-main', '--allowed-tags', 'gh-*, team', '--quiet'])
     try {
       const line = await run.firstLine
       expect(line).toMatch(/^Devin API emulator listening on http:\/\/127\.0\.0\.1:\d+ \(org org-main, scenario exit\)$/)
       const url = /http:\/\/127\.0\.0\.1:\d+/.exec(line)?.[0]
       const self = await fetch(`${url}/v3/self`, { headers: { authorization: 'Bearer cog_x' } })
       expect(await self.json()).toMatchObject({ org_id: 'org-main' })
+      const create = (tags: string[]) =>
+        fetch(`${url}/v3/organizations/org-main/sessions`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer cog_x', 'content-type': 'application/json' },
+          body: JSON.stringify({ prompt: 'p', tags })
+        })
+      expect((await create(['gh-repo:1', 'team'])).status).toBe(200)
+      const refused = await create(['gh-repo:1', 'other'])
+      expect(refused.status).toBe(400)
+      expect(((await refused.json()) as { detail: string }).detail).toContain("'other'")
     } finally {
       run.child.kill('SIGTERM')
     }

@@ -163,6 +163,23 @@ describe('v3 sessions', () => {
     expect((await call(e, 'POST', SESSIONS, { body: { prompt: 'p', platform: 'Windows' } })).status).toBe(200)
   })
 
+  it('refuses a create with a tag outside the allow-list, naming the tags, on v3 and v1', async () => {
+    const e = await emulator({ allowedTags: ['idem:*', 'team'] })
+    const res = await call(e, 'POST', SESSIONS, { body: { prompt: 'p', tags: ['idem:1', 'team', 'gh-repo:42', 'gh-user:42/mona'] } })
+    expect(res.status).toBe(400)
+    expect(res.body).toMatchObject({
+      status: 400,
+      detail: "Tag validation failed: tags 'gh-repo:42', 'gh-user:42/mona' are not in your enterprise's list of allowed tags"
+    })
+    const v1 = await call(e, 'POST', '/v1/sessions', { auth: APK, body: { prompt: 'p', tags: ['teams'] } })
+    expect(v1).toMatchObject({ status: 400, body: { detail: "Tag validation failed: tag 'teams' is not in your enterprise's list of allowed tags" } })
+    expect(e.store.size).toBe(0)
+    expect((await call(e, 'POST', SESSIONS, { body: { prompt: 'p', tags: ['idem:2', 'team'] } })).status).toBe(200)
+    // Over the control endpoint too; null lifts the list.
+    await call(e, 'POST', '/_emulator/config', { body: { allowedTags: null } })
+    expect((await call(e, 'POST', SESSIONS, { body: { prompt: 'p', tags: ['gh-repo:42'] } })).status).toBe(200)
+  })
+
   it('rejects an unknown emulator-scenario tag', async () => {
     const e = await emulator()
     const res = await call(e, 'POST', SESSIONS, { body: { prompt: 'p', tags: ['emulator-scenario:nope'] } })
