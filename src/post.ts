@@ -30,6 +30,12 @@ export async function cleanup(deps: MainDeps): Promise<void> {
   try {
     const waiting = JSON.parse(saved) as InFlightState
     const { sessionId } = waiting
+    if (sessionId === undefined && waiting.creatingTag === '') {
+      runner.warning(
+        'The job was cancelled while a Devin session was being created. With tracking-tags: false it carries no tag the action could find it by, so it was not ended: look in Devin for a session this run may have created.'
+      )
+      return
+    }
     if (sessionId === undefined) {
       await endInterruptedCreate(await connectFor(waiting, deps, redact, secrets), waiting.creatingTag, waiting.terminateOnCancel, deps)
       return

@@ -52,6 +52,15 @@ describe('the post step', () => {
     }
   })
 
+  it('warns that a session may exist when the cancelled create carried no tag (tracking-tags: false), and asks Devin nothing', async () => {
+    const state: InFlightState = { creatingTag: '', orgId: 'org-test', apiVersion: 'v3', apiUrl: BASE, terminateOnCancel: true }
+    // nock is closed to the network: any request to Devin would fail the step's work and show as another warning.
+    const runner = await post({ 'waiting-on': JSON.stringify(state) })
+    expect(runner.log).toEqual([
+      'warning: The job was cancelled while a Devin session was being created. With tracking-tags: false it carries no tag the action could find it by, so it was not ended: look in Devin for a session this run may have created.'
+    ])
+  })
+
   describe('when the job was cancelled while the create was in flight', () => {
     const TAG = 'idem:0123456789abcdef01234567'
     const SESSIONS = '/v3/organizations/org-test/sessions'

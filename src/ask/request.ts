@@ -1,11 +1,11 @@
-import { Input } from '../action/constants.js'
+import { Input, MAX_TAGS } from '../action/constants.js'
 import { InputError, type Settings } from '../action/inputs.js'
 import { defaultPrompt } from './prompt.js'
 import { expandTemplate, templateVariables } from './template.js'
 import type { OpenRequest } from '../devin/open.js'
 import type { SessionRequest } from '../devin/session.js'
 import type { Trigger } from '../event/trigger.js'
-import { idempotencyTag, repositoryTag } from '../policy/tags.js'
+import { type TagScope, idempotencyTag, repositoryTag, scopeOf, scopeTags } from '../policy/tags.js'
 
 /**
  * A key for this one execution of the step when the user gave none. Matrix legs share run, job and
@@ -46,16 +46,28 @@ export function expandTexts(settings: Settings, trigger: Trigger, instruction: s
   return { prompt, title, message }
 }
 
-/** Builds the plan for the open step from the settings, the trigger and the expanded texts. */
-export function planOpen(settings: Settings, trigger: Trigger, texts: RequestTexts, randomId: string): OpenRequest {
+/** The plan of the open step: what to open, and the scope of the run (what a budget or a follow-up lists by). */
+export type OpenPlan = OpenRequest & { scope: TagScope }
+
+/**
+ * Builds the plan for the open step from the settings, the trigger and the expanded texts. A new session
+ * carries the action's tags first (`idem:`, `github:`, then the scope tags), never dropped, and the user's
+ * tags after them; the input checks keep the total within Devin's limit. With `tracking-tags: false` it
+ * carries the user's tags alone, and nothing can find it by tag.
+ */
+export function planOpen(settings: Settings, trigger: Trigger, texts: RequestTexts, randomId: string): OpenPlan {
+  const scope = scopeOf(trigger)
   if (settings.sessionId !== undefined) {
-    return { kind: 'continue', sessionId: settings.sessionId, message: texts.message }
+    return { kind: 'continue', sessionId: settings.sessionId, message: texts.message, scope }
+  }
+  if (!settings.trackingTags) {
+    const request: SessionRequest = { ...settings.request, title: texts.title, prompt: texts.prompt, tags: settings.request.tags.slice(0, MAX_TAGS) }
+    return { kind: 'create', request, reuse: false, message: texts.message, scope }
   }
   const key = settings.idempotencyKey ?? freshIdempotencyKey(trigger, randomId)
   const tag = idempotencyTag(key, trigger.repo)
-  const ownTags = trigger.repo === '' ? [tag] : [tag, repositoryTag(trigger.repo)]
-  // The action's own tags come first and are never dropped; input checks keep the total within Devin's limit.
-  const tags = [...ownTags, ...settings.request.tags.filter((t) => !ownTags.includes(t))]
-  const request: SessionRequest = { ...settings.request, title: texts.title, prompt: texts.prompt, tags }
-  return { kind: 'create', request, tag, reuse: settings.idempotencyKey !== undefined, message: texts.message }
+  const ownTags = [tag, ...(trigger.repo === '' ? [] : [repositoryTag(trigger.repo)]), ...scopeTags(scope)]
+  const userTags = settings.request.tags.filter((t) => !ownTags.includes(t)).slice(0, MAX_TAGS - ownTags.length)
+  const request: SessionRequest = { ...settings.request, title: texts.title, prompt: texts.prompt, tags: [...ownTags, ...userTags] }
+  return { kind: 'create', request, tag, actionTags: ownTags, reuse: settings.idempotencyKey !== undefined, message: texts.message, scope }
 }

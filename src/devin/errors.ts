@@ -23,6 +23,8 @@ export interface FailureDetails {
   attempts: number
   /** Set on 429/503 answers that carried Retry-After. */
   retryAfterMs?: number
+  /** The text of Devin's error answer (redacted, clipped), to tell what a refusal was about. */
+  detail?: string
 }
 
 /** A request to Devin that failed; its message says what happened and what to fix. */
@@ -31,6 +33,7 @@ export class DevinApiError extends Error {
   readonly reached: Reached
   readonly attempts: number
   readonly retryAfterMs?: number
+  readonly detail?: string
 
   constructor(message: string, details: FailureDetails) {
     super(message)
@@ -39,6 +42,7 @@ export class DevinApiError extends Error {
     this.reached = details.reached
     this.attempts = details.attempts
     this.retryAfterMs = details.retryAfterMs
+    this.detail = details.detail
   }
 }
 
@@ -58,6 +62,12 @@ export function bodyDetail(body: unknown): string | undefined {
   if (typeof record.message === 'string' && record.message.trim() !== '') return clip(record.message)
   if (typeof record.title === 'string' && record.title.trim() !== '') return clip(record.title)
   return undefined
+}
+
+/** All an error body says, in one line: its detail, or else each invalid field. */
+export function errorText(body: unknown): string | undefined {
+  const text = bodyDetail(body) ?? validationProblems(body).join('; ')
+  return text === '' ? undefined : text
 }
 
 /**
@@ -114,4 +124,46 @@ export function describeHttpFailure(status: number, body: unknown, operation: Op
       }
       return `Devin refused the request to ${operation.description} (HTTP ${status})${because}.`
   }
+}
+
+/**
+ * Whether a refused create was refused for its tags. An enterprise can allow only listed tags ("session
+ * creation and tag updates enforce tags from the allowed list"); the status and body of that refusal are not
+ * documented (devin-api.md §9.3), so any definite refusal whose text speaks of tags counts. A missing key (401),
+ * a wrong URL (404) and rate limiting (429) say nothing about tags, whatever their text.
+ */
+export function isTagRefusal(error: DevinApiError): boolean {
+  const { status, detail } = error
+  if (status === undefined || status < 400 || status >= 500 || [401, 404, 429].includes(status)) return false
+  return detail !== undefined && /\btags?\b/i.test(detail)
+}
+
+/**
+ * The message for a create refused for its tags: which tags (those of the request Devin's answer names, else the
+ * action's own, the usual cause, else all of them) and what fixes it. The action's tags change with every run
+ * (a hash, a pull request number, a login), so the admin is asked to allow their prefixes.
+ */
+export function describeTagRefusal(error: DevinApiError, sent: readonly string[], actionTags: readonly string[]): string {
+  const text = (error.detail ?? '').toLowerCase()
+  const named = sent.filter((tag) => text.includes(tag.toLowerCase()))
+  const refused = named.length > 0 ? named : actionTags.length > 0 ? [...actionTags] : [...sent]
+  const own = refused.filter((tag) => actionTags.includes(tag))
+  const users = refused.filter((tag) => !actionTags.includes(tag))
+  const list = (tags: string[]) => tags.map((tag) => `"${tag}"`).join(', ')
+  const prefixes = [...new Set(own.map((tag) => tag.slice(0, tag.indexOf(':') + 1)))]
+  const lines = [
+    `Devin refused to create the session because of its tags (HTTP ${error.status}): ${error.detail ?? 'no detail given'}.`,
+    `${named.length > 0 ? 'Tags refused' : 'Tags the action sent'}: ${list(refused)}. An enterprise with tag validation on accepts only the tags on its allow-list.`,
+    'Fix it one of two ways:'
+  ]
+  if (own.length > 0) {
+    lines.push(
+      `- ask the Devin enterprise admin to allow the action's tags: they change with every run, so allow the prefixes ${prefixes.map((p) => `"${p}"`).join(', ')} (or each tag as it comes);`,
+      '- or set `tracking-tags: false`: the action then sends none of its own tags (idempotency-key and the budgets need them, and a create retried after a failure can then make a duplicate session).'
+    )
+    if (users.length > 0) lines.push(`The tags ${list(users)} come from the tags input: have them allowed too, or remove them from tags.`)
+  } else {
+    lines.push(`- ask the Devin enterprise admin to allow ${list(users)};`, `- or remove ${users.length === 1 ? 'it' : 'them'} from the tags input.`)
+  }
+  return lines.join('\n')
 }

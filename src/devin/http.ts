@@ -1,5 +1,5 @@
 import { type Redactor, createRedactor } from '../report/redact.js'
-import { DevinApiError, type Operation, type Reached, describeHttpFailure } from './errors.js'
+import { DevinApiError, type Operation, type Reached, describeHttpFailure, errorText } from './errors.js'
 
 /** Time, passed in so tests drive retries and waits without real sleeping. */
 export interface Clock {
@@ -76,6 +76,7 @@ interface AttemptFailure {
   /** Whether another attempt could succeed. */
   transient: boolean
   retryAfterMs?: number
+  detail?: string
 }
 
 /**
@@ -124,7 +125,8 @@ export class DevinHttp {
           status: failure.status,
           reached: failure.reached,
           attempts: attempt,
-          retryAfterMs: failure.retryAfterMs
+          retryAfterMs: failure.retryAfterMs,
+          detail: failure.detail
         })
       }
       this.deps.debug(`Retrying ${spec.method} ${spec.path} in ${delay} ms (attempt ${attempt} failed: ${failure.status ?? failure.reached})`)
@@ -182,11 +184,13 @@ export class DevinHttp {
 
     const status = response.status
     const transient = status === 429 || status >= 500
+    // Redacted whole, before the message clips and reflows it: a clipped or re-spaced secret is no longer found.
+    const redacted = this.redactor.deep(body)
     return {
       ok: false,
       failure: {
-        // Redacted whole, before the message clips and reflows it: a clipped or re-spaced secret is no longer found.
-        message: describeHttpFailure(status, this.redactor.deep(body), spec.operation),
+        message: describeHttpFailure(status, redacted, spec.operation),
+        detail: errorText(redacted),
         status,
         // A refusal (4xx but 429) means nothing was done; 429 and 5xx may hide a completed action.
         reached: transient ? 'maybe' : 'no',

@@ -1,8 +1,8 @@
 import { OPEN_DEADLINE_MS, SETTLE_GRACE_MS } from '../action/constants.js'
 import { formatDuration } from '../action/duration.js'
-import type { DevinApi } from './api.js'
-import { DevinApiError } from './errors.js'
-import type { Clock } from './http.js'
+import type { Created, DevinApi } from './api.js'
+import { DevinApiError, describeTagRefusal, isTagRefusal } from './errors.js'
+import { type Clock, backoffDelay } from './http.js'
 import { lookUpByTag } from './look-up.js'
 import { type Session, type SessionRequest, isLiveSession } from './session.js'
 
@@ -11,8 +11,10 @@ export type OpenRequest =
   | {
       kind: 'create'
       request: SessionRequest
-      /** The tag that identifies this logical request's session. */
-      tag: string
+      /** The tag that identifies this logical request's session; none with `tracking-tags: false`. */
+      tag?: string
+      /** The action's own tags among the request's (none with `tracking-tags: false`): named when Devin refuses a tag. */
+      actionTags?: string[]
       /** A user-given key: look for a live session with the tag first, and reuse it. */
       reuse: boolean
       message?: string
@@ -20,6 +22,13 @@ export type OpenRequest =
   | { kind: 'continue'; sessionId: string; message?: string }
 
 type CreateRequest = Extract<OpenRequest, { kind: 'create' }>
+type TaggedCreate = CreateRequest & { tag: string }
+
+/**
+ * At most this many creates in all without a tag (`tracking-tags: false`): each one sent again after a failure
+ * that may have reached Devin can make one more session, so the duplicates a run can leave are bounded.
+ */
+const UNTAGGED_CREATE_ATTEMPTS = 3
 
 export interface OpenDeps {
   clock: Clock
@@ -27,8 +36,13 @@ export interface OpenDeps {
   warning(message: string): void
   /** Called as soon as the session is known, before anything else can fail, so it is always reported. */
   onSession(session: Session, isNew: boolean): void
-  /** Called right before the create is sent: from then on a cancelled job may leave a session behind, found by its tag. */
-  beforeCreate?(tag: string): void
+  /**
+   * Called right before the create is sent: from then on a cancelled job may leave a session behind, found
+   * by its tag (none with `tracking-tags: false`).
+   */
+  beforeCreate?(tag: string | undefined): void
+  /** A number in [0, 1), for the jitter of a create sent again without a tag. */
+  random?(): number
 }
 
 export interface Opened {
@@ -66,7 +80,12 @@ export async function openSession(api: DevinApi, open: OpenRequest, deadline: nu
     deps.info(`Continuing Devin session ${session.id}: ${session.url}`)
     return deliverMessage(api, session, false, open.message, deadline, deps)
   }
+  if (open.tag === undefined) return openUntagged(api, open, deadline, deps)
+  return openTagged(api, { ...open, tag: open.tag }, deadline, deps)
+}
 
+/** Creates exactly once, by the tag: reuse by key, one create, adoption after an ambiguous failure, settling races. */
+async function openTagged(api: DevinApi, open: TaggedCreate, deadline: number, deps: OpenDeps): Promise<Opened> {
   let known: ReadonlySet<string> = new Set()
   if (open.reuse) {
     let existing = await api.listByTag(open.tag, deadline)
@@ -97,7 +116,7 @@ export async function openSession(api: DevinApi, open: OpenRequest, deadline: nu
   let created: Session | undefined
   let failure: DevinApiError | undefined
   try {
-    const answer = await api.create(open.request, deadline)
+    const answer = await create(api, open, deadline)
     if (!answer.isNew) {
       // v1's idempotent create answered with a session it already had: a reuse, as by key.
       deps.onSession(answer.session, false)
@@ -157,7 +176,7 @@ export async function openSession(api: DevinApi, open: OpenRequest, deadline: nu
  */
 async function settle(
   api: DevinApi,
-  open: CreateRequest,
+  open: TaggedCreate,
   created: Session | undefined,
   known: ReadonlySet<string>,
   seen: Session[],
@@ -197,6 +216,68 @@ async function settle(
   return deliverMessage(api, first, false, open.message, deadline, deps)
 }
 
+/**
+ * Opens a session that carries none of the action's tags (`tracking-tags: false`). Nothing can find it by tag,
+ * so nothing is reused or adopted: a create that may have reached Devin is sent again with backoff, like any
+ * request, at most UNTAGGED_CREATE_ATTEMPTS times in all. A duplicate is then possible; the input check said
+ * so once at the start, and the run warns again when a create it repeated succeeded, since only then can one exist.
+ */
+async function openUntagged(api: DevinApi, open: CreateRequest, deadline: number, deps: OpenDeps): Promise<Opened> {
+  deps.beforeCreate?.(undefined)
+  const doubtful: string[] = []
+  for (let attempt = 1; ; attempt++) {
+    let answer: Created
+    try {
+      answer = await create(api, open, deadline)
+    } catch (error) {
+      if (!(error instanceof DevinApiError) || error.reached === 'no') throw error
+      doubtful.push(trimStop(error.message))
+      const delay = Math.max(backoffDelay(attempt, deps.random ?? Math.random), error.retryAfterMs ?? 0)
+      if (attempt >= UNTAGGED_CREATE_ATTEMPTS || deps.clock.now() + delay >= deadline) {
+        throw new DevinApiError(
+          `Could not confirm whether Devin created the session: ${attempt === 1 ? 'the create request' : `each of ${attempt} create requests`} failed in a way that may have reached Devin (${doubtful.join('; ')}). ` +
+            'With tracking-tags: false the session carries no tag the action could find it by: before re-running, look in Devin for a session this run may have created; a re-run opens another.',
+          { status: error.status, reached: 'maybe', attempts: attempt, retryAfterMs: error.retryAfterMs }
+        )
+      }
+      deps.info(
+        `The request to create the session may have reached Devin (${trimStop(error.message)}); with tracking-tags: false it cannot be looked up by tag, so the create is sent again in ${Number((delay / 1_000).toFixed(1))}s (attempt ${attempt + 1} of ${UNTAGGED_CREATE_ATTEMPTS}).`
+      )
+      await deps.clock.sleep(delay)
+      continue
+    }
+    if (!answer.isNew) {
+      deps.onSession(answer.session, false)
+      deps.info(`Devin returned its existing session ${answer.session.id} for this request: ${answer.session.url}`)
+      return deliverMessage(api, answer.session, false, open.message, deadline, deps)
+    }
+    deps.info(`Opened Devin session ${answer.session.id}: ${answer.session.url}`)
+    if (doubtful.length > 0) {
+      deps.warning(
+        `Devin session ${answer.session.id} was opened by create attempt ${attempt}, after ${doubtful.length === 1 ? 'an attempt' : `${doubtful.length} attempts`} that may have reached Devin (${doubtful.join('; ')}). If ${doubtful.length === 1 ? 'it' : 'any'} did, Devin has another session for this request that the action cannot find (tracking-tags: false): look for it in Devin and end it.`
+      )
+    }
+    return opened(answer.session, true, deps)
+  }
+}
+
+/** Sends the create once; a refusal for its tags becomes the message that names them and the fixes. */
+async function create(api: DevinApi, open: CreateRequest, deadline: number): Promise<Created> {
+  try {
+    return await api.create(open.request, deadline)
+  } catch (error) {
+    if (error instanceof DevinApiError && error.reached === 'no' && isTagRefusal(error)) {
+      throw new DevinApiError(describeTagRefusal(error, open.request.tags, open.actionTags ?? []), {
+        status: error.status,
+        reached: 'no',
+        attempts: error.attempts,
+        detail: error.detail
+      })
+    }
+    throw error
+  }
+}
+
 function opened(session: Session, isNew: boolean, deps: OpenDeps): Opened {
   deps.onSession(session, isNew)
   return { session, isNew, messageSent: false }
@@ -211,7 +292,7 @@ async function deliverMessage(api: DevinApi, session: Session, isNew: boolean, m
   return { session: updated, isNew, messageSent: true }
 }
 
-function unconfirmed(open: CreateRequest, cause: DevinApiError | undefined, then: string): UnconfirmedSessionError {
+function unconfirmed(open: TaggedCreate, cause: DevinApiError | undefined, then: string): UnconfirmedSessionError {
   const rerun = open.reuse
     ? 're-running with the same idempotency-key reuses it if it exists'
     : 'a re-run opens a new session, so end this one first if it exists'

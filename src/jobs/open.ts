@@ -96,8 +96,9 @@ export async function openJob(ctx: JobContext, trigger: Trigger): Promise<void> 
     beforeCreate: (tag) => {
       // Saved before the create is sent: a job cancelled before Devin answers leaves its session to the post step.
       creating = true
-      runner.saveState(State.Waiting, JSON.stringify({ ...reach, creatingTag: tag } satisfies InFlightState))
-    }
+      runner.saveState(State.Waiting, JSON.stringify({ ...reach, creatingTag: tag ?? '' } satisfies InFlightState))
+    },
+    random: deps.random
   }).finally(() => {
     // Settled either way (opened, or failed and reported): nothing is left for the post step to find.
     if (creating) runner.saveState(State.Waiting, '')

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { type Trigger, threadOf } from '../event/trigger.js'
 
 /**
  * The action's own tags. Each identifies one scope on its own, so one tag is enough to list a scope's sessions
@@ -64,4 +65,21 @@ export function scopeTags(scope: TagScope): string[] {
   if (scope.user !== undefined && scope.user !== '') tags.push(userTag(scope.repoId, scope.user))
   if (scope.headSha !== undefined && /^[0-9a-f]{40}$/i.test(scope.headSha)) tags.push(shaTag(scope.headSha))
   return tags
+}
+
+/**
+ * The scope of a run, from its trigger: the pull request or issue it is about, the user who caused it, and
+ * the pull request head from the payload. Never GITHUB_SHA: on `pull_request` that is a merge commit, and on
+ * `pull_request_target` a commit of the default branch. A comment on a pull request (`issue_comment`) has no
+ * head in its payload, so it has no SHA.
+ */
+export function scopeOf(trigger: Trigger): TagScope {
+  const thread = threadOf(trigger)?.number
+  return {
+    repo: trigger.repo,
+    repoId: trigger.repoId,
+    thread: thread !== undefined && Number.isSafeInteger(thread) && thread > 0 ? thread : undefined,
+    user: trigger.actor === '' ? undefined : trigger.actor,
+    headSha: trigger.pullRequest?.headSha
+  }
 }

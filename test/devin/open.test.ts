@@ -348,3 +348,121 @@ describe('openSession', () => {
     })
   })
 })
+
+describe('openSession without the action’s tags (tracking-tags: false)', () => {
+  const untagged = (): OpenRequest => ({ kind: 'create', request: { prompt: 'Do it', tags: ['team'] }, reuse: false })
+
+  it('sends the create again after a failure that may have reached Devin, never looks up by tag, and warns of a possible duplicate', async () => {
+    const { api, deps, deadline, log, reported, clock } = setup()
+    const scope = nock(BASE)
+      .post(SESSIONS, { prompt: 'Do it', tags: ['team'] })
+      .reply(502, { detail: 'bad gateway' })
+      .post(SESSIONS, { prompt: 'Do it', tags: ['team'] })
+      .reply(200, v3SessionBody({ session_id: 'devin-second', tags: ['team'] }))
+    const saved: (string | undefined)[] = []
+    const opened = await openSession(api, untagged(), deadline, { ...deps, random: () => 0.25, beforeCreate: (tag) => saved.push(tag) })
+    expect(opened).toMatchObject({ isNew: true, session: { id: 'devin-second' } })
+    expect(reported).toEqual([{ id: 'devin-second', isNew: true }])
+    expect(saved).toEqual([undefined])
+    expect(scope.isDone()).toBe(true)
+    expect(log).toContain(
+      "info: The request to create the session may have reached Devin (Devin's API failed when trying to create a session (HTTP 502): bad gateway. It is likely a problem on Devin's side: re-run later); with tracking-tags: false it cannot be looked up by tag, so the create is sent again in 0.3s (attempt 2 of 3)."
+    )
+    // Full jitter: a quarter of the first pause's 1 s bound.
+    expect(clock.sleeps).toEqual([250])
+    expect(log.filter((line) => line.startsWith('warning:'))).toEqual([
+      "warning: Devin session devin-second was opened by create attempt 2, after an attempt that may have reached Devin (Devin's API failed when trying to create a session (HTTP 502): bad gateway. It is likely a problem on Devin's side: re-run later). If it did, Devin has another session for this request that the action cannot find (tracking-tags: false): look for it in Devin and end it."
+    ])
+  })
+
+  it('fails after three creates that may each have reached Devin, saying a session may exist and cannot be looked up', async () => {
+    const { api, deps, deadline, reported } = setup()
+    let creates = 0
+    const scope = nock(BASE)
+      .post(SESSIONS)
+      .times(3)
+      .reply(() => {
+        creates++
+        return [500, { detail: 'internal' }]
+      })
+    const failure = openSession(api, untagged(), deadline, deps)
+    await expect(failure).rejects.toThrow(
+      /^Could not confirm whether Devin created the session: each of 3 create requests failed in a way that may have reached Devin \(/
+    )
+    await expect(failure).rejects.toThrow(
+      /With tracking-tags: false the session carries no tag the action could find it by: before re-running, look in Devin for a session this run may have created; a re-run opens another\.$/
+    )
+    expect(creates).toBe(3)
+    expect(reported).toEqual([])
+    expect(scope.isDone()).toBe(true)
+  })
+
+  it('does not send again a create that Devin refused outright', async () => {
+    const { api, deps, deadline } = setup()
+    const scope = nock(BASE).post(SESSIONS).reply(400, { detail: 'Unknown platform' })
+    await expect(openSession(api, untagged(), deadline, deps)).rejects.toThrow(/Devin refused the request to create a session \(HTTP 400\): Unknown platform\./)
+    expect(scope.isDone()).toBe(true)
+  })
+})
+
+describe('a create refused for its tags (an enterprise allow-list)', () => {
+  const ACTION_TAGS = [TAG, 'github:octo/repo', 'gh-repo:42', 'gh-thread:42#7', 'gh-user:42/mona']
+  const tagged = (): OpenRequest => ({
+    kind: 'create',
+    request: { prompt: 'Do it', tags: [...ACTION_TAGS, 'team'] },
+    tag: TAG,
+    actionTags: ACTION_TAGS,
+    reuse: false
+  })
+
+  it('names the tags Devin named and both fixes, and neither looks up nor creates again', async () => {
+    const { api, deps, deadline } = setup()
+    const scope = nock(BASE).post(SESSIONS).reply(400, {
+      title: 'Bad Request',
+      status: 400,
+      detail: "Tag validation failed: tags 'gh-repo:42', 'gh-thread:42#7' are not in your enterprise's list of allowed tags"
+    })
+    await expect(openSession(api, tagged(), deadline, deps)).rejects.toThrow(
+      [
+        "Devin refused to create the session because of its tags (HTTP 400): Tag validation failed: tags 'gh-repo:42', 'gh-thread:42#7' are not in your enterprise's list of allowed tags.",
+        'Tags refused: "gh-repo:42", "gh-thread:42#7". An enterprise with tag validation on accepts only the tags on its allow-list.',
+        'Fix it one of two ways:',
+        `- ask the Devin enterprise admin to allow the action's tags: they change with every run, so allow the prefixes "gh-repo:", "gh-thread:" (or each tag as it comes);`,
+        '- or set `tracking-tags: false`: the action then sends none of its own tags (idempotency-key and the budgets need them, and a create retried after a failure can then make a duplicate session).'
+      ].join('\n')
+    )
+    expect(scope.isDone()).toBe(true)
+  })
+
+  it('names every tag the action sent when a 403 says tags but names none, instead of blaming the key’s permissions', async () => {
+    const { api, deps, deadline } = setup()
+    nock(BASE).post(SESSIONS).reply(403, { detail: 'Tags not permitted by enterprise policy' })
+    const error = (await openSession(api, tagged(), deadline, deps).catch((e: unknown) => e)) as Error
+    expect(error.message).toContain(`Tags the action sent: ${ACTION_TAGS.map((t) => `"${t}"`).join(', ')}.`)
+    expect(error.message).toContain('allow the prefixes "idem:", "github:", "gh-repo:", "gh-thread:", "gh-user:"')
+    expect(error.message).toContain('- or set `tracking-tags: false`')
+    expect(error.message).not.toContain('permission')
+  })
+
+  it('tells to remove a tag of the tags input, the action’s own being off', async () => {
+    const { api, deps, deadline } = setup()
+    nock(BASE)
+      .post(SESSIONS)
+      .reply(422, { detail: [{ loc: ['body', 'tags', 0], msg: "tag 'team' is not allowed", type: 'value_error' }] })
+    const error = (await openSession(api, { kind: 'create', request: { prompt: 'Do it', tags: ['team'] }, reuse: false }, deadline, deps).catch(
+      (e: unknown) => e
+    )) as Error
+    expect(error.message.split('\n').slice(1)).toEqual([
+      'Tags refused: "team". An enterprise with tag validation on accepts only the tags on its allow-list.',
+      'Fix it one of two ways:',
+      '- ask the Devin enterprise admin to allow "team";',
+      '- or remove it from the tags input.'
+    ])
+  })
+
+  it('keeps the usual message for a refusal that is not about tags', async () => {
+    const { api, deps, deadline } = setup()
+    nock(BASE).post(SESSIONS).reply(403, { detail: 'Missing permission' })
+    await expect(openSession(api, tagged(), deadline, deps)).rejects.toThrow(/^The Devin API key is not allowed to create a session \(403 Forbidden\)/)
+  })
+})

@@ -58,7 +58,7 @@ describe('the bundled action', { timeout: 60_000 }, () => {
       session_secrets: [{ key: 'NPM_TOKEN', value: SECRET, sensitive: true }]
     })
     const tags = (created?.body as { tags: string[] }).tags
-    expect(tags.slice(1)).toEqual(['github:octo-org/octo-repo', 'e2e'])
+    expect(tags.slice(1)).toEqual(['github:octo-org/octo-repo', 'gh-repo:6811672', 'gh-user:6811672/octocat', 'e2e'])
     expect(tags[0]).toMatch(/^idem:[0-9a-f]{24}$/)
     const [session] = devin.store.query({ tags: ['e2e'] })
     expect(main.outputs).toMatchObject({

@@ -170,7 +170,8 @@ describe('every input of action.yml through the bundle', { timeout: 30_000 }, ()
       expect(createBody(devin)).toEqual({
         prompt: 'Upgrade octo-org/octo-repo to Node 24 (workflow_dispatch).',
         title: 'Node 24 for octo-org/octo-repo',
-        tags: [expect.stringMatching(/^idem:[0-9a-f]{24}$/), `github:${REPO}`, 'e2e', 'node24'],
+        // workflow_dispatch: the repository (by the payload's id) and the user, no thread, no head SHA.
+        tags: [expect.stringMatching(/^idem:[0-9a-f]{24}$/), `github:${REPO}`, 'gh-repo:6811672', 'gh-user:6811672/octocat', 'e2e', 'node24'],
         repos: ['octo-org/octo-repo', 'octo-org/octo-lib'],
         playbook_id: 'playbook-upgrade',
         child_playbook_id: 'playbook-child',
@@ -455,6 +456,22 @@ describe('every input of action.yml through the bundle', { timeout: 30_000 }, ()
     expect(devin.requests.count('POST', /\/sessions$/)).toBe(1)
     expect(main.outputs.outcome).toBe('running')
   })
+
+  inputCase(
+    "tracking-tags: false sends none of the action's tags, so an enterprise that allows only the team's tags accepts the session",
+    ['tracking-tags'],
+    async (run) => {
+      const devin = await emulator({ allowedTags: ['team'] })
+      const { main } = await run({ inputs: devinInputs(devin, { tags: 'team', 'tracking-tags': 'false' }) })
+      expect(main.exitCode, main.stdout).toBe(0)
+      expect(createBody(devin).tags).toEqual(['team'])
+      expect(main.warnings).toEqual([
+        "tracking-tags is false: sessions carry none of the action's tags, so a retry after a create that may have reached Devin can no longer rule out a duplicate session."
+      ])
+      expect(main.outputs).toMatchObject({ outcome: 'running', 'is-new-session': 'true' })
+      expectNoSecrets(main, secrets)
+    }
+  )
 })
 
 // ---- Coverage: every input of action.yml has a passing case above that ran it with a non-default value ----
