@@ -33,7 +33,7 @@ export function sanitizeUserText(text: string): string {
  * The id that marks where a quote starts and ends: derived from the text, so the same text is always
  * quoted the same way, and never one the text contains, so the text cannot write its own closing line.
  */
-function quoteId(body: string): string {
+export function quoteId(body: string): string {
   for (let attempt = 0; ; attempt++) {
     const id = createHash('sha256').update(`${attempt}\n${body}`).digest('hex').slice(0, 16)
     if (!body.includes(id)) return id

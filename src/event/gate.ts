@@ -33,8 +33,23 @@ const POSTING_ACTIONS: Record<string, ReadonlySet<string>> = {
 /** Actions that are a maintainer's decision about someone else's text (a label, an assignee): only they are checked. */
 const DECIDING_ACTIONS: ReadonlySet<string> = new Set(['labeled', 'assigned'])
 
+/** A user the gate let through only because `allowed-users` lists them: what they lack, for the log. */
+export interface RestrictedUser {
+  login: string
+  /** Their permission on the repository, or undefined when GitHub does not know them as a collaborator. */
+  permission: string | undefined
+}
+
 export type GateDecision =
-  | { run: true; warnings: string[] }
+  | {
+      run: true
+      warnings: string[]
+      /**
+       * Set when a checked user lacks `required-permission` and was admitted by `allowed-users` alone:
+       * the run is restricted (policy/restricted.ts). Absent when every checked user holds the permission.
+       */
+      restricted?: RestrictedUser[]
+    }
   | {
       run: false
       /** The `skip-reason` output: the kind of refusal, a colon, and the details. */
@@ -162,17 +177,25 @@ export async function decide(trigger: Trigger, github: Settings['github'], deps:
 
   // Pull requests from a branch of the repository itself are checked too: pushing the branch once took
   // write access, but its author may have lost it since, and the sender of a later event may never have had it.
+  // allowed-users relaxes this check only: the phrase, bot and fork rules above have already applied to them.
+  const restricted: RestrictedUser[] = []
   if (!trustedBot && !TRUSTED_EVENTS.has(trigger.event)) {
     const required = github.requiredPermission
+    const allowedUsers = new Set(github.allowedUsers.map((login) => login.toLowerCase()))
     for (const person of usersToCheck(trigger)) {
       const permission = await deps.permissionOf(person)
+      const enough = permission !== undefined && (PERMISSION_RANK[permission] ?? 0) >= (PERMISSION_RANK[required] ?? 3)
+      if (enough) continue
+      // GitHub logins are case-insensitive; a listed user is let through, and the run is restricted.
+      if (allowedUsers.has(person.toLowerCase())) {
+        restricted.push({ login: person, permission })
+        continue
+      }
       if (permission === undefined) {
         return { run: false, reason: `permission: ${person} is not a collaborator of ${trigger.repo}; required-permission is ${required}.` }
       }
-      if ((PERMISSION_RANK[permission] ?? 0) < (PERMISSION_RANK[required] ?? 3)) {
-        return { run: false, reason: `permission: ${person} has ${permission} permission on ${trigger.repo}; required-permission is ${required}.` }
-      }
+      return { run: false, reason: `permission: ${person} has ${permission} permission on ${trigger.repo}; required-permission is ${required}.` }
     }
   }
-  return { run: true, warnings }
+  return restricted.length > 0 ? { run: true, warnings, restricted } : { run: true, warnings }
 }

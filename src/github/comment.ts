@@ -52,6 +52,9 @@ export function commentBody(report: Report, marker: string, runUrl: string): str
     const detail = session.statusDetail !== undefined ? `${session.status} / ${session.statusDetail}` : session.status
     lines.push(`${state}: ${link(session.id, session.url)} (status \`${plain(detail)}\`)`)
     if (report.isNew === false) lines.push('', `Continued an existing session${report.messageSent ? ' and sent it the new message' : ''}.`)
+    if (report.restricted !== undefined) {
+      lines.push('', `🔒 Restricted session: ${plain(report.restricted.reason)}. It has no secrets and at most ${report.restricted.maxAcuLimit} ACUs.`)
+    }
     if (session.pullRequests.length > 0) {
       lines.push(
         '',

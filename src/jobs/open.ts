@@ -10,9 +10,10 @@ import type { DevinApi } from '../devin/api.js'
 import { connect } from '../devin/client.js'
 import { DevinHttp } from '../devin/http.js'
 import { openSession } from '../devin/open.js'
-import { decide, instructionOf } from '../event/gate.js'
+import { type RestrictedUser, decide, instructionOf } from '../event/gate.js'
 import type { Trigger } from '../event/trigger.js'
 import type { GitHub } from '../github/client.js'
+import { restrictOpen } from '../policy/restricted.js'
 import { dryRun } from '../report/dry-run.js'
 import type { JobContext } from './job.js'
 import { threadComment } from './thread-comment.js'
@@ -30,6 +31,7 @@ export async function openJob(ctx: JobContext, trigger: Trigger): Promise<void> 
   // must be skipped even when GitHub withheld the secrets the other inputs need.
   const early = parseGitHubInputs((name) => runner.getInput(name))
   const github = deps.github(early.github.token ?? '', trigger.apiUrl, trigger.repo)
+  let restrictedUsers: RestrictedUser[] | undefined
   if (early.problems.length === 0) {
     const decision = await decide(trigger, early.github, { permissionOf: (user) => github.permission(user) })
     if (!decision.run) {
@@ -40,6 +42,7 @@ export async function openJob(ctx: JobContext, trigger: Trigger): Promise<void> 
       return
     }
     for (const warning of decision.warnings) runner.warning(redact(warning))
+    restrictedUsers = decision.restricted
   }
 
   const instruction = await instructionOf(trigger, early.github.triggerPhrase)
@@ -59,7 +62,28 @@ export async function openJob(ctx: JobContext, trigger: Trigger): Promise<void> 
   if (!settings.dryRun) ctx.comment = threadComment(trigger, settings, github, report, redactor, (message) => runner.warning(redact(message)))
 
   const texts = expandTexts(settings, trigger, instruction)
-  const plan = planOpen(settings, trigger, texts, deps.randomId())
+  let plan = planOpen(settings, trigger, texts, deps.randomId())
+  if (restrictedUsers !== undefined) {
+    // Let in only by allowed-users: the session is opened restricted, or not at all (before any request).
+    const restricted = restrictOpen(plan, {
+      users: restrictedUsers,
+      requiredPermission: settings.github.requiredPermission,
+      acuLimit: settings.spending.restrictedAcuLimit,
+      repo: trigger.repo,
+      idempotencyKey: settings.idempotencyKey
+    })
+    if (!restricted.run) {
+      report.outcome = 'skipped'
+      report.skipReason = restricted.reason
+      runner.info(`Skipped, nothing was sent to Devin: ${redact(restricted.reason)}`)
+      publish()
+      return
+    }
+    plan = restricted.plan
+    report.restricted = restricted.shown
+    runner.info(redact(restricted.note))
+    for (const warning of restricted.warnings) runner.warning(redact(warning))
+  }
   const prompt = plan.kind === 'create' ? plan.request.prompt : undefined
 
   const http = new DevinHttp(

@@ -18,6 +18,8 @@ export interface Report {
   dryRun?: WireRequest | { continueSession: string; message?: string }
   /** Why the step failed. */
   failure?: string
+  /** Set when the run was let in only by allowed-users: why, and the restricted session's ACU limit. */
+  restricted?: { reason: string; maxAcuLimit: number }
   /** The tag of a session whose creation could not be confirmed either way. */
   unconfirmedTag?: string
 }

@@ -20,6 +20,13 @@ export function summaryMarkdown(report: Report): string {
     lines.push(`Skipped: ${escapeText(report.skipReason ?? '')} Nothing was sent to Devin.`, '')
   }
 
+  if (report.restricted !== undefined) {
+    lines.push(
+      `**Restricted session:** ${escapeText(report.restricted.reason)}. No secrets (\`secret_ids: []\`), no session secrets, no bypass of approvals, at most ${report.restricted.maxAcuLimit} ACUs.`,
+      ''
+    )
+  }
+
   const { session } = report
   if (session !== undefined) {
     const how = report.isNew === false ? (report.messageSent ? 'Reused (message sent)' : 'Reused') : 'Created by this run'

@@ -472,6 +472,39 @@ describe('every input of action.yml through the bundle', { timeout: 30_000 }, ()
       expectNoSecrets(main, secrets)
     }
   )
+
+  inputCase(
+    'allowed-users lets a reader comment @devin, in a restricted session whose max_acu_limit is restricted-acu-limit',
+    ['allowed-users', 'restricted-acu-limit'],
+    async (run) => {
+      const devin = await emulator()
+      const github = await fakeGitHub({ Codertocat: 'read' })
+      const payload = examplePayload('issue_comment', 'created') as Record<string, any>
+      payload.comment.body = '@devin please fix the spelling in the README'
+      const { main } = await run({
+        event: 'issue_comment',
+        payload,
+        env: { GITHUB_REPOSITORY: 'Codertocat/Hello-World', GITHUB_API_URL: github.url },
+        inputs: {
+          ...devinInputs(devin, { prompt: '' }),
+          'session-secrets': `NPM_TOKEN=${SESSION_SECRET}`,
+          'max-acu-limit': '40',
+          'allowed-users': 'monalisa\nCodertocat',
+          'restricted-acu-limit': '2'
+        }
+      })
+      // Without allowed-users the reader is skipped; without restricted-acu-limit the limit would be 5.
+      expect(main.exitCode, main.stdout).toBe(0)
+      expect(main.outputs['skip-reason'] ?? '').toBe('')
+      const body = createBody(devin)
+      expect(body).toMatchObject({ secret_ids: [], max_acu_limit: 2 })
+      expect(body).not.toHaveProperty('session_secrets')
+      expect(body.prompt as string).toMatch(/^RESTRICTED SESSION\./)
+      expect(main.stdout).toContain('This session is restricted: Codertocat has read permission (required-permission is write); allowed-users lets them in.')
+      expect(main.summary).toContain('at most 2 ACUs.')
+      expectNoSecrets(main, secrets)
+    }
+  )
 })
 
 // ---- Coverage: every input of action.yml has a passing case above that ran it with a non-default value ----
