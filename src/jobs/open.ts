@@ -16,6 +16,7 @@ import type { GitHub } from '../github/client.js'
 import { dryRun } from '../report/dry-run.js'
 import type { JobContext } from './job.js'
 import { threadComment } from './thread-comment.js'
+import { checkBudgets, clampPlan } from './budget.js'
 import { waitAndJudge } from './wait.js'
 
 /**
@@ -79,10 +80,21 @@ export async function openJob(ctx: JobContext, trigger: Trigger): Promise<void> 
   await reactToTrigger(trigger, github, runner, redact)
 
   const api: DevinApi = await connect(http, settings, deadline)
+  // Budgets and the live-session cap: listed and judged only when one is set, before anything is created or sent.
+  const budget = await checkBudgets(api, settings, trigger, plan, deadline, deps.clock.now(), (message) => runner.info(redact(message)))
+  report.budget = budget
+  if (budget !== undefined && !budget.go) {
+    report.outcome = 'skipped'
+    report.skipReason = budget.reason
+    runner.info(`Skipped, nothing was sent to Devin: ${redact(budget.reason ?? '')} Raise ${budget.raise} to allow more.`)
+    publish()
+    return
+  }
+  const open = budget === undefined ? plan : clampPlan(plan, budget)
   report.outcome = 'running'
   const reach = { orgId: api.orgId, apiVersion: api.version, apiUrl: settings.apiUrl, terminateOnCancel: settings.wait.terminateOnCancel }
   let creating = false
-  const opened = await openSession(api, plan, deadline, {
+  const opened = await openSession(api, open, deadline, {
     clock: deps.clock,
     info: (message) => runner.info(redact(message)),
     warning: (message) => runner.warning(redact(message)),

@@ -1,4 +1,5 @@
 import { formatDuration } from '../action/duration.js'
+import { describeFigure, formatAcus } from '../policy/budget.js'
 import { codeBlock, escapeCell, escapeText, link } from './markdown.js'
 import type { Report } from './report.js'
 
@@ -17,8 +18,10 @@ export function summaryMarkdown(report: Report): string {
   }
 
   if (report.outcome === 'skipped') {
-    lines.push(`Skipped: ${escapeText(report.skipReason ?? '')} Nothing was sent to Devin.`, '')
+    const raise = report.budget?.raise !== undefined ? ` Raise \`${report.budget.raise}\` to allow more.` : ''
+    lines.push(`Skipped: ${escapeText(report.skipReason ?? '')} Nothing was sent to Devin.${raise}`, '')
   }
+  lines.push(...budgetMarkdown(report))
 
   const { session } = report
   if (session !== undefined) {
@@ -57,6 +60,16 @@ export function summaryMarkdown(report: Report): string {
     }
   }
   return `${lines.join('\n')}\n`
+}
+
+/** What the budgets and the live-session cap counted, and the limit they gave the session. */
+function budgetMarkdown(report: Report): string[] {
+  const budget = report.budget
+  if (budget === undefined || budget.figures.length === 0) return []
+  const lines = ['### Budgets', '', ...budget.figures.map((figure) => `- ${escapeText(describeFigure(figure))}`)]
+  if (budget.go && budget.maxAcuLimit !== undefined) lines.push(`- \`max_acu_limit\` of this session: ${budget.maxAcuLimit}`)
+  if (budget.remaining !== undefined) lines.push(`- \`budget-remaining\`: ${formatAcus(budget.remaining)} ACUs`)
+  return [...lines, '']
 }
 
 /** A flat object as a two-column table; anything else as a JSON block. */
