@@ -30,7 +30,7 @@ export interface EmulatorOptions extends ConfigPatch {
   /** Called once per API request after it was answered or dropped (e.g. to print a log line). */
   onRequest?: (request: RecordedRequest) => void
   /** Called the moment a request arrives, before its body is read (for timing, e.g. the benchmark), with its method and path. */
-  onArrival?: (request: { method: string; path: string }) => void
+  onArrival?: (request: { method: string; path: string; query: URLSearchParams }) => void
 }
 
 export interface Emulator {
@@ -87,7 +87,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
 
   const server = createServer((req, res) => {
-    onArrival?.({ method: (req.method ?? 'GET').toUpperCase(), path: new URL(req.url ?? '/', 'http://127.0.0.1').pathname })
+    if (onArrival !== undefined) {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+      onArrival({ method: (req.method ?? 'GET').toUpperCase(), path: url.pathname, query: url.searchParams })
+    }
     handle(req, res).catch((error: unknown) => {
       // Reaching here is an emulator bug; answer it visibly rather than hanging the client.
       if (!res.headersSent && !res.destroyed) send(res, problem(500, `Emulator error: ${String(error)}`, req.url ?? ''))

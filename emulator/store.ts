@@ -260,8 +260,14 @@ export class Store {
     return snapshot(session)
   }
 
-  /** Every visible session matching `query`, newest first. */
-  query(query: ListQuery = {}): Session[] {
+  /** Every visible session matching `query`, newest first; `range` keeps `limit` of them from `offset` on (v1's paging). */
+  query(query: ListQuery = {}, range?: { offset: number; limit: number }): Session[] {
+    const all = this.#matching(query)
+    return (range === undefined ? all : all.slice(range.offset, range.offset + range.limit)).map(snapshot)
+  }
+
+  /** The stored sessions matching `query`, newest first, not copied: only what is returned gets copied. */
+  #matching(query: ListQuery): Session[] {
     const visibleBefore = this.now() - this.#listLagMs
     const ids = query.sessionIds ? new Set(query.sessionIds) : undefined
     const wanted = query.tags ?? []
@@ -276,13 +282,13 @@ export class Store {
       if (query.createdBefore !== undefined && s.created_at > query.createdBefore) continue
       found.push(s)
     }
-    return found.sort((a, b) => b.seq - a.seq).map(snapshot)
+    return found.sort((a, b) => b.seq - a.seq)
   }
 
   /** One page of `query`, newest first; `after` is the previous page's `end_cursor`. */
   list(query: ListQuery & PageQuery = {}): Page<Session> {
     const first = pageSize(query.first)
-    const all = this.query(query)
+    const all = this.#matching(query)
     let start = 0
     if (query.after) {
       const afterSeq = decodeCursor(query.after, 's')
@@ -294,7 +300,7 @@ export class Store {
     const hasNext = start + first < all.length
     const last = items[items.length - 1]
     return {
-      items,
+      items: items.map(snapshot),
       end_cursor: hasNext && last ? encodeCursor('s', last.seq) : null,
       has_next_page: hasNext,
       total: all.length

@@ -47,21 +47,20 @@ export async function checkBudgets(
   const scope = budgetScope(trigger)
   const { lists, notes } = budgetLists(limits, scope, now)
   for (const note of notes) info(note)
-  const listed = new Map<ScopeList, Session[]>(
-    await Promise.all(
-      lists.map(async (list) => {
-        try {
-          const sessions = await api.listByTag(list.tag, deadline, { createdAfter: list.createdAfter, maxPages: BUDGET_MAX_PAGES, whole: true })
-          return [list, sessions] as const
-        } catch (error) {
-          const why = error instanceof Error ? error.message : String(error)
-          throw new Error(
-            `${list.input} is set, but the sessions it counts (tagged ${list.tag}) could not be listed, so no session was created or messaged (spending fails closed): ${why.replace(/\.$/, '')}.`
-          )
-        }
-      })
-    )
-  )
+  // One list after the other: a list that fails stops the step at once, with no other list left retrying
+  // in the background to hold the process open.
+  const listed = new Map<ScopeList, Session[]>()
+  for (const list of lists) {
+    try {
+      listed.set(list, await api.listByTag(list.tag, deadline, { createdAfter: list.createdAfter, maxPages: BUDGET_MAX_PAGES, whole: true }))
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error)
+      throw new Error(
+        `${list.input} is set, but the sessions it counts (tagged ${list.tag}) could not be listed, so no session was created or messaged (spending fails closed): ${why.replace(/\.$/, '')}.`,
+        { cause: error }
+      )
+    }
+  }
   const requestLimit = plan.kind === 'create' ? plan.request.maxAcuLimit : undefined
   const verdict = judgeBudgets(limits, scope, listed, requestLimit)
   const figures = verdict.figures.map(describeFigure)
