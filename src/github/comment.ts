@@ -68,7 +68,7 @@ export function commentBody(report: Report, marker: string, runUrl: string): str
   }
   const budget = report.budget
   if (budget?.go === false) {
-    lines.push(`⛔ Skipped: ${plain(report.skipReason ?? '')} Nothing was sent to Devin. Raise \`${budget.raise ?? ''}\` to allow more.`)
+    lines.push(`⛔ Skipped: ${plain(report.skipReason ?? '')} No session was created or messaged. Raise \`${budget.raise ?? ''}\` to allow more.`)
   }
   if (budget !== undefined && budget.figures.length > 0) {
     lines.push('', `<sub>Budgets: ${budget.figures.map((figure) => plain(describeFigure(figure))).join(' · ')}</sub>`)

@@ -86,7 +86,7 @@ export async function openJob(ctx: JobContext, trigger: Trigger): Promise<void> 
   if (budget !== undefined && !budget.go) {
     report.outcome = 'skipped'
     report.skipReason = budget.reason
-    runner.info(`Skipped, nothing was sent to Devin: ${redact(budget.reason ?? '')} Raise ${budget.raise} to allow more.`)
+    runner.info(`Skipped, no session was created or messaged: ${redact(budget.reason ?? '')} Raise ${budget.raise} to allow more.`)
     publish()
     return
   }

@@ -18,8 +18,10 @@ export function summaryMarkdown(report: Report): string {
   }
 
   if (report.outcome === 'skipped') {
-    const raise = report.budget?.raise !== undefined ? ` Raise \`${report.budget.raise}\` to allow more.` : ''
-    lines.push(`Skipped: ${escapeText(report.skipReason ?? '')} Nothing was sent to Devin.${raise}`, '')
+    // A budget skip has listed sessions, but created and messaged none.
+    const raise = report.budget?.raise
+    const after = raise !== undefined ? `No session was created or messaged. Raise \`${raise}\` to allow more.` : 'Nothing was sent to Devin.'
+    lines.push(`Skipped: ${escapeText(report.skipReason ?? '')} ${after}`, '')
   }
   lines.push(...budgetMarkdown(report))
 

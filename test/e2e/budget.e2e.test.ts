@@ -81,15 +81,15 @@ describe('budgets through the bundle', { timeout: 30_000 }, () => {
       'budget-remaining': '0'
     })
     expect(main.stdout).toContain(
-      'Skipped, nothing was sent to Devin: budget: pull request #2 used 41.5 of 40 ACUs (budget-per-pr). Raise budget-per-pr to allow more.'
+      'Skipped, no session was created or messaged: budget: pull request #2 used 41.5 of 40 ACUs (budget-per-pr). Raise budget-per-pr to allow more.'
     )
     expect(main.summary).toContain(
-      'Skipped: budget: pull request #2 used 41.5 of 40 ACUs (budget-per-pr). Nothing was sent to Devin. Raise `budget-per-pr` to allow more.'
+      'Skipped: budget: pull request #2 used 41.5 of 40 ACUs (budget-per-pr). No session was created or messaged. Raise `budget-per-pr` to allow more.'
     )
     expect(main.summary).toContain('- pull request #2: 41.5 of 40 ACUs used, 0 left (budget-per-pr)')
     const comment = github.comments.get(2)?.[0]?.body ?? ''
     expect(comment).toContain(
-      '⛔ Skipped: budget: pull request #2 used 41.5 of 40 ACUs (budget-per-pr). Nothing was sent to Devin. Raise `budget-per-pr` to allow more.'
+      '⛔ Skipped: budget: pull request #2 used 41.5 of 40 ACUs (budget-per-pr). No session was created or messaged. Raise `budget-per-pr` to allow more.'
     )
     expectNoSecrets(main, [API_KEY, TEST_GITHUB_TOKEN])
   })
