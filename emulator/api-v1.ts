@@ -90,7 +90,7 @@ function dispatch(target: Target, req: ApiRequest, ctx: ApiContext): Reply {
       const limit = q.int('limit', 1, MAX_V1_LIMIT) ?? 100
       const offset = q.int('offset', 0, Number.MAX_SAFE_INTEGER) ?? 0
       if (q.errors.length > 0) return v1Error(422, q.errors)
-      const sessions = store.query({ tags: q.list('tags') }).slice(offset, offset + limit)
+      const sessions = store.query({ tags: q.list('tags') }, { offset, limit })
       return json({ sessions: sessions.map((s) => v1Summary(s, viewOptions)) })
     }
 

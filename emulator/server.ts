@@ -29,8 +29,8 @@ export interface EmulatorOptions extends ConfigPatch {
   now?: () => number
   /** Called once per API request after it was answered or dropped (e.g. to print a log line). */
   onRequest?: (request: RecordedRequest) => void
-  /** Called the moment a request arrives, before its body is read (for timing, e.g. the benchmark). */
-  onArrival?: () => void
+  /** Called the moment a request arrives, before its body is read (for timing, e.g. the benchmark), with its method and path. */
+  onArrival?: (request: { method: string; path: string; query: URLSearchParams }) => void
 }
 
 export interface Emulator {
@@ -87,7 +87,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
 
   const server = createServer((req, res) => {
-    onArrival?.()
+    if (onArrival !== undefined) {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+      onArrival({ method: (req.method ?? 'GET').toUpperCase(), path: url.pathname, query: url.searchParams })
+    }
     handle(req, res).catch((error: unknown) => {
       // Reaching here is an emulator bug; answer it visibly rather than hanging the client.
       if (!res.headersSent && !res.destroyed) send(res, problem(500, `Emulator error: ${String(error)}`, req.url ?? ''))
@@ -205,6 +208,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         case 'POST config':
           configure(body)
           return json({ ...configToJson(config), listLagMs: store.listLagMs })
+        case 'POST sessions': {
+          // One seed or a list, as store.seed takes them: sessions as they stand, for budgets and caps to count.
+          const seeds: unknown[] = Array.isArray(body) ? body : [body]
+          if (!seeds.every((seed) => seed !== null && typeof seed === 'object' && !Array.isArray(seed)))
+            throw new TypeError('expected a session or a list of them')
+          return json({
+            sessions: store.seed(seeds as Parameters<Store['seed']>[0]).map((s) => ({ session_id: s.session_id, tags: s.tags, created_at: s.created_at }))
+          })
+        }
         case 'POST reset':
           reset()
           return json({ reset: true })

@@ -60,6 +60,20 @@ export interface CreateInput {
   scenario: Scenario
 }
 
+/** A session put in the store as it stands, not created through the API: what a test or a benchmark starts from. */
+export interface SeedInput {
+  tags?: readonly string[]
+  /** Default 0. */
+  acus_consumed?: number
+  /** Epoch seconds; default now. */
+  created_at?: number
+  /** Default running/working: a live session. */
+  status?: string
+  status_detail?: string | null
+  is_archived?: boolean
+  title?: string
+}
+
 export interface ListQuery {
   /** Sessions that carry ALL of these tags (exact match). */
   tags?: readonly string[]
@@ -178,6 +192,52 @@ export class Store {
     return snapshot(session)
   }
 
+  /**
+   * Puts sessions in the store as they stand (tags, ACUs used, creation time, status), outside any scenario:
+   * they stay as seeded, and a message to one is recorded without changing it. Visible to lists at once,
+   * whatever the list lag, since they are meant to be old. Returns them in the order given.
+   */
+  seed(inputs: readonly SeedInput[]): Session[] {
+    const nowSec = toSeconds(this.now())
+    return inputs.map((input) => {
+      const acus = input.acus_consumed ?? 0
+      if (!Number.isFinite(acus) || acus < 0) throw new StoreError('invalid_argument', `acus_consumed must be a number >= 0, got ${acus}`)
+      const createdAt = input.created_at ?? nowSec
+      if (!Number.isInteger(createdAt) || createdAt < 0) throw new StoreError('invalid_argument', `created_at must be epoch seconds, got ${createdAt}`)
+      const id = `devin-${randomBytes(16).toString('hex')}`
+      const state: LifecycleState = { status: input.status ?? 'running', status_detail: input.status_detail === undefined ? 'working' : input.status_detail }
+      const title = input.title ?? 'Seeded session'
+      const session: Session = {
+        session_id: id,
+        url: `https://app.devin.ai/sessions/${id}`,
+        status: state.status,
+        status_detail: state.status_detail,
+        tags: stringArray(input.tags),
+        created_at: createdAt,
+        updated_at: createdAt,
+        acus_consumed: acus,
+        pull_requests: [],
+        structured_output: null,
+        title,
+        org_id: this.orgId,
+        is_archived: input.is_archived ?? false,
+        messages: [newMessage('user', title, createdAt)],
+        body: { prompt: title, tags: stringArray(input.tags) },
+        api_version: 'v3',
+        scenario: 'seeded',
+        script: [state],
+        step: 0,
+        afterMessage: [],
+        terminated: false,
+        // Listed at once: a seeded session stands for one created long ago.
+        created_at_ms: 0,
+        seq: ++this.#seq
+      }
+      this.#sessions.set(id, session)
+      return snapshot(session)
+    })
+  }
+
   get(id: string): Session {
     return snapshot(this.#require(id))
   }
@@ -200,8 +260,14 @@ export class Store {
     return snapshot(session)
   }
 
-  /** Every visible session matching `query`, newest first. */
-  query(query: ListQuery = {}): Session[] {
+  /** Every visible session matching `query`, newest first; `range` keeps `limit` of them from `offset` on (v1's paging). */
+  query(query: ListQuery = {}, range?: { offset: number; limit: number }): Session[] {
+    const all = this.#matching(query)
+    return (range === undefined ? all : all.slice(range.offset, range.offset + range.limit)).map(snapshot)
+  }
+
+  /** The stored sessions matching `query`, newest first, not copied: only what is returned gets copied. */
+  #matching(query: ListQuery): Session[] {
     const visibleBefore = this.now() - this.#listLagMs
     const ids = query.sessionIds ? new Set(query.sessionIds) : undefined
     const wanted = query.tags ?? []
@@ -216,13 +282,13 @@ export class Store {
       if (query.createdBefore !== undefined && s.created_at > query.createdBefore) continue
       found.push(s)
     }
-    return found.sort((a, b) => b.seq - a.seq).map(snapshot)
+    return found.sort((a, b) => b.seq - a.seq)
   }
 
   /** One page of `query`, newest first; `after` is the previous page's `end_cursor`. */
   list(query: ListQuery & PageQuery = {}): Page<Session> {
     const first = pageSize(query.first)
-    const all = this.query(query)
+    const all = this.#matching(query)
     let start = 0
     if (query.after) {
       const afterSeq = decodeCursor(query.after, 's')
@@ -234,7 +300,7 @@ export class Store {
     const hasNext = start + first < all.length
     const last = items[items.length - 1]
     return {
-      items,
+      items: items.map(snapshot),
       end_cursor: hasNext && last ? encodeCursor('s', last.seq) : null,
       has_next_page: hasNext,
       total: all.length
@@ -320,7 +386,11 @@ function applyState(session: Session, state: LifecycleState, nowSec: number): vo
   if (state.structured_output !== undefined) {
     session.structured_output = state.structured_output === null ? null : structuredClone(state.structured_output)
   }
-  if (state.acus_consumed !== undefined) session.acus_consumed = state.acus_consumed
+  if (state.acus_consumed !== undefined) {
+    // A session stops spending at its max_acu_limit, as on the real service.
+    const limit = session.body['max_acu_limit']
+    session.acus_consumed = typeof limit === 'number' ? Math.min(state.acus_consumed, limit) : state.acus_consumed
+  }
   if (state.message !== undefined) session.messages.push(newMessage('devin', state.message, nowSec))
   session.updated_at = nowSec
 }

@@ -134,6 +134,8 @@ function v1Common(s: Session, options: V1ViewOptions): Json {
     snapshot_id: stringOrNull(s.body['snapshot_id']),
     playbook_id: stringOrNull(s.body['playbook_id']),
     tags: [...s.tags],
+    // Not among v1's documented fields; the emulator sends it so that budgets can be exercised on v1 too.
+    acus_consumed: s.acus_consumed,
     pull_request: pr ? { url: pr.pr_url } : null,
     structured_output: output !== null && options.structuredOutputAsString ? JSON.stringify(output) : output
   }

@@ -4,13 +4,18 @@
  * given, no idempotency key, no wait) and (b) a one-file script doing a single fetch: the time from
  * process start to the first request reaching the local emulator, the time to process exit, and peak
  * memory. Prints medians and the ratios a/b, the requests (a) sent per run, and the bundle's size.
+ *
+ * Then the cost of budgets: with 500 sessions of the repository seeded in the 24-hour window, (c) the same
+ * run with budget-per-day, budget-per-user and max-live-sessions set against (d) the same run without,
+ * interleaved in this one process: the extra time from process start to the create reaching the emulator
+ * (median of the per-round differences), and the list requests a budgeted run sends.
  */
 import { spawn } from 'node:child_process'
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startEmulator } from '../emulator/server.ts'
-import { bundle, node24, prepareStep } from './lib/action-runner.ts'
+import { bundle, examplePayload, node24, prepareStep } from './lib/action-runner.ts'
 
 const ROUNDS = Math.max(20, Number(process.env.BENCH_ROUNDS ?? 31) || 31)
 /** A process that takes longer than this is stuck, and the benchmark stops rather than hang. */
@@ -25,22 +30,30 @@ interface Sample {
   totalMs: number
   peakRssMb: number
   requests: number
+  /** From process start to the create (POST …/sessions) reaching the emulator, when one did. */
+  createMs?: number
+  /** List requests (GET …/sessions), by their `tags` query. */
+  lists: string[]
 }
 
-let current: { started: number; first?: number; requests: number } | undefined
+let current: { started: number; first?: number; create?: number; requests: number; lists: string[] } | undefined
 const emulator = await startEmulator({
   orgId: 'org-bench',
   scenario: 'forever-working',
   // Timed on arrival, before the emulator reads the body or answers.
-  onArrival: () => {
+  onArrival: ({ method, path, query }) => {
     if (current === undefined) return
-    current.first ??= performance.now()
+    const at = performance.now()
+    current.first ??= at
     current.requests++
+    if (!/\/sessions$/.test(path)) return
+    if (method === 'POST') current.create ??= at
+    else current.lists.push(`${query.getAll('tags').join(',')}${query.has('created_after') ? ' (last 24 hours)' : ''}`)
   }
 })
 
 async function measure(args: string[], env: Record<string, string>, rssFile: string): Promise<Sample> {
-  current = { started: performance.now(), requests: 0 }
+  current = { started: performance.now(), requests: 0, lists: [] }
   const child = spawn(node24, ['--import', preload, ...args], { env: { ...env, BENCH_RSS_FILE: rssFile }, stdio: 'ignore' })
   const limit = setTimeout(() => child.kill('SIGKILL'), RUN_LIMIT_MS)
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
@@ -54,7 +67,9 @@ async function measure(args: string[], env: Record<string, string>, rssFile: str
     firstRequestMs: run.first - run.started,
     totalMs: ended - run.started,
     peakRssMb: Number(readFileSync(rssFile, 'utf8')) / 1024,
-    requests: run.requests
+    requests: run.requests,
+    createMs: run.create === undefined ? undefined : run.create - run.started,
+    lists: run.lists
   }
 }
 
@@ -66,6 +81,10 @@ function median(values: number[]): number {
 
 const actionSamples: Sample[] = []
 const floorSamples: Sample[] = []
+/** Sessions of the repository seeded in the 24-hour window for the budget rounds. */
+const SEEDED = 500
+const budgetSamples: Sample[] = []
+const plainSamples: Sample[] = []
 try {
   // One warm-up of each, not counted, so the first round does not pay for a cold file cache.
   const warm = prepareStep({ inputs: { 'api-key': KEY, 'api-url': emulator.url, 'org-id': 'org-bench', prompt: 'Benchmark run' } })
@@ -87,6 +106,33 @@ try {
     } else {
       floorSamples.push(await measure([floorScript], floorEnv, join(step.ws.dir, 'rss-floor')))
       actionSamples.push(await measure([bundle], step.env, join(step.ws.dir, 'rss')))
+    }
+  }
+
+  // Budgets: 500 sessions of the repository in the window (its id from the workflow_dispatch payload the runs use).
+  const repoId = String((examplePayload('workflow_dispatch').repository as { id: number }).id)
+  const now = Math.floor(Date.now() / 1_000)
+  emulator.store.seed(
+    Array.from({ length: SEEDED }, (_, i) => ({
+      tags: [`gh-repo:${repoId}`, ...(i % 5 === 0 ? [`gh-user:${repoId}/octocat`] : [])],
+      acus_consumed: 0.5,
+      created_at: now - ((i * 60) % 80_000),
+      status: i % 10 === 0 ? 'running' : 'exit',
+      status_detail: i % 10 === 0 ? 'working' : null
+    }))
+  )
+  const plain = { 'api-key': KEY, 'api-url': emulator.url, 'org-id': 'org-bench', prompt: 'Benchmark run' }
+  const budgeted = { ...plain, 'budget-per-day': '100000', 'budget-per-user': '100000', 'max-live-sessions': '100000' }
+  await measure([bundle], prepareStep({ inputs: budgeted }).env, join(warm.ws.dir, 'rss-budget'))
+  for (let round = 0; round < ROUNDS; round++) {
+    const withBudgets = prepareStep({ inputs: budgeted })
+    const without = prepareStep({ inputs: plain })
+    if (round % 2 === 0) {
+      budgetSamples.push(await measure([bundle], withBudgets.env, join(withBudgets.ws.dir, 'rss')))
+      plainSamples.push(await measure([bundle], without.env, join(without.ws.dir, 'rss')))
+    } else {
+      plainSamples.push(await measure([bundle], without.env, join(without.ws.dir, 'rss')))
+      budgetSamples.push(await measure([bundle], withBudgets.env, join(withBudgets.ws.dir, 'rss')))
     }
   }
 } finally {
@@ -123,4 +169,23 @@ console.log(row('median of per-round a/b', '', '', `${paired((s) => s.firstReque
 console.log(`requests to Devin per action run: ${requests.join(', ')}`)
 console.log(
   `bundle: dist/index.js ${(bundleBytes / 1024).toFixed(0)} KB loaded at start; all of dist/*.js ${(allBytes / 1024).toFixed(0)} KB (the rest loads only when needed)`
+)
+
+// Budgets: the same run with and without them, paired per round (drift hits both runs of a round alike).
+const createMs = (sample: Sample) => {
+  if (sample.createMs === undefined) throw new Error('a benchmark run sent no create')
+  return sample.createMs
+}
+const extra = median(budgetSamples.map((sample, i) => createMs(sample) - createMs(plainSamples[i] as Sample)))
+const listCounts = [...new Set(budgetSamples.map((s) => s.lists.length))]
+const byTag = new Map<string, number>()
+for (const tags of budgetSamples[0]?.lists ?? []) byTag.set(tags, (byTag.get(tags) ?? 0) + 1)
+console.log('')
+console.log(`budgets (budget-per-day, budget-per-user, max-live-sessions), ${SEEDED} sessions of the repository in the window, ${ROUNDS} interleaved rounds:`)
+console.log(row('', '(c) budgets', '(d) none', 'median c-d'))
+console.log(
+  row('start to create (ms)', median(budgetSamples.map(createMs)).toFixed(1), median(plainSamples.map(createMs)).toFixed(1), `+${extra.toFixed(1)} ms`)
+)
+console.log(
+  `list requests per budgeted run: ${listCounts.join(', ')} (${[...byTag].map(([tags, n]) => `${n} × ${tags}`).join(', ')}); runs without budgets: ${[...new Set(plainSamples.map((s) => s.lists.length))].join(', ')}`
 )

@@ -7,6 +7,16 @@ export interface WireRequest {
   body: Record<string, unknown>
 }
 
+/** How a list by tag is read. */
+export interface ListOptions {
+  /** Only sessions created at or after this time (epoch seconds): asked of the API where it can filter, and checked on the client. */
+  createdAfter?: number
+  /** Pages read at most; the adapter's default when undefined. */
+  maxPages?: number
+  /** The whole list or an error: read the largest pages, and throw ListTooLongError when pages are left after `maxPages`. */
+  whole?: boolean
+}
+
 /** A create's answer: the session, and whether Devin made a new one (v1's idempotent create may return an existing one). */
 export interface Created {
   session: Session
@@ -27,8 +37,12 @@ export interface DevinApi {
   create(request: SessionRequest, deadline: number): Promise<Created>
   /** Reads a session; an answer that is not one is retried like a 5xx. `attempts` bounds the tries (the wait polls on by itself). */
   get(sessionId: string, deadline: number, options?: { attempts?: number }): Promise<Session>
-  /** Every session carrying the tag, read across pages (bounded). */
-  listByTag(tag: string, deadline: number): Promise<Session[]>
+  /**
+   * Every session carrying the tag, read across pages (bounded), the tag (and `createdAfter`) checked again
+   * on the client. By default a list longer than the page bound is cut short; with `whole` it throws
+   * ListTooLongError instead, for a caller that must see all of it (a budget's sum).
+   */
+  listByTag(tag: string, deadline: number, options?: ListOptions): Promise<Session[]>
   /** Sends a message; returns the session as Devin answered it, when it did. */
   sendMessage(sessionId: string, message: string, deadline: number): Promise<Session | undefined>
   /** Ends the session; returns it as Devin answered, when it did. */

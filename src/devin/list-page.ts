@@ -10,3 +10,24 @@ export function listPage<F extends string>(body: unknown, field: F): Record<stri
   }
   return body as Record<string, unknown> & Record<F, unknown[]>
 }
+
+/** A list that has more pages than the caller may read, where a part of it would be a wrong answer. */
+export class ListTooLongError extends Error {
+  constructor(
+    readonly tag: string,
+    readonly read: number
+  ) {
+    super(`more sessions are tagged ${tag} than the action reads in one run (it stopped after ${read})`)
+    this.name = 'ListTooLongError'
+  }
+}
+
+/**
+ * Whether a listed session belongs in a list by `tag` created at or after `createdAfter`: the API's filters are
+ * not documented exactly (AND or OR, exact or prefix, inclusive or not), so both are checked here again. A
+ * session whose creation time is not given is kept: a caller that sums would rather count too much.
+ */
+export function isListed(session: { tags: readonly string[]; createdAt?: number }, tag: string, createdAfter: number | undefined): boolean {
+  if (!session.tags.includes(tag)) return false
+  return createdAfter === undefined || session.createdAt === undefined || session.createdAt >= createdAfter
+}

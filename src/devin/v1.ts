@@ -1,7 +1,7 @@
 import type { DevinApi, WireRequest } from './api.js'
 import { DevinApiError } from './errors.js'
 import type { DevinHttp } from './http.js'
-import { listPage } from './list-page.js'
+import { ListTooLongError, isListed, listPage } from './list-page.js'
 import type { Session, SessionRequest } from './session.js'
 
 /** Pages read at most when listing by tag, as on v3. */
@@ -84,6 +84,8 @@ export function v1Session(raw: unknown): Session {
     statusDetail: mapped?.statusDetail,
     tags: Array.isArray(record.tags) ? record.tags.filter((tag): tag is string => typeof tag === 'string') : [],
     createdAt: Number.isNaN(created) ? undefined : Math.floor(created / 1_000),
+    // Not among v1's documented fields; read when the answer has it, and a budget that needs it fails closed when not.
+    acusConsumed: typeof record.acus_consumed === 'number' ? record.acus_consumed : undefined,
     pullRequests: pr !== null && pr !== undefined && typeof pr.url === 'string' ? [{ url: pr.url, state: null }] : [],
     structuredOutput: structuredOutput(record.structured_output),
     isArchived: false
@@ -149,12 +151,14 @@ export function createV1Api(http: DevinHttp): DevinApi {
       })
     },
 
-    async listByTag(tag, deadline) {
+    async listByTag(tag, deadline, options = {}) {
       const found: Session[] = []
-      for (let page = 0; page < MAX_LIST_PAGES; page++) {
+      const maxPages = options.maxPages ?? MAX_LIST_PAGES
+      for (let page = 0; page < maxPages; page++) {
         const { sessions: items } = await http.request({
           method: 'GET',
           path: '/v1/sessions',
+          // v1 documents no created_after: the window is applied on the client alone.
           query: { tags: [tag], limit: PAGE_SIZE, offset: page * PAGE_SIZE },
           operation: { description: `list the sessions tagged "${tag}"` },
           retry: 'safe',
@@ -162,13 +166,14 @@ export function createV1Api(http: DevinHttp): DevinApi {
           // An answer without the list must never read as "no session": it is retried like a 5xx.
           read: (body) => listPage(body, 'sessions')
         })
-        // The filter's exact semantics are not documented, so the tag is checked here again.
         for (const item of items) {
           const session = v1Session(item)
-          if (session.tags.includes(tag)) found.push(session)
+          if (isListed(session, tag, options.createdAfter)) found.push(session)
         }
-        if (items.length < PAGE_SIZE) break
+        // v1 says nothing of further pages: a short page is the last one.
+        if (items.length < PAGE_SIZE) return found
       }
+      if (options.whole) throw new ListTooLongError(tag, maxPages * PAGE_SIZE)
       return found
     },
 

@@ -1,12 +1,14 @@
 import type { DevinApi, WireRequest } from './api.js'
 import { DevinApiError } from './errors.js'
 import type { DevinHttp } from './http.js'
-import { listPage } from './list-page.js'
+import { ListTooLongError, isListed, listPage } from './list-page.js'
 import type { Session, SessionRequest } from './session.js'
 
 /** Pages read at most when listing by tag: a tag names one logical request, so a few pages is plenty. */
 const MAX_LIST_PAGES = 10
 const PAGE_SIZE = 100
+/** The largest page the list takes (`first` is 1..200): a list that must be read whole costs the fewest requests. */
+const MAX_PAGE_SIZE = 200
 
 const MANAGE = 'ManageOrgSessions'
 const VIEW = 'ViewOrgSessions'
@@ -142,14 +144,17 @@ export function orgSessionsApi(http: DevinHttp, orgId: string, flavour: OrgSessi
       })
     },
 
-    async listByTag(tag, deadline) {
+    async listByTag(tag, deadline, options = {}) {
       const found: Session[] = []
+      const maxPages = options.maxPages ?? MAX_LIST_PAGES
       let after: string | undefined
-      for (let page = 0; page < MAX_LIST_PAGES; page++) {
+      for (let page = 0; page < maxPages; page++) {
         const raw = await http.request({
           method: 'GET',
           path: sessions,
-          query: { tags: [tag], first: PAGE_SIZE, after },
+          // created_after is in epoch seconds, like created_at (devin-api.md §1.5), and only sent when asked for,
+          // so a list by tag alone is the same request it always was.
+          query: { tags: [tag], first: options.whole ? MAX_PAGE_SIZE : PAGE_SIZE, after, created_after: options.createdAfter },
           operation: { description: `list the sessions tagged "${tag}"`, permission: VIEW, notFound: orgNotFound },
           retry: 'safe',
           deadline,
@@ -158,15 +163,15 @@ export function orgSessionsApi(http: DevinHttp, orgId: string, flavour: OrgSessi
           read: (body) => listPage(body, 'items')
         })
         const { items } = raw
-        // The filter's exact semantics are not documented, so the tag is checked here again.
         for (const item of items) {
           const session = v3Session(item)
-          if (session.tags.includes(tag)) found.push(session)
+          if (isListed(session, tag, options.createdAfter)) found.push(session)
         }
         const cursor = raw.end_cursor
-        if (raw.has_next_page !== true || typeof cursor !== 'string' || cursor === '') break
+        if (raw.has_next_page !== true || typeof cursor !== 'string' || cursor === '') return found
         after = cursor
       }
+      if (options.whole) throw new ListTooLongError(tag, maxPages * MAX_PAGE_SIZE)
       return found
     },
 

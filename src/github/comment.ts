@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { formatDuration } from '../action/duration.js'
+import { describeFigure } from '../policy/budget.js'
 import { escapeText, link } from '../report/markdown.js'
 import type { Report } from '../report/report.js'
 import type { GitHub, ThreadComment } from './client.js'
@@ -67,6 +68,13 @@ export function commentBody(report: Report, marker: string, runUrl: string): str
       report.waitedMs !== undefined ? `waited ${formatDuration(report.waitedMs)}` : ''
     ].filter(Boolean)
     if (facts.length > 0) lines.push('', facts.join(' · '))
+  }
+  const budget = report.budget
+  if (budget?.go === false) {
+    lines.push(`⛔ Skipped: ${plain(report.skipReason ?? '')} No session was created or messaged. Raise \`${budget.raise ?? ''}\` to allow more.`)
+  }
+  if (budget !== undefined && budget.figures.length > 0) {
+    lines.push('', `<sub>Budgets: ${budget.figures.map((figure) => plain(describeFigure(figure))).join(' · ')}</sub>`)
   }
   if (report.failure !== undefined) {
     lines.push('', `**The step failed:** ${plain(report.failure.split('\n')[0] ?? '')}`)

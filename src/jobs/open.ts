@@ -17,6 +17,7 @@ import { restrictOpen } from '../policy/restricted.js'
 import { dryRun } from '../report/dry-run.js'
 import type { JobContext } from './job.js'
 import { threadComment } from './thread-comment.js'
+import { checkBudgets, clampPlan } from './budget.js'
 import { waitAndJudge } from './wait.js'
 
 /**
@@ -103,10 +104,25 @@ export async function openJob(ctx: JobContext, trigger: Trigger): Promise<void> 
   await reactToTrigger(trigger, github, runner, redact)
 
   const api: DevinApi = await connect(http, settings, deadline)
+  // Budgets and the live-session cap: listed and judged only when one is set, before anything is created or sent.
+  const budget = await checkBudgets(api, settings, trigger, plan, deadline, deps.clock.now(), (message) => runner.info(redact(message)))
+  report.budget = budget
+  if (budget !== undefined && !budget.go) {
+    report.outcome = 'skipped'
+    report.skipReason = budget.reason
+    runner.info(`Skipped, no session was created or messaged: ${redact(budget.reason ?? '')} Raise ${budget.raise} to allow more.`)
+    publish()
+    return
+  }
+  const open = budget === undefined ? plan : clampPlan(plan, budget)
+  // A budget may have lowered a restricted session's limit further: the user is told the limit sent.
+  if (report.restricted !== undefined && open.kind === 'create' && open.request.maxAcuLimit !== undefined) {
+    report.restricted.maxAcuLimit = open.request.maxAcuLimit
+  }
   report.outcome = 'running'
   const reach = { orgId: api.orgId, apiVersion: api.version, apiUrl: settings.apiUrl, terminateOnCancel: settings.wait.terminateOnCancel }
   let creating = false
-  const opened = await openSession(api, plan, deadline, {
+  const opened = await openSession(api, open, deadline, {
     clock: deps.clock,
     info: (message) => runner.info(redact(message)),
     warning: (message) => runner.warning(redact(message)),

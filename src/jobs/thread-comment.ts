@@ -34,7 +34,8 @@ export function threadComment(
   let queue = Promise.resolve()
   return {
     refresh(): void {
-      if (report.session === undefined && report.failure === undefined) return
+      // A budget skip is news for the thread (why nothing happened, what to raise); the gate's skips are not.
+      if (report.session === undefined && report.failure === undefined && report.budget?.go !== false) return
       const body = commentBody(redactReport(report, redactor), marker, trigger.runUrl)
       queue = queue.then(() => living.write(body))
     },

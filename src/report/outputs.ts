@@ -1,4 +1,5 @@
 import { Output, type OutputName } from '../action/constants.js'
+import { formatAcus } from '../policy/budget.js'
 import type { Report } from './report.js'
 
 /**
@@ -23,5 +24,6 @@ export function reportOutputs(report: Report): Partial<Record<OutputName, string
   if (report.outcome !== undefined) outputs[Output.Outcome] = report.outcome
   if (report.prompt !== undefined) outputs[Output.Prompt] = report.prompt
   if (report.skipReason !== undefined) outputs[Output.SkipReason] = report.skipReason
+  if (report.budget?.remaining !== undefined) outputs[Output.BudgetRemaining] = formatAcus(report.budget.remaining)
   return outputs
 }

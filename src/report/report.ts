@@ -1,5 +1,6 @@
 import type { WireRequest } from '../devin/api.js'
 import type { ApiVersion, Outcome, Session } from '../devin/session.js'
+import type { BudgetVerdict } from '../policy/budget.js'
 
 /** Everything the run has to tell the user, filled in as the pipeline goes. */
 export interface Report {
@@ -16,6 +17,8 @@ export interface Report {
   terminated?: boolean
   /** The request a dry run would have sent, session-secret values already replaced. */
   dryRun?: WireRequest | { continueSession: string; message?: string }
+  /** What the budgets and the live-session cap counted, when one is set (a skip when `go` is false). */
+  budget?: BudgetVerdict
   /** Why the step failed. */
   failure?: string
   /** Set when the run was let in only by allowed-users: why, and the restricted session's ACU limit. */

@@ -1,4 +1,5 @@
 import { formatDuration } from '../action/duration.js'
+import { describeFigure, formatAcus } from '../policy/budget.js'
 import { codeBlock, escapeCell, escapeText, link } from './markdown.js'
 import type { Report } from './report.js'
 
@@ -17,8 +18,12 @@ export function summaryMarkdown(report: Report): string {
   }
 
   if (report.outcome === 'skipped') {
-    lines.push(`Skipped: ${escapeText(report.skipReason ?? '')} Nothing was sent to Devin.`, '')
+    // A budget skip has listed sessions, but created and messaged none.
+    const raise = report.budget?.raise
+    const after = raise !== undefined ? `No session was created or messaged. Raise \`${raise}\` to allow more.` : 'Nothing was sent to Devin.'
+    lines.push(`Skipped: ${escapeText(report.skipReason ?? '')} ${after}`, '')
   }
+  lines.push(...budgetMarkdown(report))
 
   if (report.restricted !== undefined) {
     lines.push(
@@ -64,6 +69,16 @@ export function summaryMarkdown(report: Report): string {
     }
   }
   return `${lines.join('\n')}\n`
+}
+
+/** What the budgets and the live-session cap counted, and the limit they gave the session. */
+function budgetMarkdown(report: Report): string[] {
+  const budget = report.budget
+  if (budget === undefined || budget.figures.length === 0) return []
+  const lines = ['### Budgets', '', ...budget.figures.map((figure) => `- ${escapeText(describeFigure(figure))}`)]
+  if (budget.go && budget.maxAcuLimit !== undefined) lines.push(`- \`max_acu_limit\` of this session: ${budget.maxAcuLimit}`)
+  if (budget.remaining !== undefined) lines.push(`- \`budget-remaining\`: ${formatAcus(budget.remaining)} ACUs`)
+  return [...lines, '']
 }
 
 /** A flat object as a two-column table; anything else as a JSON block. */

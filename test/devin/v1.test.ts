@@ -162,6 +162,26 @@ describe('v1 adapter', () => {
     expect(scope.isDone()).toBe(true)
   })
 
+  it('lists a whole scope with limit and offset, reads acus_consumed, and applies the window on the client (v1 has no created_after)', async () => {
+    const { v1, deadline } = api()
+    const created = Date.parse('2026-11-23T10:00:00Z') / 1_000
+    const full = Array.from({ length: 100 }, (_, i) => v1Body({ session_id: `devin-p1-${i}`, tags: ['gh-repo:42'], acus_consumed: 0.5 }))
+    const scope = nock(BASE)
+      .get('/v1/sessions')
+      .query({ tags: 'gh-repo:42', limit: '100', offset: '0' })
+      .reply(200, { sessions: full })
+      .get('/v1/sessions')
+      .query({ tags: 'gh-repo:42', limit: '100', offset: '100' })
+      .reply(200, { sessions: [v1Body({ session_id: 'devin-old', tags: ['gh-repo:42'], created_at: '2026-11-23T09:59:59Z', acus_consumed: 9 })] })
+    const found = await v1.listByTag('gh-repo:42', deadline, { createdAfter: created, maxPages: 25, whole: true })
+    expect(found).toHaveLength(100)
+    expect(found.every((s) => s.acusConsumed === 0.5)).toBe(true)
+    expect(scope.isDone()).toBe(true)
+
+    nock(BASE).get('/v1/sessions').query(true).times(2).reply(200, { sessions: full })
+    await expect(v1.listByTag('gh-repo:42', deadline, { maxPages: 2, whole: true })).rejects.toThrow('(it stopped after 200)')
+  })
+
   it('never reads a list answer without "sessions" as "no session", and retries it', async () => {
     const { v1, deadline } = api()
     const scope = nock(BASE)

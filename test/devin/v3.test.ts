@@ -172,6 +172,45 @@ describe('v3 adapter', () => {
     expect(scope.isDone()).toBe(true)
   })
 
+  it('lists a whole scope for a budget: the largest pages, created_after in seconds, and the window and tag re-checked on the client', async () => {
+    const { api: v3, deadline } = api()
+    const scope = nock(BASE)
+      .get(SESSIONS)
+      .query({ tags: 'gh-repo:42', first: '200', created_after: '1699913600' })
+      .reply(200, {
+        items: [
+          v3SessionBody({ session_id: 'devin-in', tags: ['gh-repo:42'], created_at: 1_699_913_600, acus_consumed: 1.5 }),
+          // The server's filter is not trusted: older, or another tag, is left out here.
+          v3SessionBody({ session_id: 'devin-old', tags: ['gh-repo:42'], created_at: 1_699_913_599 }),
+          v3SessionBody({ session_id: 'devin-other', tags: ['gh-repo:420'], created_at: 1_699_999_999 })
+        ],
+        has_next_page: true,
+        end_cursor: 'c1'
+      })
+      .get(SESSIONS)
+      .query({ tags: 'gh-repo:42', first: '200', created_after: '1699913600', after: 'c1' })
+      .reply(200, {
+        items: [v3SessionBody({ session_id: 'devin-2', tags: ['gh-repo:42'], created_at: 1_699_999_000 })],
+        has_next_page: false,
+        end_cursor: null
+      })
+    const found = await v3.listByTag('gh-repo:42', deadline, { createdAfter: 1_699_913_600, maxPages: 25, whole: true })
+    expect(found.map((s) => [s.id, s.acusConsumed])).toEqual([
+      ['devin-in', 1.5],
+      ['devin-2', 0]
+    ])
+    expect(scope.isDone()).toBe(true)
+  })
+
+  it('refuses a whole list longer than its page bound instead of returning a part of it', async () => {
+    const { api: v3, deadline } = api()
+    const scope = nock(BASE).get(SESSIONS).query(true).times(3).reply(200, { items: [], has_next_page: true, end_cursor: 'again' })
+    await expect(v3.listByTag('gh-repo:42', deadline, { maxPages: 3, whole: true })).rejects.toThrow(
+      'more sessions are tagged gh-repo:42 than the action reads in one run (it stopped after 600)'
+    )
+    expect(scope.isDone()).toBe(true)
+  })
+
   it('gets, messages and terminates a session by its id', async () => {
     const { api: v3, deadline } = api()
     const scope = nock(BASE)

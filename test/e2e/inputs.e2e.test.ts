@@ -505,6 +505,49 @@ describe('every input of action.yml through the bundle', { timeout: 30_000 }, ()
       expectNoSecrets(main, secrets)
     }
   )
+
+  inputCase(
+    'budget-per-pr, budget-per-user, budget-per-day and max-live-sessions: one list each, and the create clamped to the tightest',
+    ['budget-per-pr', 'budget-per-user', 'budget-per-day', 'max-live-sessions'],
+    async (run) => {
+      const devin = await emulator()
+      const github = await fakeGitHub({ Codertocat: 'write' })
+      // Codertocat/Hello-World (id 186853002), pull request #2, opened by Codertocat: the example payload.
+      const id = 186853002
+      devin.store.seed([
+        { tags: [`gh-repo:${id}`, `gh-thread:${id}#2`, `gh-user:${id}/codertocat`], acus_consumed: 3 },
+        { tags: [`gh-repo:${id}`, `gh-user:${id}/codertocat`], acus_consumed: 4.5, status: 'exit', status_detail: null },
+        { tags: [`gh-repo:${id}`], acus_consumed: 10 }
+      ])
+      const { main } = await run({
+        event: 'pull_request',
+        payload: examplePayload('pull_request', 'opened'),
+        env: { GITHUB_REPOSITORY: 'Codertocat/Hello-World', GITHUB_API_URL: github.url },
+        inputs: {
+          ...devinInputs(devin, { prompt: '' }),
+          'budget-per-pr': '30',
+          'budget-per-user': '15.5',
+          'budget-per-day': '100',
+          'max-live-sessions': '5'
+        }
+      })
+      expect(main.exitCode, main.stdout).toBe(0)
+      const lists = devin.requests.filter('GET', /\/sessions$/).map((r) => r.query.tags?.[0])
+      expect(lists.sort()).toEqual([`gh-repo:${id}`, `gh-repo:${id}`, `gh-thread:${id}#2`, `gh-user:${id}/codertocat`].sort())
+      // The user's 15.5 - 7.5 = 8 left is the tightest.
+      expect(createBody(devin).max_acu_limit).toBe(8)
+      expect(main.outputs['budget-remaining']).toBe('0')
+      for (const figure of [
+        'pull request #2: 3 of 30 ACUs used, 27 left (budget-per-pr)',
+        'sessions caused by Codertocat: 7.5 of 15.5 ACUs used in the last 24 hours, 8 left (budget-per-user)',
+        "this repository's sessions: 17.5 of 100 ACUs used in the last 24 hours, 82.5 left (budget-per-day)",
+        "this repository's sessions: 2 of 5 live (max-live-sessions)"
+      ]) {
+        expect(main.stdout).toContain(figure)
+        expect(main.summary).toContain(`- ${figure}`)
+      }
+    }
+  )
 })
 
 // ---- Coverage: every input of action.yml has a passing case above that ran it with a non-default value ----

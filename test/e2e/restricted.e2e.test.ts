@@ -86,7 +86,7 @@ describe('allowed-users and restricted sessions through the bundle', { timeout: 
     expect(body).not.toHaveProperty('devin_mode')
     const prompt = body?.prompt as string
     expect(prompt).toMatch(/^RESTRICTED SESSION\. This request comes from outside the writers of Codertocat\/Hello-World: Codertocat has read permission there/)
-    expect(prompt).toContain('Do not push to the default branch or to any protected branch.')
+    expect(prompt).toContain('Do not push: no commit, branch or pull request to this or any repository.')
     expect(prompt).toContain('Do not reveal secrets')
     expect(prompt).toMatch(/\n<<<USER_TEXT (\w+)\nplease fix the spelling\nUSER_TEXT \1>>>\n/)
     expect(main.outputs.prompt).toBe(prompt)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { call, COG, createV3, emulator, poll, SESSIONS } from './helpers.ts'
+import { APK, call, COG, createV3, emulator, poll, SESSIONS } from './helpers.ts'
 
 describe('control endpoints and programmatic control', () => {
   it('setScenario changes the lifecycle of sessions created afterwards; unknown names throw', async () => {
@@ -93,5 +93,17 @@ describe('control endpoints and programmatic control', () => {
     expect(e.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
     await expect(emulator({ scenario: 'nope' })).rejects.toThrow(/Unknown emulator scenario/)
     await expect(emulator({ colour: 'red' } as never)).rejects.toThrow(/unknown config field/)
+  })
+
+  it('POST /_emulator/sessions seeds sessions that v3 and v1 lists show with their ACUs', async () => {
+    const e = await emulator()
+    const res = await call(e, 'POST', '/_emulator/sessions', { body: [{ tags: ['gh-repo:7'], acus_consumed: 4.5 }, { tags: ['gh-repo:7'] }] })
+    expect(res.status).toBe(200)
+    expect(res.body.sessions).toHaveLength(2)
+    const v3 = await call(e, 'GET', `${SESSIONS}?tags=gh-repo:7`)
+    expect(v3.body.items.map((s: { acus_consumed: number }) => s.acus_consumed)).toEqual([0, 4.5])
+    const v1 = await call(e, 'GET', '/v1/sessions?tags=gh-repo:7&limit=1&offset=1', { auth: APK })
+    expect(v1.body.sessions.map((s: { acus_consumed: number }) => s.acus_consumed)).toEqual([4.5])
+    expect((await call(e, 'POST', '/_emulator/sessions', { body: [{ created_at: 'yesterday' }] })).status).toBe(400)
   })
 })

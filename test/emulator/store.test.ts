@@ -190,4 +190,32 @@ describe('Store', () => {
     store.apply(id, { status: 'suspended', status_detail: 'payment_declined', acus_consumed: 9 })
     expect(store.get(id)).toMatchObject({ status: 'suspended', status_detail: 'payment_declined', acus_consumed: 9 })
   })
+
+  it("grows ACUs along the lifecycle, never past the session's max_acu_limit", () => {
+    const { store } = newStore()
+    const free = store.create({ apiVersion: 'v3', body: { prompt: 'p' }, scenario: finished }).session_id
+    const capped = store.create({ apiVersion: 'v3', body: { prompt: 'p', max_acu_limit: 1 }, scenario: finished }).session_id
+    const grown = (id: string) => [1, 2, 3].map(() => store.advance(id).acus_consumed)
+    expect(grown(free)).toEqual([0.5, 1.5, 2.25])
+    expect(grown(capped)).toEqual([0.5, 1, 1])
+  })
+
+  it('seeds sessions as they stand, listed at once whatever the lag, filtered by tags and created_after, and paged', () => {
+    const { store } = newStore({ listLagMs: 60_000 })
+    const seeded = store.seed([
+      { tags: ['gh-repo:1', 'gh-user:1/mona'], acus_consumed: 2.5, created_at: 1_699_000_000 },
+      { tags: ['gh-repo:1'], status: 'exit', status_detail: null },
+      { tags: ['gh-repo:1'], acus_consumed: 1 }
+    ])
+    expect(seeded[0]).toMatchObject({ status: 'running', status_detail: 'working', acus_consumed: 2.5, created_at: 1_699_000_000, scenario: 'seeded' })
+    expect(store.query({ tags: ['gh-repo:1'] })).toHaveLength(3)
+    expect(store.query({ tags: ['gh-repo:1', 'gh-user:1/mona'] }).map((s) => s.session_id)).toEqual([seeded[0]?.session_id])
+    expect(store.query({ tags: ['gh-repo:1'], createdAfter: 1_700_000_000 })).toHaveLength(2)
+    const page = store.list({ tags: ['gh-repo:1'], first: 2 })
+    expect(page).toMatchObject({ has_next_page: true, total: 3 })
+    expect(store.list({ tags: ['gh-repo:1'], first: 2, after: page.end_cursor }).items.map((s) => s.session_id)).toEqual([seeded[0]?.session_id])
+    // A seeded session does not move on a GET.
+    expect(store.advance(seeded[2]?.session_id as string)).toMatchObject({ status: 'running', acus_consumed: 1 })
+    expect(() => store.seed([{ acus_consumed: -1 }])).toThrow(StoreError)
+  })
 })
