@@ -5,12 +5,15 @@
  * bundle runs as GitHub's runner runs it (scripts/lib/demo-story.ts), and this prints what people see: the
  * requests as they happen, then the log, the step outputs, the job summary and the comment.
  */
+import { existsSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { scenarioNames } from '../emulator/lifecycle.ts'
+import { bundle } from './lib/action-runner.ts'
 import { DEMO_SCENARIO, type DemoEvent, type DemoStory, runDemoStory } from './lib/demo-story.ts'
 import { renderLog } from './lib/render-log.ts'
 
-const USAGE = `Usage: npm run demo -- [--scenario NAME]
+const SYNOPSIS = 'Usage: npm run demo -- [--scenario NAME]'
+const USAGE = `${SYNOPSIS}
   --scenario  the emulated session's lifecycle (default ${DEMO_SCENARIO}): ${scenarioNames().join(', ')}`
 
 const rule = (title: string) => `\n── ${title} ${'─'.repeat(Math.max(0, 66 - title.length))}\n`
@@ -20,6 +23,8 @@ function event(e: DemoEvent): string {
   const at = `${(e.atMs / 1000).toFixed(1)}s`.padStart(6)
   return `${at}  ${e.service.padEnd(6)} ${e.method} ${e.path} -> ${e.status ?? 'no answer'}${e.note ? `\n${' '.repeat(16)}${e.note}` : ''}\n`
 }
+
+const times = (n: number) => (n === 1 ? 'once' : `${n} times`)
 
 function show(story: DemoStory): void {
   const { main } = story
@@ -34,7 +39,7 @@ function show(story: DemoStory): void {
   const { created, edited } = story.commentWrites
   if (story.comments.length === 0) out('There is no comment on the pull request.\n')
   for (const comment of story.comments) {
-    out(`${comment.user.login} · ${comment.html_url} · created ${created} time(s), edited ${edited} time(s)\n`)
+    out(`${comment.user.login} · ${comment.html_url} · created ${times(created)}, edited ${times(edited)}\n`)
     out('(markdown as GitHub holds it; the first line is a hidden marker GitHub does not display)\n\n')
     out(`${comment.body.trimEnd()}\n`)
   }
@@ -52,15 +57,16 @@ async function main(): Promise<void> {
     if (values.help) return void out(`${USAGE}\n`)
     scenario = values.scenario ?? DEMO_SCENARIO
     if (!scenarioNames().includes(scenario)) throw new Error(`unknown scenario '${scenario}'. Valid names: ${scenarioNames().join(', ')}`)
+    if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run npm run build first`)
   } catch (error) {
-    process.stderr.write(`npm run demo: ${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`)
+    process.stderr.write(`npm run demo: ${error instanceof Error ? error.message : String(error)}\n${SYNOPSIS}\n`)
     process.exitCode = 2
     return
   }
 
   out(`A pull request is opened; the action checks its author on GitHub, Devin reviews it (scenario "${scenario}"),\n`)
   out('and the action keeps one comment on the pull request up to date. Devin and GitHub are emulated on 127.0.0.1;\n')
-  out('dist/index.js runs as GitHub runs it, polling the session every 5 s (about 15 s in all).\n\n')
+  out('dist/index.js runs as GitHub runs it, polling the session every 5 s (about 15 s for the default scenario).\n\n')
   const story = await runDemoStory({ scenario, onEvent: (e) => out(event(e)) })
   out(`\nRepository ${story.repository}, pull request #${story.pullRequest.number} by ${story.pullRequest.author}: ${story.pullRequest.url}\n`)
   show(story)
