@@ -51,8 +51,10 @@ export const SUSPENSION_REASONS = [
   'total_session_limit_exceeded'
 ] as const
 
-/** A PR URL that is obviously emulated, so nobody mistakes it for a real one. */
-export const EMULATED_PR_URL = 'https://github.com/emulator-org/emulator-repo/pull/1'
+/** The repository of the emulated PR when the session was given none (`repos`): obviously emulated, so nobody mistakes it for a real one. */
+export const EMULATED_REPO = 'emulator-org/emulator-repo'
+/** The PR an emulated session opens; in the session's first repository when the create body has `repos` (see store.ts). */
+export const EMULATED_PR_URL = `https://github.com/${EMULATED_REPO}/pull/1`
 
 export const EMULATED_STRUCTURED_OUTPUT: Readonly<Record<string, unknown>> = {
   summary: 'Emulated session: fixed the bug and added a regression test.',

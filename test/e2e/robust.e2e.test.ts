@@ -7,7 +7,7 @@ import { type Emulator, type EmulatorOptions, startEmulator } from '../../emulat
 import { type StepOptions, type StepResult, bundle, examplePayload, node24, runBundledAction } from '../../scripts/lib/action-runner.ts'
 import { TEST_GITHUB_TOKEN } from '../helpers/action-yml.js'
 import { executedCommands, forgedCommands } from '../helpers/workflow-commands.js'
-import { type FakeGitHub, startFakeGitHub } from './fake-github.js'
+import { type FakeGitHub, startFakeGitHub } from '../../emulator/github/server.ts'
 import { expectNoSecrets as expectSecretsAbsent } from './no-secrets.js'
 
 // The bundle against what an adversary or a bad day brings: links planted in the workspace, text
