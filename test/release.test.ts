@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { appendFileSync, mkdtempSync, realpathSync, rmSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -11,33 +12,32 @@ afterAll(() => {
   for (const dir of made) rmSync(dir, { recursive: true, force: true })
 })
 
-/** A throwaway clone of the committed project, sharing node_modules, where tags can be made freely. */
+/** A throwaway clone of the committed project, where tags can be made freely. */
 function clone(): string {
-  // Beside the project, so the hard links stay on one file system.
-  const parent = mkdtempSync(join(root, '.tmp-release-'))
+  const parent = mkdtempSync(join(tmpdir(), 'devin-action-release-'))
   made.push(parent)
   const dir = join(parent, 'repo')
   execFileSync('git', ['clone', '--quiet', '--local', root, dir])
-  // Hard links, not a symlink: the bundler names chunks by module path, and a path outside the clone
-  // would make its dist/ differ from the committed one. A node_modules that is itself a link (a git
-  // worktree sharing another checkout's) is copied from where it leads.
-  execFileSync('cp', ['-al', realpathSync(join(root, 'node_modules')), join(dir, 'node_modules')])
   execFileSync('git', ['config', 'user.email', 'release@test.invalid'], { cwd: dir })
   execFileSync('git', ['config', 'user.name', 'Release Test'], { cwd: dir })
   return dir
 }
 
-function release(dir: string, version: string) {
-  return spawnSync('bash', ['scripts/release.sh', version], { cwd: dir, env: { ...process.env, RELEASE_NO_PUSH: '1' }, encoding: 'utf8' })
+/**
+ * Runs the release script with a stand-in for `npm run build`: `fresh` rebuilds nothing (the committed dist/
+ * is what a build gives, which .ci/run proves by building and comparing), `stale` changes dist/ as a build of
+ * newer source would.
+ */
+function release(dir: string, version: string, build: 'fresh' | 'stale' = 'fresh') {
+  const RELEASE_BUILD_CMD = build === 'fresh' ? 'true' : 'echo "// newer source" >> dist/index.js'
+  return spawnSync('bash', ['scripts/release.sh', version], { cwd: dir, env: { ...process.env, RELEASE_NO_PUSH: '1', RELEASE_BUILD_CMD }, encoding: 'utf8' })
 }
 
 const git = (dir: string, ...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' }).trim()
 const tagTarget = (dir: string, tag: string) => git(dir, 'rev-list', '-n', '1', tag)
 
-// One clone and one release, so the bundle is built once (a build costs about 15 s of CPU): the refusals
-// stop before the build, and the major tag moves from where an earlier release left it.
-describe('the release script', { timeout: 60_000 }, () => {
-  it('refuses a version that is not X.Y.Z, an unreleased changelog and a dirty tree; tags vX.Y.Z and moves the major tag; refuses a repeated tag', () => {
+describe('the release script', () => {
+  it('refuses a version that is not X.Y.Z, an unreleased changelog, a dirty tree and a stale dist/; tags vX.Y.Z and moves the major tag; refuses a repeated tag', () => {
     const dir = clone()
     // What the release of 0.0.9 left behind, one commit earlier.
     const earlier = git(dir, 'rev-parse', 'HEAD~1')
@@ -49,6 +49,11 @@ describe('the release script', { timeout: 60_000 }, () => {
     appendFileSync(join(dir, 'README.md'), 'change\n')
     expect(release(dir, '0.1.0').stderr).toContain('uncommitted changes')
     git(dir, 'checkout', '--', 'README.md')
+    const stale = release(dir, '0.1.0', 'stale')
+    expect(stale.status).toBe(1)
+    expect(stale.stderr).toContain('dist/ is stale: commit the rebuilt bundle first.')
+    // The script puts the committed bundle back, and tags nothing.
+    expect(git(dir, 'status', '--porcelain')).toBe('')
     expect(git(dir, 'tag', '--list')).toBe('v0\nv0.0.9')
 
     const first = release(dir, '0.1.0')
