@@ -2,14 +2,13 @@ import { defineConfig } from 'vitest/config'
 import { BaseSequencer, type TestSpecification } from 'vitest/node'
 
 /**
- * Starts the files that cost the most wall time first, so none of them runs alone at the end: the release
- * test (it builds the bundle, about 15 s of one core), then the end-to-end files (each waits on poll
- * intervals as long as its slowest case), then the unit files. Within each, vitest's own order: slowest
- * first from the last run's timings, largest first in a fresh clone.
+ * Starts the files that cost the most wall time first, so none of them runs alone at the end: the end-to-end
+ * files (each waits on poll intervals as long as its slowest case), then the unit files. Within each, vitest's
+ * own order: slowest first from the last run's timings, largest first in a fresh clone.
  */
 class SlowestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const rank = (file: TestSpecification) => (file.moduleId.endsWith('/test/release.test.ts') ? 0 : file.project.name === 'e2e' ? 1 : 2)
+    const rank = (file: TestSpecification) => (file.project.name === 'e2e' ? 0 : 1)
     return (await super.sort(files)).sort((a, b) => rank(a) - rank(b))
   }
 }
