@@ -51,8 +51,10 @@ export const SUSPENSION_REASONS = [
   'total_session_limit_exceeded'
 ] as const
 
-/** A PR URL that is obviously emulated, so nobody mistakes it for a real one. */
-export const EMULATED_PR_URL = 'https://github.com/emulator-org/emulator-repo/pull/1'
+/** The repository of the emulated PR when the session was given none (`repos`): obviously emulated, so nobody mistakes it for a real one. */
+export const EMULATED_REPO = 'emulator-org/emulator-repo'
+/** The PR an emulated session opens; in the session's first repository when the create body has `repos` (see store.ts). */
+export const EMULATED_PR_URL = `https://github.com/${EMULATED_REPO}/pull/1`
 
 export const EMULATED_STRUCTURED_OUTPUT: Readonly<Record<string, unknown>> = {
   summary: 'Emulated session: fixed the bug and added a regression test.',
@@ -138,9 +140,6 @@ const ALL: readonly Scenario[] = [
     { status: 'running', status_detail: 'working', pull_requests: [OPEN_PR], acus_consumed: 1.5 },
     { status: 'running', status_detail: 'working', acus_consumed: 2 }
   ]),
-  // The first poll already sees the end: end-to-end runs of the bundle wait one poll interval, not three.
-  scenario('finished-at-once', 'finished, with a PR and structured_output, at the first GET', [NEW, FINISHED]),
-  scenario('exit-at-once', 'ended (status exit) at the first GET', [NEW, { status: 'exit', status_detail: null, acus_consumed: 1 }]),
   scenario(
     'forever-working',
     'is running/working from the start and never changes, not even after a message',
@@ -149,12 +148,29 @@ const ALL: readonly Scenario[] = [
   )
 ]
 
-const BY_NAME: ReadonlyMap<string, Scenario> = new Map(ALL.map((s) => [s.name, s]))
+/**
+ * The end of a scenario at the first GET (`new`, then its last state): end-to-end runs of the bundle that only
+ * need the end wait one poll interval (poll-interval is at least 5 s), not one per state.
+ */
+function atOnce(name: string, description: string, base: string): Scenario {
+  const { states, afterMessage } = ALL.find((s) => s.name === base) as Scenario
+  return scenario(name, `${description} at the first GET`, [NEW, states.at(-1) as LifecycleState], afterMessage)
+}
+
+const AT_ONCE: readonly Scenario[] = [
+  atOnce('finished-at-once', 'finished, with a PR and structured_output,', 'finished'),
+  atOnce('waiting_for_user-at-once', 'waiting for the user, with a question,', 'waiting_for_user'),
+  atOnce('error-at-once', 'failed (status error)', 'error'),
+  atOnce('suspended-at-once', 'suspended (out_of_credits)', 'suspended:out_of_credits'),
+  atOnce('exit-at-once', 'ended (status exit)', 'exit')
+]
+
+const BY_NAME: ReadonlyMap<string, Scenario> = new Map([...ALL, ...AT_ONCE].map((s) => [s.name, s]))
 
 export const DEFAULT_SCENARIO = 'finished'
 
 export function scenarioNames(): string[] {
-  return ALL.map((s) => s.name)
+  return [...BY_NAME.keys()]
 }
 
 export function isScenarioName(name: string): boolean {

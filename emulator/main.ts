@@ -1,15 +1,18 @@
 /**
  * `npm run emulator [-- --port 8787 --scenario finished --org-id org-emulator --list-lag-ms 0 --allowed-tags 'idem:*,github:*' --quiet]`
+ * `[--github [--github-permission LOGIN=ROLE ...]]`
  *
  * Starts the Devin API emulator on 127.0.0.1 until SIGINT/SIGTERM. Flags win over the environment
  * (EMULATOR_PORT, EMULATOR_SCENARIO, EMULATOR_ORG_ID, EMULATOR_LIST_LAG_MS,
  * EMULATOR_ALLOWED_TAGS). The port defaults to 8787; when it
  * is taken the emulator stops with an error instead of moving elsewhere, because a workflow or shell already
- * pointed at that port would otherwise talk to whatever holds it. `--port 0` picks a free port.
+ * pointed at that port would otherwise talk to whatever holds it. `--port 0` picks a free port. `--github` also
+ * starts the fake GitHub API (emulator/github/) on a free port, for a local run's GITHUB_API_URL.
  */
 import { parseArgs } from 'node:util'
 import { scenarioNames } from './lifecycle.ts'
 import { startEmulator } from './server.ts'
+import { startFakeGitHub } from './github/server.ts'
 
 const DEFAULT_PORT = 8787
 
@@ -21,7 +24,24 @@ const USAGE = `Usage: npm run emulator -- [--port N] [--scenario NAME] [--org-id
   --allowed-tags an enterprise tag allow-list, comma-separated tags or prefixes ending in * (env EMULATOR_ALLOWED_TAGS,
                  default: every tag allowed); a create with any other tag is refused with 400
   --quiet        do not print one line per request
+  --github       also start the fake GitHub API on a free port (for GITHUB_API_URL)
+  --github-permission LOGIN=ROLE
+                 a user's permission on the fake GitHub's repositories (read, triage, write, maintain, admin); repeatable
 Scenarios: ${scenarioNames().join(', ')}`
+
+const ROLES = ['read', 'triage', 'write', 'maintain', 'admin']
+
+function permissions(values: string[]): Record<string, string> {
+  const granted: Record<string, string> = {}
+  for (const value of values) {
+    const [login, role] = value.split('=')
+    if (!login || role === undefined || !ROLES.includes(role)) {
+      throw new Error(`--github-permission must be LOGIN=ROLE with ROLE one of ${ROLES.join(', ')}, got '${value}'`)
+    }
+    granted[login] = role
+  }
+  return granted
+}
 
 function integer(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined || value === '') return fallback
@@ -48,6 +68,8 @@ async function main(): Promise<void> {
       'list-lag-ms': { type: 'string' },
       'allowed-tags': { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      github: { type: 'boolean', default: false },
+      'github-permission': { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', short: 'h', default: false }
     }
   })
@@ -56,6 +78,8 @@ async function main(): Promise<void> {
     return
   }
   const env = process.env
+  const granted = permissions(values['github-permission'])
+  if (Object.keys(granted).length > 0 && !values.github) throw new Error('--github-permission needs --github')
   const port = integer(values.port ?? env['EMULATOR_PORT'], 'port', DEFAULT_PORT)
   if (port > 65535) throw new Error(`port must be at most 65535, got ${port}`)
   const emulator = await startEmulator({
@@ -76,11 +100,23 @@ async function main(): Promise<void> {
       `org-id: ${config.orgId}. Control: ${emulator.url}/_emulator/{scenario,faults,config,requests,reset}\n`
   )
 
+  const github = values.github
+    ? await startFakeGitHub(granted, {
+        onRequest: values.quiet ? undefined : (r) => process.stdout.write(`GitHub: ${r.method} ${r.path} -> ${r.status ?? 'no answer'}\n`)
+      })
+    : undefined
+  if (github !== undefined) {
+    const who = Object.entries(granted).map(([login, role]) => `${login}: ${role}`)
+    process.stdout.write(
+      `Fake GitHub API listening on ${github.url} (permissions: ${who.length > 0 ? who.join(', ') : 'nobody'}). Set GITHUB_API_URL=${github.url}\n`
+    )
+  }
+
   let stopping = false
   const stop = (signal: string) => {
     if (stopping) return
     stopping = true
-    emulator.close().then(
+    Promise.all([emulator.close(), github?.close()]).then(
       () => {
         process.stdout.write(`Devin API emulator stopped (${signal})\n`)
         process.exitCode = 0

@@ -4,6 +4,7 @@
  * sessions, as on the real service. Every method returns copies; mutate only through the methods.
  */
 import { randomBytes } from 'node:crypto'
+import { EMULATED_REPO } from './lifecycle.ts'
 import type { LifecycleState, PullRequest, Scenario } from './lifecycle.ts'
 
 export type ApiVersion = 'v1' | 'v3beta1' | 'v3'
@@ -380,9 +381,12 @@ export class Store {
 }
 
 function applyState(session: Session, state: LifecycleState, nowSec: number): void {
+  // Devin opens its pull requests in the repositories it was given: the scripted PR lands in the first one.
+  const [repo] = stringArray(session.body['repos'])
+  const inRepo = (text: string) => (repo === undefined ? text : text.replaceAll(`/${EMULATED_REPO}/`, `/${repo}/`))
   session.status = state.status
   session.status_detail = state.status_detail
-  if (state.pull_requests !== undefined) session.pull_requests = state.pull_requests.map((p) => ({ ...p }))
+  if (state.pull_requests !== undefined) session.pull_requests = state.pull_requests.map((p) => ({ ...p, pr_url: inRepo(p.pr_url) }))
   if (state.structured_output !== undefined) {
     session.structured_output = state.structured_output === null ? null : structuredClone(state.structured_output)
   }
@@ -391,7 +395,7 @@ function applyState(session: Session, state: LifecycleState, nowSec: number): vo
     const limit = session.body['max_acu_limit']
     session.acus_consumed = typeof limit === 'number' ? Math.min(state.acus_consumed, limit) : state.acus_consumed
   }
-  if (state.message !== undefined) session.messages.push(newMessage('devin', state.message, nowSec))
+  if (state.message !== undefined) session.messages.push(newMessage('devin', inRepo(state.message), nowSec))
   session.updated_at = nowSec
 }
 

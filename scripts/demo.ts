@@ -1,50 +1,76 @@
 /**
- * `npm run demo`: see the action work without a Devin account. Starts the local Devin API emulator,
- * runs the committed bundle as GitHub's runner would on a real `pull_request.opened` payload with
- * `wait: stopped`, and prints what a user sees: the log, the step outputs and the job summary.
+ * `npm run demo [-- --scenario NAME]`: see the action work without a Devin account. A pull request is opened
+ * on one repository, the gate checks its author on GitHub, Devin reviews it, and the action keeps one comment on
+ * the pull request up to date. The Devin API emulator and a fake GitHub API run on 127.0.0.1, the committed
+ * bundle runs as GitHub's runner runs it (scripts/lib/demo-story.ts), and this prints what people see: the
+ * requests as they happen, then the log, the step outputs, the job summary and the comment.
  */
-import { startEmulator } from '../emulator/server.ts'
-import { examplePayload, runBundledAction } from './lib/action-runner.ts'
+import { existsSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { scenarioNames } from '../emulator/lifecycle.ts'
+import { bundle } from './lib/action-runner.ts'
+import { DEMO_SCENARIO, type DemoEvent, type DemoStory, runDemoStory } from './lib/demo-story.ts'
 import { renderLog } from './lib/render-log.ts'
 
+const SYNOPSIS = 'Usage: npm run demo -- [--scenario NAME]'
+const USAGE = `${SYNOPSIS}
+  --scenario  the emulated session's lifecycle (default ${DEMO_SCENARIO}): ${scenarioNames().join(', ')}`
+
 const rule = (title: string) => `\n── ${title} ${'─'.repeat(Math.max(0, 66 - title.length))}\n`
+const out = (text: string) => process.stdout.write(text)
 
-const emulator = await startEmulator({ orgId: 'org-demo', scenario: 'finished' })
-try {
-  const payload = examplePayload('pull_request', 'opened')
-  const pr = payload.pull_request as { number: number }
-  process.stdout.write(`Devin API emulator on ${emulator.url}; running dist/index.js for pull_request.opened (#${pr.number}).\n`)
-  process.stdout.write('The session is scripted to work, open a pull request and finish; polling every 5s takes about 15s.\n')
-
-  const { main } = await runBundledAction({
-    event: 'pull_request',
-    payload,
-    inputs: {
-      'api-key': 'cog_demo_key_not_a_real_secret',
-      'api-url': emulator.url,
-      'org-id': 'org-demo',
-      // Empty: the action's own default prompt for pull requests.
-      prompt: '',
-      // The demo's pull request is from the repository itself; its comment has nowhere real to go.
-      comment: 'false',
-      tags: 'demo',
-      wait: 'stopped',
-      'poll-interval': '5s',
-      'wait-timeout': '2m'
-    },
-    timeoutMs: 150_000
-  })
-
-  process.stdout.write(rule('Log'))
-  process.stdout.write(`${renderLog(main.stdout)}\n`)
-  process.stdout.write(rule('Step outputs'))
-  for (const [name, value] of Object.entries(main.outputs)) process.stdout.write(`${name} = ${value.includes('\n') ? JSON.stringify(value) : value}\n`)
-  process.stdout.write(rule('Job summary (markdown)'))
-  process.stdout.write(`${main.summary.trimEnd()}\n`)
-  process.stdout.write(rule('Requests Devin received'))
-  for (const request of emulator.requests.all()) process.stdout.write(`${request.method} ${request.path} -> ${request.status ?? ''}\n`)
-  process.stdout.write(`\nThe step exited with code ${main.exitCode}.\n`)
-  process.exitCode = main.exitCode ?? 1
-} finally {
-  await emulator.close()
+function event(e: DemoEvent): string {
+  const at = `${(e.atMs / 1000).toFixed(1)}s`.padStart(6)
+  return `${at}  ${e.service.padEnd(6)} ${e.method} ${e.path} -> ${e.status ?? 'no answer'}${e.note ? `\n${' '.repeat(16)}${e.note}` : ''}\n`
 }
+
+const times = (n: number) => (n === 1 ? 'once' : `${n} times`)
+
+function show(story: DemoStory): void {
+  const { main } = story
+  out(rule('Log'))
+  out(`${renderLog(main.stdout)}\n`)
+  out(rule('Step outputs'))
+  for (const [name, value] of Object.entries(main.outputs)) out(`${name} = ${value.includes('\n') ? JSON.stringify(value) : value}\n`)
+  out(rule('Job summary (markdown)'))
+  out(`${main.summary.trimEnd()}\n`)
+
+  out(rule(`The comment on pull request #${story.pullRequest.number}`))
+  const { created, edited } = story.commentWrites
+  if (story.comments.length === 0) out('There is no comment on the pull request.\n')
+  for (const comment of story.comments) {
+    out(`${comment.user.login} · ${comment.html_url} · created ${times(created)}, edited ${times(edited)}\n`)
+    out('(markdown as GitHub holds it; the first line is a hidden marker GitHub does not display)\n\n')
+    out(`${comment.body.trimEnd()}\n`)
+  }
+  out(rule('Requests GitHub received'))
+  for (const request of story.githubRequests) out(`${request.method} ${request.path} -> ${request.status ?? 'no answer'}\n`)
+  out(rule('Requests Devin received'))
+  for (const request of story.devinRequests) out(`${request.method} ${request.path} -> ${request.status ?? 'no answer'}\n`)
+  out(`\nThe step exited with code ${main.exitCode}.\n`)
+}
+
+async function main(): Promise<void> {
+  let scenario: string | undefined
+  try {
+    const { values } = parseArgs({ options: { scenario: { type: 'string' }, help: { type: 'boolean', short: 'h' } } })
+    if (values.help) return void out(`${USAGE}\n`)
+    scenario = values.scenario ?? DEMO_SCENARIO
+    if (!scenarioNames().includes(scenario)) throw new Error(`unknown scenario '${scenario}'. Valid names: ${scenarioNames().join(', ')}`)
+    if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run npm run build first`)
+  } catch (error) {
+    process.stderr.write(`npm run demo: ${error instanceof Error ? error.message : String(error)}\n${SYNOPSIS}\n`)
+    process.exitCode = 2
+    return
+  }
+
+  out(`A pull request is opened; the action checks its author on GitHub, Devin reviews it (scenario "${scenario}"),\n`)
+  out('and the action keeps one comment on the pull request up to date. Devin and GitHub are emulated on 127.0.0.1;\n')
+  out('dist/index.js runs as GitHub runs it, polling the session every 5 s (about 15 s for the default scenario).\n\n')
+  const story = await runDemoStory({ scenario, onEvent: (e) => out(event(e)) })
+  out(`\nRepository ${story.repository}, pull request #${story.pullRequest.number} by ${story.pullRequest.author}: ${story.pullRequest.url}\n`)
+  show(story)
+  process.exitCode = story.main.exitCode ?? 1
+}
+
+await main()

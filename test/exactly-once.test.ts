@@ -116,6 +116,39 @@ describe('exactly once under injected faults', () => {
     expect(tally.longLag).toBeGreaterThan(2)
     expect(tally.unconfirmed).toBeGreaterThan(2)
   })
+
+  // The randomized runs may or may not draw it, so the request timeout has a case of its own: the create
+  // reaches Devin and acts, and the answer comes after the request timeout (1 s here, so a busy machine still
+  // gets the request to the server in time; 60 s in the action). The list lags, on the shared clock.
+  it('opens exactly one session after a request timeout: the create acted, answered too late, and its session is adopted', async () => {
+    emulator.faults.clear()
+    emulator.requests.clear()
+    emulator.configure({ listLagMs: 2_000 })
+    emulator.faults.add({ ...CREATE, kind: 'delay', ms: 3_000 })
+    const http = new DevinHttp(
+      { baseUrl: emulator.url, apiKey: 'cog_fault_injection_key', requestTimeoutMs: 1_000 },
+      { fetch: globalThis.fetch, clock, random: () => 0.5, debug: () => undefined }
+    )
+    const tag = idempotencyTag('request-timeout', 'octo/repo')
+    const warnings: string[] = []
+    const opened = await openSession(
+      createV3Api(http, 'org-1'),
+      { kind: 'create', request: { prompt: 'Time out', tags: [tag] }, tag, reuse: false },
+      clock.now() + 180_000,
+      {
+        clock,
+        info: () => undefined,
+        warning: (m) => warnings.push(m),
+        onSession: () => undefined
+      }
+    )
+    emulator.configure({ listLagMs: 0 })
+    const sessions = emulator.store.query({ tags: [tag] })
+    expect(emulator.requests.filter('POST', CREATE.path)).toHaveLength(1)
+    expect(sessions.map((s) => s.session_id)).toEqual([opened.session.id])
+    expect(opened.isNew).toBe(true)
+    expect(warnings.some((w) => w.startsWith('The request to create the session may have reached Devin'))).toBe(true)
+  })
 })
 
 // Runs with the same idempotency-key racing, every interleaving played out on one virtual clock

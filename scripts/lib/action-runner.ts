@@ -66,6 +66,24 @@ export function examplePayload(event: string, action?: string): Record<string, u
   return structuredClone(found)
 }
 
+/**
+ * The GITHUB_* context a runner derives from the event: the repository (and its owner) the payload comes
+ * from and the user who caused it. Pass it as `env` so the run's context agrees with its payload; the
+ * default context (octo-org/octo-repo, mona) stands for any repository.
+ */
+export function payloadContext(payload: unknown): Record<string, string> {
+  const record = (value: unknown) => (value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {})
+  const repository = record(record(payload).repository)
+  const fullName = typeof repository.full_name === 'string' ? repository.full_name : ''
+  if (!/^[^/]+\/[^/]+$/.test(fullName)) throw new Error('payloadContext: the payload has no repository.full_name of the form owner/repo')
+  const sender = record(record(payload).sender).login
+  return {
+    GITHUB_REPOSITORY: fullName,
+    GITHUB_REPOSITORY_OWNER: fullName.split('/')[0] as string,
+    ...(typeof sender === 'string' && sender !== '' ? { GITHUB_ACTOR: sender } : {})
+  }
+}
+
 /** Parses the runner's `name<<delimiter` file-command format. */
 export function parseCommandFile(text: string): Record<string, string> {
   const values: Record<string, string> = {}

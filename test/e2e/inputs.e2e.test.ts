@@ -5,7 +5,7 @@ import { type Emulator, type EmulatorOptions, startEmulator } from '../../emulat
 import { type ActionRun, type StepOptions, bundle, examplePayload, node24, runBundledAction } from '../../scripts/lib/action-runner.ts'
 import { defaultInputs, readActionYml } from '../../scripts/lib/action-yml.ts'
 import { TEST_GITHUB_TOKEN } from '../helpers/action-yml.js'
-import { type FakeGitHub, startFakeGitHub } from './fake-github.js'
+import { type FakeGitHub, startFakeGitHub } from '../../emulator/github/server.ts'
 import { expectNoSecrets } from './no-secrets.js'
 
 // Every input of action.yml, run through the committed bundle with a valid value that is not its

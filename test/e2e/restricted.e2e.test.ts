@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Emulator, startEmulator } from '../../emulator/server.ts'
 import { type StepOptions, bundle, examplePayload, runBundledAction } from '../../scripts/lib/action-runner.ts'
 import { TEST_GITHUB_TOKEN } from '../helpers/action-yml.js'
-import { type FakeGitHub, startFakeGitHub } from './fake-github.js'
+import { type FakeGitHub, startFakeGitHub } from '../../emulator/github/server.ts'
 import { expectNoSecrets } from './no-secrets.js'
 
 // allowed-users through the bundle: a commenter with only read permission, listed in allowed-users,

@@ -7,7 +7,7 @@ import { type Emulator, type EmulatorOptions, startEmulator } from '../../emulat
 import { type StepOptions, type StepResult, bundle, examplePayload, node24, runBundledAction } from '../../scripts/lib/action-runner.ts'
 import { TEST_GITHUB_TOKEN } from '../helpers/action-yml.js'
 import { executedCommands, forgedCommands } from '../helpers/workflow-commands.js'
-import { type FakeGitHub, startFakeGitHub } from './fake-github.js'
+import { type FakeGitHub, startFakeGitHub } from '../../emulator/github/server.ts'
 import { expectNoSecrets as expectSecretsAbsent } from './no-secrets.js'
 
 // The bundle against what an adversary or a bad day brings: links planted in the workspace, text
@@ -160,7 +160,8 @@ describe('the wait', { timeout: 60_000 }, () => {
   ]
   for (const [name, text, contentType, kind] of bodies) {
     it.concurrent(`reads on through one poll answered 200 with ${name}`, async () => {
-      const devin = await emulator({ scenario: 'finished' })
+      // Finished at the first read, which the fault answers instead: the second poll sees the end.
+      const devin = await emulator({ scenario: 'finished-at-once' })
       devin.faults.add({ method: 'GET', path: SESSION_PATH, kind: 'answer', text, contentType })
       const { main } = await run(devin, wait)
       expect(main.exitCode, main.stdout).toBe(0)
@@ -192,17 +193,17 @@ describe('the wait', { timeout: 60_000 }, () => {
   it.concurrent('ends a run of 503s at the timeout saying so plainly, one request per poll', async () => {
     const devin = await emulator({ scenario: 'forever-working' })
     devin.faults.add({ method: 'GET', path: SESSION_PATH, kind: 'status', status: 503, times: Infinity })
-    const { main } = await run(devin, { ...wait, 'wait-timeout': '12s' })
+    const { main } = await run(devin, { ...wait, 'wait-timeout': '7s' })
     expect(main.exitCode).toBe(1)
     expect(main.outputs.outcome).toBe('timeout')
     const id = main.outputs['session-id'] as string
     expect(main.errors[0]).toMatch(
       new RegExp(
-        `^Devin's session ${id} did not stop within 12s; it keeps running \\(on-timeout: fail\\): https://app\\.devin\\.ai/sessions/${id}\\. Devin's API answered HTTP 503 to every poll for the last 12s \\(\\d polls\\), so the session's state at the deadline is unknown\\. The last error: Devin's API failed when trying to read session ${id} \\(HTTP 503\\)`
+        `^Devin's session ${id} did not stop within 7s; it keeps running \\(on-timeout: fail\\): https://app\\.devin\\.ai/sessions/${id}\\. Devin's API answered HTTP 503 to every poll for the last 7s \\(\\d polls\\), so the session's state at the deadline is unknown\\. The last error: Devin's API failed when trying to read session ${id} \\(HTTP 503\\)`
       )
     )
-    // Polls at 5 s, 10 s and the deadline at most: the poll budget, whatever Devin answers.
-    expect(devin.requests.count('GET')).toBeLessThanOrEqual(4)
+    // Polls at 5 s and at the deadline (7 s): the poll budget, whatever Devin answers.
+    expect(devin.requests.count('GET')).toBeLessThanOrEqual(3)
     expect(main.warnings).toHaveLength(1)
   })
 

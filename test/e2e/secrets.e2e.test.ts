@@ -107,7 +107,7 @@ describe('the bundled action keeps secrets out of sight', { timeout: 60_000 }, (
   })
 
   it.concurrent('treats an empty fail-on, as a tool may pass for an unset input, as the default', async () => {
-    const devin = await emulator({ scenario: 'error' })
+    const devin = await emulator({ scenario: 'error-at-once' })
     const { main } = await runBundledAction(devin, { wait: 'stopped', 'poll-interval': '5s', 'fail-on': '' })
     expect(main.outputs.outcome).toBe('error')
     expect(main.exitCode).toBe(1)

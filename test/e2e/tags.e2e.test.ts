@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../emulator/server.ts'
 import { type StepOptions, bundle, examplePayload, node24, runBundledAction } from '../../scripts/lib/action-runner.ts'
 import { TEST_GITHUB_TOKEN } from '../helpers/action-yml.js'
-import { type FakeGitHub, startFakeGitHub } from './fake-github.js'
+import { type FakeGitHub, startFakeGitHub } from '../../emulator/github/server.ts'
 import { expectNoSecrets } from './no-secrets.js'
 
 // The action's tags through the committed bundle, on a real pull_request payload, against the emulator and

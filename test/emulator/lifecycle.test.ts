@@ -55,11 +55,17 @@ describe('lifecycle scenarios', () => {
   })
 
   it('has scenarios that reach their end at the first GET, for end-to-end runs that wait one poll', () => {
-    expect(getScenario('finished-at-once').states).toEqual([getScenario('finished').states[0], getScenario('finished').states.at(-1)])
-    expect(getScenario('exit-at-once').states).toEqual([
-      { status: 'new', status_detail: null },
-      { status: 'exit', status_detail: null, acus_consumed: 1 }
-    ])
+    const ends: [string, string][] = [
+      ['finished-at-once', 'finished'],
+      ['waiting_for_user-at-once', 'waiting_for_user'],
+      ['error-at-once', 'error'],
+      ['suspended-at-once', 'suspended:out_of_credits'],
+      ['exit-at-once', 'exit']
+    ]
+    for (const [name, base] of ends) {
+      expect(getScenario(name).states, name).toEqual([{ status: 'new', status_detail: null }, getScenario(base).states.at(-1)])
+    }
+    expect(getScenario('exit-at-once').states.at(-1)).toEqual({ status: 'exit', status_detail: null, acus_consumed: 1 })
   })
 
   it('takes the scenario from an emulator-scenario tag, else the default, and refuses unknown names', () => {

@@ -59,6 +59,27 @@ describe('npm run emulator (emulator/main.ts)', () => {
     expect(run.output().stdout).toContain('stopped (SIGTERM)')
   })
 
+  it('with --github, also serves the fake GitHub API with the permissions given', async () => {
+    const run = start(['--port', '0', '--quiet', '--github', '--github-permission', 'ada=write'])
+    try {
+      await run.firstLine
+      await expect.poll(() => run.output().stdout).toContain('Fake GitHub API listening on')
+      const url = /Fake GitHub API listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(run.output().stdout)?.[1]
+      const res = await fetch(`${url}/repos/o/r/collaborators/ada/permission`)
+      expect(await res.json()).toMatchObject({ permission: 'write' })
+      expect((await fetch(`${url}/repos/o/r/collaborators/eve/permission`)).status).toBe(404)
+    } finally {
+      run.child.kill('SIGTERM')
+    }
+    expect(await run.exited).toBe(0)
+  })
+
+  it('refuses a --github-permission that is not LOGIN=ROLE', async () => {
+    const run = start(['--port', '0', '--github', '--github-permission', 'ada=owner'])
+    expect(await run.exited).toBe(1)
+    expect(run.output().stderr).toContain("--github-permission must be LOGIN=ROLE with ROLE one of read, triage, write, maintain, admin, got 'ada=owner'")
+  })
+
   it('fails with a clear message when the port is taken', async () => {
     const busy = await emulator()
     const port = new URL(busy.url).port

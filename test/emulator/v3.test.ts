@@ -34,6 +34,17 @@ describe('v3 sessions', () => {
     expect(last.body.acus_consumed).toBeGreaterThan(0)
   })
 
+  it("opens its pull request in the first of the session's repos, and says so in its message", async () => {
+    const e = await emulator()
+    const { session_id: id } = await createV3(e, { prompt: 'Review #2', repos: ['Codertocat/Hello-World', 'Codertocat/other'] })
+    await poll(e, id, 3)
+    const last = await call(e, 'GET', `${SESSIONS}/${id}`)
+    expect(last.body.pull_requests).toEqual([{ pr_url: 'https://github.com/Codertocat/Hello-World/pull/1', pr_state: 'open' }])
+    const messages = await call(e, 'GET', `${SESSIONS}/${id}/messages?first=10`)
+    expect(JSON.stringify(messages.body)).toContain('I opened https://github.com/Codertocat/Hello-World/pull/1')
+    expect(JSON.stringify(messages.body)).not.toContain('emulator-org')
+  })
+
   it.each([
     ['waiting_for_user', ['running/working', 'running/waiting_for_user', 'running/waiting_for_user']],
     ['waiting_for_approval', ['running/working', 'running/waiting_for_approval', 'running/waiting_for_approval']],

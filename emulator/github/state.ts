@@ -1,0 +1,62 @@
+/**
+ * What the fake GitHub holds, in plain objects the tests read and change directly: who may do what, the
+ * comments on each thread, the reactions, and every request it received. The routes (routes.ts) read and
+ * write it; nothing else does.
+ */
+
+export interface FakeComment {
+  id: number
+  body: string
+  user: { login: string; type: string }
+  html_url: string
+  created_at: string
+  updated_at: string
+}
+
+export interface FakeReaction {
+  commentId: number
+  content: string
+}
+
+/** One request as it arrived, and what the fake answered. */
+export interface GitHubRequest {
+  method: string
+  /** The path without the query string. */
+  path: string
+  /** The Authorization header as sent (`token …`): tests check which token the action used. Never print it. */
+  authorization?: string
+  /** The parsed JSON body; undefined when empty. */
+  body?: unknown
+  /** The status answered. */
+  status?: number
+}
+
+export interface GitHubState {
+  /** Only this `owner/repo` exists when set; requests for another repository are 404, as for a job's GITHUB_TOKEN. */
+  repository: string | undefined
+  /** Repository permissions by login; a login not listed is not a collaborator (404). */
+  permissions: Record<string, string>
+  /** Comments by issue or pull request number, oldest first. */
+  comments: Map<number, FakeComment[]>
+  reactions: FakeReaction[]
+  /** Every request, oldest first. */
+  requests: GitHubRequest[]
+  /** The login comments are posted as: github-actions[bot], as with the job's GITHUB_TOKEN. */
+  actor: { login: string; type: string }
+  /** The clock of created_at / updated_at. */
+  now: () => Date
+  nextId: number
+}
+
+export function newState(options: { repository?: string; permissions?: Record<string, string>; now?: () => Date } = {}): GitHubState {
+  return {
+    repository: options.repository,
+    permissions: options.permissions ?? {},
+    comments: new Map(),
+    reactions: [],
+    requests: [],
+    actor: { login: 'github-actions[bot]', type: 'Bot' },
+    now: options.now ?? (() => new Date()),
+    nextId: 1000
+  }
+}
