@@ -35,8 +35,9 @@ const git = (dir: string, ...args: string[]) => execFileSync('git', args, { cwd:
 const tagTarget = (dir: string, tag: string) => git(dir, 'rev-list', '-n', '1', tag)
 
 // One clone and one release, so the bundle is built once (a build costs about 15 s of CPU): the refusals
-// stop before the build, and the major tag moves from where an earlier release left it.
-describe('the release script', { timeout: 60_000 }, () => {
+// stop before the build, and the major tag moves from where an earlier release left it. The timeout leaves
+// room for a build that shares the cores with the other test files.
+describe('the release script', { timeout: 180_000 }, () => {
   it('refuses a version that is not X.Y.Z, an unreleased changelog and a dirty tree; tags vX.Y.Z and moves the major tag; refuses a repeated tag', () => {
     const dir = clone()
     // What the release of 0.0.9 left behind, one commit earlier.
