@@ -98,7 +98,8 @@ describe('the bundled action', { timeout: 60_000 }, () => {
     expectNoSecrets(main)
   })
 
-  describe('exactly once, whatever fails', () => {
+  // Suites are concurrent like their cases: vitest otherwise runs sibling suites one after the other.
+  describe.concurrent('exactly once, whatever fails', () => {
     const faults: [string, FaultSpec, EmulatorOptions][] = [
       ['a connection dropped after the create', { method: 'POST', path: CREATE_PATH, kind: 'drop-after' }, { listLagMs: 2_000 }],
       // A failure that left nothing behind is never followed by a second create: the look-ups go on to the
@@ -127,7 +128,7 @@ describe('the bundled action', { timeout: 60_000 }, () => {
   })
 
   // The *-at-once scenarios reach their end at the first poll, so a wait costs one poll interval (5 s).
-  describe('waiting', () => {
+  describe.concurrent('waiting', () => {
     const wait = { wait: 'stopped', 'poll-interval': '5s' }
 
     it.concurrent('waits for a finished session and hands over its pull request and structured output', async () => {
@@ -209,7 +210,7 @@ describe('the bundled action', { timeout: 60_000 }, () => {
     })
   })
 
-  describe('every API version', () => {
+  describe.concurrent('every API version', () => {
     it.concurrent('v1: an apk_ key opens a session without idempotent and waits on status_enum', async () => {
       const devin = await emulator({ scenario: 'finished-at-once' })
       const key = 'apk_user_e2eV1KeyNeverPrinted0123456789'

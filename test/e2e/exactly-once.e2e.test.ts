@@ -136,7 +136,7 @@ describe('exactly once, through the bundle', { timeout: 60_000 }, () => {
     expect([first.outputs['is-new-session'], second.outputs['is-new-session']]).toEqual(['true', 'true'])
   })
 
-  describe('a key whose session ended gets a new session, on every version', () => {
+  describe.concurrent('a key whose session ended gets a new session, on every version', () => {
     const versions: [string, Record<string, string>][] = [
       ['v3', {}],
       ['v3beta1', { 'api-version': 'v3beta1' }],

@@ -54,7 +54,8 @@ function expectNoSecrets(step: StepResult): void {
 
 const wait = { wait: 'stopped', 'poll-interval': '5s' }
 
-describe('workspace files', { timeout: 60_000 }, () => {
+// Suites are concurrent like their cases: vitest otherwise runs sibling suites one after the other.
+describe.concurrent('workspace files', { timeout: 60_000 }, () => {
   it.concurrent('refuses a prompt-file linked to /proc/self/environ and a schema file behind a linked directory, before any request', async () => {
     const devin = await emulator()
     const outside = join(tmpdir(), `robust-outside-${process.pid}-${Date.now()}`)
@@ -101,7 +102,7 @@ describe('workspace files', { timeout: 60_000 }, () => {
   })
 })
 
-describe('workflow commands in data', { timeout: 60_000 }, () => {
+describe.concurrent('workflow commands in data', { timeout: 60_000 }, () => {
   const INJECTED = [
     '',
     '::add-mask::x',
@@ -152,7 +153,7 @@ describe('workflow commands in data', { timeout: 60_000 }, () => {
   })
 })
 
-describe('the wait', { timeout: 60_000 }, () => {
+describe.concurrent('the wait', { timeout: 60_000 }, () => {
   const bodies: [string, string, string, string][] = [
     ['an HTML page', '<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>', 'text/html', 'an HTML page'],
     ['JSON cut off', '{"session_id": "devin-0", "status": "runn', 'application/json', 'text that is not JSON (or JSON cut off)'],
@@ -247,7 +248,7 @@ async function closedPort(): Promise<number> {
   return port
 }
 
-describe('GitHub out of reach', { timeout: 60_000 }, () => {
+describe.concurrent('GitHub out of reach', { timeout: 60_000 }, () => {
   it.concurrent('fails the step, saying GitHub could not be reached, when the permission check gets no answer', async () => {
     const devin = await emulator()
     const payload = examplePayload('issue_comment', 'created') as Record<string, any>
