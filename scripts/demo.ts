@@ -9,12 +9,13 @@ import { existsSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { scenarioNames } from '../emulator/lifecycle.ts'
 import { bundle } from './lib/action-runner.ts'
-import { DEMO_SCENARIO, type DemoEvent, type DemoStory, runDemoStory } from './lib/demo-story.ts'
+import { DEMO_SCENARIO, OVER_BUDGET, type DemoEvent, type DemoStory, runDemoStory } from './lib/demo-story.ts'
 import { renderLog } from './lib/render-log.ts'
 
-const SYNOPSIS = 'Usage: npm run demo -- [--scenario NAME]'
+const SYNOPSIS = 'Usage: npm run demo -- [--scenario NAME] [--over-budget]'
 const USAGE = `${SYNOPSIS}
-  --scenario  the emulated session's lifecycle (default ${DEMO_SCENARIO}): ${scenarioNames().join(', ')}`
+  --scenario     the emulated session's lifecycle (default ${DEMO_SCENARIO}): ${scenarioNames().join(', ')}
+  --over-budget  earlier sessions on the pull request used more than budget-per-pr: the run is skipped, with figures`
 
 const rule = (title: string) => `\n── ${title} ${'─'.repeat(Math.max(0, 66 - title.length))}\n`
 const out = (text: string) => process.stdout.write(text)
@@ -52,8 +53,12 @@ function show(story: DemoStory): void {
 
 async function main(): Promise<void> {
   let scenario: string | undefined
+  let overBudget: boolean
   try {
-    const { values } = parseArgs({ options: { scenario: { type: 'string' }, help: { type: 'boolean', short: 'h' } } })
+    const { values } = parseArgs({
+      options: { scenario: { type: 'string' }, 'over-budget': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } }
+    })
+    overBudget = values['over-budget'] === true
     if (values.help) return void out(`${USAGE}\n`)
     scenario = values.scenario ?? DEMO_SCENARIO
     if (!scenarioNames().includes(scenario)) throw new Error(`unknown scenario '${scenario}'. Valid names: ${scenarioNames().join(', ')}`)
@@ -67,7 +72,11 @@ async function main(): Promise<void> {
   out(`A pull request is opened; the action checks its author on GitHub, Devin reviews it (scenario "${scenario}"),\n`)
   out('and the action keeps one comment on the pull request up to date. Devin and GitHub are emulated on 127.0.0.1;\n')
   out('dist/index.js runs as GitHub runs it, polling the session every 5 s (about 15 s for the default scenario).\n\n')
-  const story = await runDemoStory({ scenario, onEvent: (e) => out(event(e)) })
+  if (overBudget) {
+    out(`With --over-budget: budget-per-pr is ${OVER_BUDGET.budget} ACUs, and earlier sessions on this pull request used ${OVER_BUDGET.used.join(' + ')}.\n`)
+    out('The action lists them, skips the run with the figures, creates nothing, and says so in the comment.\n\n')
+  }
+  const story = await runDemoStory({ scenario, overBudget, onEvent: (e) => out(event(e)) })
   out(`\nRepository ${story.repository}, pull request #${story.pullRequest.number} by ${story.pullRequest.author}: ${story.pullRequest.url}\n`)
   show(story)
   process.exitCode = story.main.exitCode ?? 1

@@ -57,7 +57,15 @@ export interface DemoOptions {
   scenario?: string
   /** Called as each request reaches GitHub or Devin, to tell the story while it happens. */
   onEvent?: (event: DemoEvent) => void
+  /**
+   * Earlier sessions on this pull request already used more ACUs than `budget-per-pr` (set to
+   * OVER_BUDGET.budget): the run is skipped with the figures, nothing is created, and the comment says why.
+   */
+  overBudget?: boolean
 }
+
+/** The `--over-budget` story: two earlier reviews of the pull request used 12.5 of its 10 ACUs. */
+export const OVER_BUDGET = { budget: '10', used: [7.25, 5.25] } as const
 
 const PERMISSION_PATH = /\/collaborators\/([^/]+)\/permission$/
 const THREAD_COMMENTS = /\/issues\/(\d+)\/comments$/
@@ -91,6 +99,18 @@ export async function runDemoStory(options: DemoOptions = {}): Promise<DemoStory
     onRequest: (request) => tell({ ...line(request), service: 'GitHub', note: githubNote(request, permissions) })
   })
 
+  if (options.overBudget === true) {
+    const id = String((payload.repository as { id: number }).id)
+    devin.store.seed(
+      OVER_BUDGET.used.map((acus) => ({
+        tags: [`gh-repo:${id}`, `gh-thread:${id}#${pr.number}`, `gh-user:${id}/${author.toLowerCase()}`],
+        acus_consumed: acus,
+        status: 'exit',
+        status_detail: null
+      }))
+    )
+  }
+
   try {
     const { main } = await runBundledAction({
       event: 'pull_request',
@@ -108,7 +128,8 @@ export async function runDemoStory(options: DemoOptions = {}): Promise<DemoStory
         tags: 'demo',
         wait: 'stopped',
         'poll-interval': '5s',
-        'wait-timeout': WAIT_TIMEOUT
+        'wait-timeout': WAIT_TIMEOUT,
+        ...(options.overBudget === true ? { 'budget-per-pr': OVER_BUDGET.budget } : {})
       },
       timeoutMs: 90_000
     })
@@ -147,7 +168,10 @@ function devinNote(request: RecordedRequest, store: Store): string {
     const prs = session.pull_requests.length > 0 ? `, ${session.pull_requests.length} pull request` : ''
     return `the action polls the session: ${session.status}${session.status_detail ? ` / ${session.status_detail}` : ''}${prs}`
   }
-  if (request.method === 'GET' && /\/sessions$/.test(request.path)) return 'the action looks for a session it already opened'
+  if (request.method === 'GET' && /\/sessions$/.test(request.path)) {
+    const tag = request.query.tags?.[0] ?? ''
+    return tag.startsWith('gh-') ? `the action lists the sessions tagged ${tag} to count their ACUs` : 'the action looks for a session it already opened'
+  }
   return ''
 }
 

@@ -46,6 +46,20 @@ describe('npm run demo', () => {
     expect(story.devinRequests.filter((request) => request.method === 'POST')).toHaveLength(1)
   })
 
+  it('--over-budget: the pull request is skipped with the figures, nothing is created, and the comment says why', { timeout: 60_000 }, async () => {
+    const story = await runDemoStory({ overBudget: true })
+    expect(story.main.exitCode, story.main.stdout).toBe(0)
+    expect(story.main.outputs).toMatchObject({
+      outcome: 'skipped',
+      'skip-reason': 'budget: pull request #2 used 12.5 of 10 ACUs (budget-per-pr).',
+      'budget-remaining': '0'
+    })
+    expect(story.devinRequests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /v3/organizations/org-demo/sessions'])
+    expect(story.comments).toHaveLength(1)
+    expect(story.comments[0]?.body).toContain('Skipped: budget: pull request #2 used 12.5 of 10 ACUs (budget-per-pr).')
+    expect(story.comments[0]?.body).toContain('Raise `budget-per-pr` to allow more.')
+  })
+
   it('names the valid scenarios when given an unknown one, and runs nothing', () => {
     const result = spawnSync(node24, ['scripts/demo.ts', '--scenario', 'finishd'], { encoding: 'utf8', timeout: 20_000 })
     expect(result.status).toBe(2)
