@@ -25,10 +25,10 @@ function session(tags: string[], acus: number | undefined, createdAt: number | u
 }
 
 /** The lists `budgetLists` asks for, each answered with the given sessions. */
-function judge(limits: Limits, answers: Partial<Record<string, Session[]>>, requestLimit?: number, scope: BudgetScope = PR) {
+function judge(limits: Limits, answers: Partial<Record<string, Session[]>>, requestLimit?: number, scope: BudgetScope = PR, creates = true) {
   const { lists } = budgetLists(limits, scope, NOW_MS)
   const listed = new Map<ScopeList, Session[]>(lists.map((list) => [list, answers[list.input] ?? []]))
-  return judgeBudgets(limits, scope, listed, requestLimit)
+  return judgeBudgets(limits, scope, listed, requestLimit, creates)
 }
 
 describe('which lists a run needs', () => {
@@ -162,6 +162,23 @@ describe('judging the listed sessions', () => {
     const room = judge({ maxLiveSessions: 4 }, { 'max-live-sessions': sessions }, 12)
     expect(room).toMatchObject({ go: true, maxAcuLimit: 12, remaining: undefined })
     expect(describeFigure(room.figures[0]!)).toBe("this repository's sessions: 3 of 4 live (max-live-sessions)")
+  })
+
+  it('keeps whole ACUs of budgets that floating point cannot hold exactly (8.2, 4.1, 33.3)', () => {
+    const thread = ['gh-thread:42#12']
+    expect(judge({ budgetPerPr: 8.2 }, { 'budget-per-pr': [session(thread, 0.2)] })).toMatchObject({ go: true, maxAcuLimit: 8, remaining: 0 })
+    expect(judge({ budgetPerPr: 8.2 }, { 'budget-per-pr': [session(thread, 7.2)] })).toMatchObject({ go: true, maxAcuLimit: 1, remaining: 0 })
+    expect(judge({ budgetPerPr: 4.1 }, { 'budget-per-pr': [session(thread, 3.1)] })).toMatchObject({ go: true, maxAcuLimit: 1 })
+    expect(judge({ budgetPerPr: 33.3 }, { 'budget-per-pr': [session(thread, 0.3)] })).toMatchObject({ go: true, maxAcuLimit: 33, remaining: 0 })
+  })
+
+  it('lets a run that only messages a known session past the cap (it adds no live session), and reserves no limit for it', () => {
+    const live = [session(['gh-repo:42'], 1), session(['gh-repo:42', 'gh-thread:42#12'], 12.5)]
+    const answers = { 'max-live-sessions': live, 'budget-per-pr': [live[1] as Session] }
+    expect(judge({ maxLiveSessions: 2, budgetPerPr: 40 }, answers)).toMatchObject({ go: false })
+    const message = judge({ maxLiveSessions: 2, budgetPerPr: 40 }, answers, undefined, PR, false)
+    expect(message).toMatchObject({ go: true, remaining: 27.5 })
+    expect(message.maxAcuLimit).toBeUndefined()
   })
 
   it('shows ACUs with at most two decimals, rounded down', () => {

@@ -62,7 +62,7 @@ export async function checkBudgets(
     }
   }
   const requestLimit = plan.kind === 'create' ? plan.request.maxAcuLimit : undefined
-  const verdict = judgeBudgets(limits, scope, listed, requestLimit)
+  const verdict = judgeBudgets(limits, scope, listed, requestLimit, plan.kind === 'create')
   const figures = verdict.figures.map(describeFigure)
   if (figures.length > 0) info(`Budgets: ${figures.join('; ')}.`)
   if (verdict.go && plan.kind === 'create' && verdict.maxAcuLimit !== undefined && verdict.maxAcuLimit !== requestLimit) {

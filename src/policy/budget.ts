@@ -134,7 +134,12 @@ export function judgeBudgets(
   limits: Limits,
   scope: BudgetScope,
   listed: ReadonlyMap<ScopeList, readonly Session[]>,
-  requestLimit: number | undefined
+  requestLimit: number | undefined,
+  /**
+   * Whether the run may create a session. A run that only messages a known session (`session-id`) adds no
+   * live session, so the cap does not apply to it, and it reserves no `max_acu_limit` of a session it does not create.
+   */
+  creates = true
 ): BudgetVerdict {
   const figures: BudgetFigure[] = []
   let refusal: { reason: string; raise: LimitInput } | undefined
@@ -148,18 +153,20 @@ export function judgeBudgets(
       const cap = limits.maxLiveSessions as number
       const live = sessions.filter(isLiveSession).length
       figures.push({ input: list.input, what: "this repository's sessions", used: live, limit: cap, unit: 'live sessions', sessions: live })
-      if (live >= cap) refuse(`this repository has ${live} of ${cap} live sessions (${list.input}).`, list.input)
+      if (creates && live >= cap) refuse(`this repository has ${live} of ${cap} live sessions (${list.input}).`, list.input)
       continue
     }
     const budget = budgetOf(limits, list.input)
+    // Rounded like the usage: 8.2 × 10⁶ is 8199999.999… in floating point, which would lose a whole ACU below.
+    const budgetMicro = Math.round(budget * MICRO)
     const usedMicro = sessions.reduce((sum, session) => sum + acusOf(session, list), 0)
-    const leftMicro = Math.max(0, budget * MICRO - usedMicro)
+    const leftMicro = Math.max(0, budgetMicro - usedMicro)
     const what = describeScope(list.input, scope)
     const window = list.createdAfter !== undefined ? ' in the last 24 hours' : ''
     figures.push({ input: list.input, what, used: usedMicro / MICRO, limit: budget, unit: 'ACUs', sessions: sessions.length, left: leftMicro / MICRO })
     tightestLeft = Math.min(tightestLeft ?? Number.POSITIVE_INFINITY, leftMicro)
     const used = `${what} used ${formatAcus(usedMicro / MICRO)} of ${formatAcus(budget)} ACUs${window}`
-    if (usedMicro >= budget * MICRO) refuse(`${used} (${list.input}).`, list.input)
+    if (usedMicro >= budgetMicro) refuse(`${used} (${list.input}).`, list.input)
     else if (leftMicro < MICRO) refuse(`${used}; the ${formatAcus(leftMicro / MICRO)} ACUs left are less than 1 ACU (${list.input}).`, list.input)
     // Rounded down: a session may not be given a part of an ACU the budget does not have.
     limitMicro = Math.min(limitMicro, Math.floor(leftMicro / MICRO) * MICRO)
@@ -168,7 +175,7 @@ export function judgeBudgets(
   if (refusal !== undefined) {
     return { go: false, reason: refusal.reason, raise: refusal.raise, figures, remaining: tightestLeft === undefined ? undefined : tightestLeft / MICRO }
   }
-  const maxAcuLimit = Number.isFinite(limitMicro) ? limitMicro / MICRO : undefined
+  const maxAcuLimit = creates && Number.isFinite(limitMicro) ? limitMicro / MICRO : undefined
   const remaining = tightestLeft === undefined ? undefined : (tightestLeft - (maxAcuLimit ?? 0) * MICRO) / MICRO
   return { go: true, figures, maxAcuLimit, remaining }
 }
