@@ -8459,6 +8459,18 @@ async function parseInputs(getInput, readFile, context) {
     if (apiVersion !== undefined)
         checkFieldsForVersion(request, apiVersion, problems);
     checkAdvancedModeNeeds(request, problems);
+    if (apiVersion === 'v1') {
+        // v1's session list documents no ACU figure (and no created_after): a budget could never be summed, and
+        // failing closed would fail every run once a session exists. The live-session cap needs only statuses.
+        for (const [name, value] of [
+            [Input.BudgetPerPr, spending.budgetPerPr],
+            [Input.BudgetPerDay, spending.budgetPerDay],
+            [Input.BudgetPerUser, spending.budgetPerUser]
+        ]) {
+            if (value !== undefined)
+                problems.push(`${name}: needs the v3 or v3beta1 API, whose session list gives each session's ACUs; v1's does not. Accepted: a cog_ key (v3), or ${name} empty on v1 (max-live-sessions works on v1).`);
+        }
+    }
     if (problems.length > 0)
         throw new InputError(problems);
     return {
@@ -10721,25 +10733,32 @@ function restrictedPrompt(prompt, restriction) {
 function restrictRequest(request, restriction) {
     const warnings = [];
     const withheld = [];
-    const { sessionSecrets, bypassApproval, devinMode, ...kept } = request;
+    const { sessionSecrets, bypassApproval, devinMode, advancedMode, createAsUserId, ...kept } = request;
     if (request.secretIds !== undefined && request.secretIds.length > 0)
         withheld.push(`secret-ids (${request.secretIds.length})`);
     if (sessionSecrets !== undefined)
         withheld.push(`session-secrets (${sessionSecrets.length})`);
     if (bypassApproval !== undefined)
         withheld.push('bypass-approval');
+    // An advanced mode starts or drives other sessions (batch, manage), which would not carry this restriction;
+    // create_as_user_id would act as a named Devin user. Neither is for a request from outside the writers.
+    if (advancedMode !== undefined)
+        withheld.push(`advanced-mode ${advancedMode}`);
+    if (createAsUserId !== undefined)
+        withheld.push('create-as-user-id');
     const restricted = {
         ...kept,
         prompt: restrictedPrompt(request.prompt, restriction),
         secretIds: [],
-        maxAcuLimit: Math.min(request.maxAcuLimit ?? restriction.acuLimit, restriction.acuLimit)
+        maxAcuLimit: Math.min(request.maxAcuLimit ?? restriction.acuLimit, restriction.acuLimit),
+        // Always named, so the organization's default (which may be a costlier mode) never applies; v3 only: the
+        // other versions have no such field and use the organization's default.
+        devinMode: devinMode !== undefined && RESTRICTED_MODES.has(devinMode) ? devinMode : 'normal'
     };
-    if (devinMode !== undefined && RESTRICTED_MODES.has(devinMode))
-        restricted.devinMode = devinMode;
-    else if (devinMode !== undefined) {
-        // The person asking did not choose the workflow's mode: the session opens in the organization's
-        // default rather than not at all, and max_acu_limit bounds what it can spend either way.
-        warnings.push(`devin-mode: "${devinMode}" is not used for a restricted session (only normal and lite are); the session opens in the organization's default mode.`);
+    if (devinMode !== undefined && !RESTRICTED_MODES.has(devinMode)) {
+        // The person asking did not choose the workflow's mode: the session opens in normal mode rather than not
+        // at all, and max_acu_limit bounds what it can spend either way.
+        warnings.push(`devin-mode: "${devinMode}" is not used for a restricted session (only normal and lite are); the session opens in normal mode.`);
         withheld.push(`devin-mode ${devinMode}`);
     }
     return { request: restricted, warnings, withheld };
@@ -10851,7 +10870,12 @@ function windowStartOf(nowMs) {
  * request already has (max-acu-limit, restricted-acu-limit), if any. Throws, naming the input, when a
  * session's ACUs are unknown: a budget that cannot be computed fails closed.
  */
-function judgeBudgets(limits, scope, listed, requestLimit) {
+function judgeBudgets(limits, scope, listed, requestLimit, 
+/**
+ * Whether the run may create a session. A run that only messages a known session (`session-id`) adds no
+ * live session, so the cap does not apply to it, and it reserves no `max_acu_limit` of a session it does not create.
+ */
+creates = true) {
     const figures = [];
     let refusal;
     const refuse = (reason, raise) => (refusal ??= { reason: `budget: ${reason}`, raise });
@@ -10863,19 +10887,21 @@ function judgeBudgets(limits, scope, listed, requestLimit) {
             const cap = limits.maxLiveSessions;
             const live = sessions.filter(isLiveSession).length;
             figures.push({ input: list.input, what: "this repository's sessions", used: live, limit: cap, unit: 'live sessions', sessions: live });
-            if (live >= cap)
+            if (creates && live >= cap)
                 refuse(`this repository has ${live} of ${cap} live sessions (${list.input}).`, list.input);
             continue;
         }
         const budget = budgetOf(limits, list.input);
+        // Rounded like the usage: 8.2 × 10⁶ is 8199999.999… in floating point, which would lose a whole ACU below.
+        const budgetMicro = Math.round(budget * MICRO);
         const usedMicro = sessions.reduce((sum, session) => sum + acusOf(session, list), 0);
-        const leftMicro = Math.max(0, budget * MICRO - usedMicro);
+        const leftMicro = Math.max(0, budgetMicro - usedMicro);
         const what = describeScope(list.input, scope);
         const window = list.createdAfter !== undefined ? ' in the last 24 hours' : '';
         figures.push({ input: list.input, what, used: usedMicro / MICRO, limit: budget, unit: 'ACUs', sessions: sessions.length, left: leftMicro / MICRO });
         tightestLeft = Math.min(tightestLeft ?? Number.POSITIVE_INFINITY, leftMicro);
         const used = `${what} used ${formatAcus(usedMicro / MICRO)} of ${formatAcus(budget)} ACUs${window}`;
-        if (usedMicro >= budget * MICRO)
+        if (usedMicro >= budgetMicro)
             refuse(`${used} (${list.input}).`, list.input);
         else if (leftMicro < MICRO)
             refuse(`${used}; the ${formatAcus(leftMicro / MICRO)} ACUs left are less than 1 ACU (${list.input}).`, list.input);
@@ -10885,7 +10911,7 @@ function judgeBudgets(limits, scope, listed, requestLimit) {
     if (refusal !== undefined) {
         return { go: false, reason: refusal.reason, raise: refusal.raise, figures, remaining: tightestLeft === undefined ? undefined : tightestLeft / MICRO };
     }
-    const maxAcuLimit = Number.isFinite(limitMicro) ? limitMicro / MICRO : undefined;
+    const maxAcuLimit = creates && Number.isFinite(limitMicro) ? limitMicro / MICRO : undefined;
     const remaining = tightestLeft === undefined ? undefined : (tightestLeft - (maxAcuLimit ?? 0) * MICRO) / MICRO;
     return { go: true, figures, maxAcuLimit, remaining };
 }
@@ -11179,7 +11205,7 @@ async function checkBudgets(api, settings, trigger, plan, deadline, now, info) {
         }
     }
     const requestLimit = plan.kind === 'create' ? plan.request.maxAcuLimit : undefined;
-    const verdict = judgeBudgets(limits, scope, listed, requestLimit);
+    const verdict = judgeBudgets(limits, scope, listed, requestLimit, plan.kind === 'create');
     const figures = verdict.figures.map(describeFigure);
     if (figures.length > 0)
         info(`Budgets: ${figures.join('; ')}.`);

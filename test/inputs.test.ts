@@ -224,6 +224,15 @@ describe('parseInputs', () => {
       ])
     })
 
+    it('refuses ACU budgets on v1, whose session list gives no ACUs, and keeps the live-session cap there', async () => {
+      const v1 = { 'api-key': 'apk_user_abcdefghijklmnop', 'budget-per-day': '20', 'budget-per-user': '5' }
+      expect(await problems(v1)).toEqual([
+        "budget-per-day: needs the v3 or v3beta1 API, whose session list gives each session's ACUs; v1's does not. Accepted: a cog_ key (v3), or budget-per-day empty on v1 (max-live-sessions works on v1).",
+        "budget-per-user: needs the v3 or v3beta1 API, whose session list gives each session's ACUs; v1's does not. Accepted: a cog_ key (v3), or budget-per-user empty on v1 (max-live-sessions works on v1)."
+      ])
+      expect((await parse({ 'api-key': 'apk_user_abcdefghijklmnop', 'max-live-sessions': '3' })).spending.maxLiveSessions).toBe(3)
+    })
+
     it('refuses what needs the action’s tags when tracking-tags is false, and warns about retries otherwise', async () => {
       expect(await problems({ 'tracking-tags': 'false', 'idempotency-key': 'nightly', 'budget-per-day': '50', 'max-live-sessions': '2' })).toEqual([
         "idempotency-key: needs the action's tags to find this repository's sessions, and tracking-tags is false. Accepted: idempotency-key empty, or tracking-tags: true (ask the enterprise admin to allow the gh-* tags).",

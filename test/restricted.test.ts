@@ -142,11 +142,13 @@ const fullRequest: SessionRequest = {
   sessionSecrets: [{ key: 'NPM_TOKEN', value: 'npm_never_sent_0123456789' }],
   maxAcuLimit: 20,
   devinMode: 'fast',
-  bypassApproval: true
+  bypassApproval: true,
+  advancedMode: 'batch',
+  createAsUserId: 'user-admin'
 }
 
 describe('the restricted request', () => {
-  it('sends no secrets, no session secrets, no bypass, a cheap mode and the ACU limit; keeps what the writers chose', () => {
+  it('sends no secrets, no session secrets, no bypass, no advanced mode or impersonation, normal mode and the ACU limit; keeps what the writers chose', () => {
     const { request, warnings, withheld } = restrictRequest(fullRequest, restriction)
     expect(request).toEqual({
       prompt: restrictedPrompt(fullRequest.prompt, restriction),
@@ -155,32 +157,34 @@ describe('the restricted request', () => {
       repos: ['octo-org/octo-repo'],
       playbookId: 'playbook-1',
       secretIds: [],
-      maxAcuLimit: 5
+      maxAcuLimit: 5,
+      devinMode: 'normal'
     })
     expect(JSON.stringify(request)).not.toContain('npm_never_sent')
-    expect(warnings).toEqual([
-      `devin-mode: "fast" is not used for a restricted session (only normal and lite are); the session opens in the organization's default mode.`
-    ])
-    expect(withheld).toEqual(['secret-ids (1)', 'session-secrets (1)', 'bypass-approval', 'devin-mode fast'])
+    expect(warnings).toEqual([`devin-mode: "fast" is not used for a restricted session (only normal and lite are); the session opens in normal mode.`])
+    expect(withheld).toEqual(['secret-ids (1)', 'session-secrets (1)', 'bypass-approval', 'advanced-mode batch', 'create-as-user-id', 'devin-mode fast'])
   })
 
   it('keeps normal and lite, a lower max-acu-limit, and sets the limit when none was given', () => {
     expect(restrictRequest({ ...fullRequest, devinMode: 'lite', maxAcuLimit: 3 }, restriction).request).toMatchObject({ devinMode: 'lite', maxAcuLimit: 3 })
     expect(restrictRequest({ ...fullRequest, devinMode: 'normal' }, restriction).warnings).toEqual([])
     const bare = restrictRequest({ prompt: 'p', tags: [] }, restriction)
-    expect(bare.request).toEqual({ prompt: restrictedPrompt('p', restriction), tags: [], secretIds: [], maxAcuLimit: 5 })
+    // Named even when the workflow set none, so the organization's default (perhaps a costlier mode) never applies.
+    expect(bare.request).toEqual({ prompt: restrictedPrompt('p', restriction), tags: [], secretIds: [], maxAcuLimit: 5, devinMode: 'normal' })
     expect(bare.withheld).toEqual([])
     expect(bare.warnings).toEqual([])
   })
 
-  it('is "secret_ids: []" with no session_secrets or bypass_approval in the body of every API version', () => {
-    const { request } = restrictRequest({ ...fullRequest, devinMode: undefined, bypassApproval: undefined }, restriction)
+  it('is "secret_ids: []" with no session_secrets, bypass_approval, advanced_mode or create_as_user_id in the body of every API version', () => {
+    const { request } = restrictRequest({ ...fullRequest, bypassApproval: undefined }, restriction)
     for (const body of [v1CreateBody(request), v3CreateBody(request), v3beta1CreateBody(request)]) {
       expect(body).toMatchObject({ secret_ids: [], max_acu_limit: 5 })
-      expect(body).not.toHaveProperty('session_secrets')
-      expect(body).not.toHaveProperty('bypass_approval')
-      expect(body).not.toHaveProperty('devin_mode')
+      for (const field of ['session_secrets', 'bypass_approval', 'advanced_mode', 'create_as_user_id']) expect(body).not.toHaveProperty(field)
     }
+    // devin_mode exists on v3 only: named there, absent from the others' bodies.
+    expect(v3CreateBody(request)).toMatchObject({ devin_mode: 'normal' })
+    expect(v3beta1CreateBody(request)).not.toHaveProperty('devin_mode')
+    expect(v1CreateBody(request)).not.toHaveProperty('devin_mode')
   })
 
   it('relies only on fields every API version has (secret_ids, max_acu_limit), in the action and in the emulated schemas', () => {

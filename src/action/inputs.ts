@@ -310,6 +310,20 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
   const apiVersion = resolveApiVersion(apiKey, apiVersionInput, request, problems)
   if (apiVersion !== undefined) checkFieldsForVersion(request, apiVersion, problems)
   checkAdvancedModeNeeds(request, problems)
+  if (apiVersion === 'v1') {
+    // v1's session list documents no ACU figure (and no created_after): a budget could never be summed, and
+    // failing closed would fail every run once a session exists. The live-session cap needs only statuses.
+    for (const [name, value] of [
+      [Input.BudgetPerPr, spending.budgetPerPr],
+      [Input.BudgetPerDay, spending.budgetPerDay],
+      [Input.BudgetPerUser, spending.budgetPerUser]
+    ] as const) {
+      if (value !== undefined)
+        problems.push(
+          `${name}: needs the v3 or v3beta1 API, whose session list gives each session's ACUs; v1's does not. Accepted: a cog_ key (v3), or ${name} empty on v1 (max-live-sessions works on v1).`
+        )
+    }
+  }
 
   if (problems.length > 0) throw new InputError(problems)
   return {

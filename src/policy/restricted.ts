@@ -102,23 +102,27 @@ export function restrictedPrompt(prompt: string, restriction: Pick<Restriction, 
 export function restrictRequest(request: SessionRequest, restriction: Restriction): { request: SessionRequest; warnings: string[]; withheld: string[] } {
   const warnings: string[] = []
   const withheld: string[] = []
-  const { sessionSecrets, bypassApproval, devinMode, ...kept } = request
+  const { sessionSecrets, bypassApproval, devinMode, advancedMode, createAsUserId, ...kept } = request
   if (request.secretIds !== undefined && request.secretIds.length > 0) withheld.push(`secret-ids (${request.secretIds.length})`)
   if (sessionSecrets !== undefined) withheld.push(`session-secrets (${sessionSecrets.length})`)
   if (bypassApproval !== undefined) withheld.push('bypass-approval')
+  // An advanced mode starts or drives other sessions (batch, manage), which would not carry this restriction;
+  // create_as_user_id would act as a named Devin user. Neither is for a request from outside the writers.
+  if (advancedMode !== undefined) withheld.push(`advanced-mode ${advancedMode}`)
+  if (createAsUserId !== undefined) withheld.push('create-as-user-id')
   const restricted: SessionRequest = {
     ...kept,
     prompt: restrictedPrompt(request.prompt, restriction),
     secretIds: [],
-    maxAcuLimit: Math.min(request.maxAcuLimit ?? restriction.acuLimit, restriction.acuLimit)
+    maxAcuLimit: Math.min(request.maxAcuLimit ?? restriction.acuLimit, restriction.acuLimit),
+    // Always named, so the organization's default (which may be a costlier mode) never applies; v3 only: the
+    // other versions have no such field and use the organization's default.
+    devinMode: devinMode !== undefined && RESTRICTED_MODES.has(devinMode) ? devinMode : 'normal'
   }
-  if (devinMode !== undefined && RESTRICTED_MODES.has(devinMode)) restricted.devinMode = devinMode
-  else if (devinMode !== undefined) {
-    // The person asking did not choose the workflow's mode: the session opens in the organization's
-    // default rather than not at all, and max_acu_limit bounds what it can spend either way.
-    warnings.push(
-      `devin-mode: "${devinMode}" is not used for a restricted session (only normal and lite are); the session opens in the organization's default mode.`
-    )
+  if (devinMode !== undefined && !RESTRICTED_MODES.has(devinMode)) {
+    // The person asking did not choose the workflow's mode: the session opens in normal mode rather than not
+    // at all, and max_acu_limit bounds what it can spend either way.
+    warnings.push(`devin-mode: "${devinMode}" is not used for a restricted session (only normal and lite are); the session opens in normal mode.`)
     withheld.push(`devin-mode ${devinMode}`)
   }
   return { request: restricted, warnings, withheld }

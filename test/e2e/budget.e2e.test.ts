@@ -149,17 +149,22 @@ describe('budgets through the bundle', { timeout: 30_000 }, () => {
     expect(main.outputs['budget-remaining']).toBeUndefined()
   })
 
-  it.concurrent('on v1 too: lists with limit and offset across pages, and clamps the create', async () => {
+  it.concurrent('on v1: the live-session cap lists with limit and offset across pages; ACU budgets are an input error there', async () => {
     const devin = await emulator()
     const repo = `gh-repo:${DISPATCH_REPO_ID}`
     devin.store.seed(Array.from({ length: 150 }, () => ({ tags: [repo], acus_consumed: 0.1 })))
-    const { main } = await runBundledAction({ inputs: { ...inputs(devin, { 'budget-per-day': '20' }), 'api-key': V1_KEY, 'org-id': '' } })
+    const v1 = { 'api-key': V1_KEY, 'org-id': '' }
+    const { main } = await runBundledAction({ inputs: { ...inputs(devin, { 'max-live-sessions': '151' }), ...v1 } })
     expect(main.exitCode, main.stdout).toBe(0)
     expect(sent(devin)).toEqual(['GET /v1/sessions', 'GET /v1/sessions', 'POST /v1/sessions'])
     expect(devin.requests.all().map((r) => r.query.offset)).toEqual([['0'], ['100'], undefined])
-    // 150 × 0.1 = 15 used, 5 left.
-    expect(devin.requests.last('POST')?.body).toMatchObject({ max_acu_limit: 5 })
-    expect(main.outputs['budget-remaining']).toBe('0')
+    expect(main.stdout).toContain("this repository's sessions: 150 of 151 live (max-live-sessions)")
+
+    devin.requests.clear()
+    const budget = await runBundledAction({ inputs: { ...inputs(devin, { 'budget-per-day': '20' }), ...v1 } })
+    expect(budget.main.exitCode).toBe(1)
+    expect(budget.main.errors.join('\n')).toContain('budget-per-day: needs the v3 or v3beta1 API')
+    expect(devin.requests.all()).toEqual([])
   })
 
   it.concurrent('sends no list, and exactly the requests it always did, when no budget or cap is set', async () => {

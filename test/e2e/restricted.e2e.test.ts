@@ -83,7 +83,8 @@ describe('allowed-users and restricted sessions through the bundle', { timeout: 
     expect(body).toMatchObject({ secret_ids: [], max_acu_limit: 3 })
     expect(body).not.toHaveProperty('session_secrets')
     expect(body).not.toHaveProperty('bypass_approval')
-    expect(body).not.toHaveProperty('devin_mode')
+    // Named, so the organization's default mode (perhaps a costlier one) never applies.
+    expect(body).toMatchObject({ devin_mode: 'normal' })
     const prompt = body?.prompt as string
     expect(prompt).toMatch(/^RESTRICTED SESSION\. This request comes from outside the writers of Codertocat\/Hello-World: Codertocat has read permission there/)
     expect(prompt).toContain('Do not push: no commit, branch or pull request to this or any repository.')
@@ -97,9 +98,7 @@ describe('allowed-users and restricted sessions through the bundle', { timeout: 
     expect(main.stdout).toContain(
       `${RESTRICTED_NOTE}, and a prompt that tells Devin the request comes from outside the repository's writers. Not sent: secret-ids (1), session-secrets (1), bypass-approval, devin-mode fast.`
     )
-    expect(main.warnings).toContain(
-      `devin-mode: "fast" is not used for a restricted session (only normal and lite are); the session opens in the organization's default mode.`
-    )
+    expect(main.warnings).toContain(`devin-mode: "fast" is not used for a restricted session (only normal and lite are); the session opens in normal mode.`)
     expect(main.summary).toContain('**Restricted session:** Codertocat has read permission (required-permission is write); allowed-users lets them in.')
     const thread = github.comments.get(1) ?? []
     expect(thread).toHaveLength(1)
