@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Emulator, type EmulatorOptions, startEmulator } from '../../emulator/server.ts'
+import { describe, expect, it } from 'vitest'
+import type { Emulator, EmulatorOptions } from '../../emulator/server.ts'
 import type { FaultSpec } from '../../emulator/faults.ts'
 import { TEST_GITHUB_TOKEN } from '../helpers/action-yml.js'
 import { expectNoSecrets as expectSecretsAbsent } from './no-secrets.js'
-import { type StepResult, bundle, node24, runBundledAction as runWith } from '../../scripts/lib/action-runner.ts'
+import type { StepResult } from '../../scripts/lib/action-runner.ts'
+import { bundledSuite } from './harness.js'
 
 // The committed bundle, run as the runner runs it, against the emulator on 127.0.0.1. Each test has
 // its own emulator, so tests run side by side without sharing faults or sessions.
@@ -12,28 +12,7 @@ import { type StepResult, bundle, node24, runBundledAction as runWith } from '..
 const API_KEY = 'cog_e2eKeyThatMustNeverBePrinted0123456789'
 const SECRET = 'e2e-session-secret-value-0042'
 const ORG = 'org-e2e'
-const emulators: Emulator[] = []
-
-async function emulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const started = await startEmulator({ orgId: ORG, ...options })
-  emulators.push(started)
-  return started
-}
-
-beforeAll(() => {
-  // Fail loudly rather than skip: a suite that silently does not run proves nothing.
-  if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run npm run build`)
-  if (!existsSync(node24)) throw new Error(`${node24} is missing: npm ci installs Node 24 from the "node" devDependency`)
-})
-
-afterAll(async () => {
-  await Promise.all(emulators.map((e) => e.close()))
-})
-
-/** The bundled action with the job token tests check for. */
-function runBundledAction(options: Parameters<typeof runWith>[0]) {
-  return runWith({ githubToken: TEST_GITHUB_TOKEN, ...options })
-}
+const { emulator, runBundledAction } = bundledSuite({ orgId: ORG })
 
 function inputs(devin: Emulator, extra: Record<string, string> = {}): Record<string, string> {
   return { 'api-key': API_KEY, 'api-url': devin.url, 'org-id': ORG, prompt: 'Update the dependencies and open a pull request.', ...extra }

@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Emulator, type EmulatorOptions, startEmulator } from '../../emulator/server.ts'
-import { bundle, examplePayload, node24, runBundledAction as runWith } from '../../scripts/lib/action-runner.ts'
+import { describe, expect, it } from 'vitest'
+import type { Emulator } from '../../emulator/server.ts'
+import { examplePayload } from '../../scripts/lib/action-runner.ts'
 import { TEST_GITHUB_TOKEN } from '../helpers/action-yml.js'
-import { type FakeGitHub, startFakeGitHub } from '../../emulator/github/server.ts'
 import { expectNoSecrets } from './no-secrets.js'
+import { bundledSuite } from './harness.js'
 
 // Budgets and the live-session cap through the committed bundle, against the emulator with seeded sessions:
 // what is sent to Devin (the request log), what the user sees (outputs, log, summary, the thread's comment).
@@ -18,33 +17,7 @@ const PR_REPO_ID = 186853002
 const PR_THREAD = `gh-thread:${PR_REPO_ID}#2`
 /** The repository id of its workflow_dispatch payload (octo-org/octo-repo). */
 const DISPATCH_REPO_ID = 6811672
-const servers: { close(): Promise<void> }[] = []
-
-beforeAll(() => {
-  // Fail loudly rather than skip: a suite that silently does not run proves nothing.
-  if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run npm run build`)
-  if (!existsSync(node24)) throw new Error(`${node24} is missing: npm ci installs Node 24 from the "node" devDependency`)
-})
-
-afterAll(async () => {
-  await Promise.all(servers.map((server) => server.close()))
-})
-
-async function emulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const started = await startEmulator({ orgId: ORG, scenario: 'forever-working', ...options })
-  servers.push(started)
-  return started
-}
-
-async function fakeGitHub(): Promise<FakeGitHub> {
-  const started = await startFakeGitHub({ Codertocat: 'write' })
-  servers.push(started)
-  return started
-}
-
-function runBundledAction(options: Parameters<typeof runWith>[0]) {
-  return runWith({ githubToken: TEST_GITHUB_TOKEN, timeoutMs: 30_000, ...options })
-}
+const { emulator, fakeGitHub, runBundledAction } = bundledSuite({ orgId: ORG, scenario: 'forever-working' }, { timeoutMs: 30_000 })
 
 function inputs(devin: Emulator, extra: Record<string, string> = {}): Record<string, string> {
   return { 'api-key': API_KEY, 'api-url': devin.url, 'org-id': ORG, prompt: 'Tidy up the build scripts.', ...extra }
@@ -60,7 +33,7 @@ const nowSec = () => Math.floor(Date.now() / 1_000)
 describe('budgets through the bundle', { timeout: 30_000 }, () => {
   it.concurrent('skips a pull request over its budget: nothing but the list is sent, and the comment says which input raises the limit', async () => {
     const devin = await emulator()
-    const github = await fakeGitHub()
+    const github = await fakeGitHub({ Codertocat: 'write' })
     // Old sessions count too: the per-PR budget is over all time.
     devin.store.seed([
       { tags: [PR_THREAD, `gh-repo:${PR_REPO_ID}`], acus_consumed: 30, created_at: nowSec() - 10 * 86_400, status: 'exit', status_detail: null },

@@ -1,25 +1,21 @@
-import { afterAll, describe, expect, it } from 'vitest'
-import { type Emulator, startEmulator } from '../../emulator/server.ts'
-import { type StepOptions, examplePayload, runBundledAction } from '../../scripts/lib/action-runner.ts'
+import { describe, expect, it } from 'vitest'
+import type { Emulator } from '../../emulator/server.ts'
+import { type StepOptions, examplePayload } from '../../scripts/lib/action-runner.ts'
 import { TEST_GITHUB_TOKEN } from '../helpers/action-yml.js'
-import { type FakeGitHub, startFakeGitHub } from '../../emulator/github/server.ts'
+import type { FakeGitHub } from '../../emulator/github/server.ts'
 import { expectNoSecrets } from './no-secrets.js'
+import { bundledSuite } from './harness.js'
 
 // The bundle on real webhook payloads, with the Devin emulator and a fake GitHub API, both on
 // 127.0.0.1. Each test has its own of both, so tests run side by side.
 
 const API_KEY = 'cog_e2eEventsKeyNeverPrinted0123456789'
 const ORG = 'org-e2e'
-const servers: { close(): Promise<void> }[] = []
-
-afterAll(async () => {
-  await Promise.all(servers.map((server) => server.close()))
-})
+const { emulator, fakeGitHub, runBundledAction } = bundledSuite({ orgId: ORG, scenario: 'forever-working' })
 
 async function world(permissions: Record<string, string> = {}): Promise<{ devin: Emulator; github: FakeGitHub }> {
-  const devin = await startEmulator({ orgId: ORG, scenario: 'forever-working' })
-  const github = await startFakeGitHub(permissions)
-  servers.push(devin, github)
+  const devin = await emulator()
+  const github = await fakeGitHub(permissions)
   return { devin, github }
 }
 
@@ -27,7 +23,6 @@ function step(devin: Emulator, github: FakeGitHub, event: string, payload: unkno
   return {
     event,
     payload,
-    githubToken: TEST_GITHUB_TOKEN,
     env: { GITHUB_REPOSITORY: 'Codertocat/Hello-World', GITHUB_API_URL: github.url, GITHUB_WORKFLOW: 'Devin' },
     inputs: { 'api-key': API_KEY, 'api-url': devin.url, 'org-id': ORG, ...inputs }
   }

@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Emulator, type EmulatorOptions, startEmulator } from '../../emulator/server.ts'
+import { describe, expect, it } from 'vitest'
+import type { Emulator } from '../../emulator/server.ts'
 import { TEST_GITHUB_TOKEN } from '../helpers/action-yml.js'
 import { expectNoSecrets } from './no-secrets.js'
-import { type StepResult, bundle, node24, runBundledAction as runWith } from '../../scripts/lib/action-runner.ts'
+import type { StepResult } from '../../scripts/lib/action-runner.ts'
+import { bundledSuite } from './harness.js'
 
 // The action's first promise, through the committed bundle as the runner runs it, against the emulator:
 // a list that lags behind a create, runs with one idempotency-key racing, a job cancelled while the
@@ -14,26 +14,7 @@ const API_KEY = 'cog_e2eOnceKeyThatMustNeverBePrinted012345'
 const V1_KEY = 'apk_user_e2eOnceV1KeyNeverPrinted012345'
 const ORG = 'org-e2e'
 const SESSIONS = `/v3/organizations/${ORG}/sessions`
-const emulators: Emulator[] = []
-
-async function emulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const started = await startEmulator({ orgId: ORG, scenario: 'forever-working', ...options })
-  emulators.push(started)
-  return started
-}
-
-beforeAll(() => {
-  if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run npm run build`)
-  if (!existsSync(node24)) throw new Error(`${node24} is missing: npm ci installs Node 24 from the "node" devDependency`)
-})
-
-afterAll(async () => {
-  await Promise.all(emulators.map((e) => e.close()))
-})
-
-function runBundledAction(options: Parameters<typeof runWith>[0]) {
-  return runWith({ githubToken: TEST_GITHUB_TOKEN, ...options })
-}
+const { emulator, runBundledAction } = bundledSuite({ orgId: ORG, scenario: 'forever-working' })
 
 function inputs(devin: Emulator, extra: Record<string, string> = {}): Record<string, string> {
   return { 'api-key': API_KEY, 'api-url': devin.url, 'org-id': ORG, prompt: 'Triage the nightly failures.', ...extra }

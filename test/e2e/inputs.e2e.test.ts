@@ -1,12 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Emulator, type EmulatorOptions, startEmulator } from '../../emulator/server.ts'
-import { type ActionRun, type StepOptions, bundle, examplePayload, node24, runBundledAction } from '../../scripts/lib/action-runner.ts'
+import { describe, expect, it } from 'vitest'
+import type { Emulator } from '../../emulator/server.ts'
+import { type ActionRun, type StepOptions, examplePayload } from '../../scripts/lib/action-runner.ts'
 import { defaultInputs, readActionYml } from '../../scripts/lib/action-yml.ts'
 import { TEST_GITHUB_TOKEN } from '../helpers/action-yml.js'
-import { type FakeGitHub, startFakeGitHub } from '../../emulator/github/server.ts'
 import { expectNoSecrets } from './no-secrets.js'
+import { bundledSuite } from './harness.js'
 
 // Every input of action.yml, run through the committed bundle with a valid value that is not its
 // default, and what the user sees for it asserted: the field sent to Devin, an output, or the log or
@@ -37,29 +37,7 @@ const MATCHING_SCHEMA_YAML = [
   ''
 ].join('\n')
 
-const servers: { close(): Promise<void> }[] = []
-
-beforeAll(() => {
-  // Fail loudly rather than skip: a suite that silently does not run proves nothing.
-  if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run npm run build`)
-  if (!existsSync(node24)) throw new Error(`${node24} is missing: npm ci installs Node 24 from the "node" devDependency`)
-})
-
-afterAll(async () => {
-  await Promise.all(servers.map((server) => server.close()))
-})
-
-async function emulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const started = await startEmulator({ orgId: ORG, scenario: 'forever-working', ...options })
-  servers.push(started)
-  return started
-}
-
-async function fakeGitHub(permissions: Record<string, string>): Promise<FakeGitHub> {
-  const started = await startFakeGitHub(permissions)
-  servers.push(started)
-  return started
-}
+const { emulator, fakeGitHub, runBundledAction } = bundledSuite({ orgId: ORG, scenario: 'forever-working' })
 
 // ---- What each case covers, and the runs that prove it ----
 
@@ -86,7 +64,7 @@ function inputCase(name: string, covers: readonly string[], body: (run: Run) => 
   cases.set(name, record)
   it.concurrent(name, async () => {
     const run: Run = async (options) => {
-      const result = await runBundledAction({ githubToken: TEST_GITHUB_TOKEN, timeoutMs: 30_000, ...options })
+      const result = await runBundledAction({ timeoutMs: 30_000, ...options })
       record.runs.push(Object.fromEntries(Object.entries(result.env).filter(([key]) => key.startsWith('INPUT_'))))
       return result
     }

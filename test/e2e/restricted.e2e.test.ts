@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Emulator, startEmulator } from '../../emulator/server.ts'
-import { type StepOptions, bundle, examplePayload, runBundledAction } from '../../scripts/lib/action-runner.ts'
+import { describe, expect, it } from 'vitest'
+import type { Emulator } from '../../emulator/server.ts'
+import { type StepOptions, examplePayload } from '../../scripts/lib/action-runner.ts'
 import { TEST_GITHUB_TOKEN } from '../helpers/action-yml.js'
-import { type FakeGitHub, startFakeGitHub } from '../../emulator/github/server.ts'
+import type { FakeGitHub } from '../../emulator/github/server.ts'
 import { expectNoSecrets } from './no-secrets.js'
+import { bundledSuite } from './harness.js'
 
 // allowed-users through the bundle: a commenter with only read permission, listed in allowed-users,
 // gets a restricted session (what the create body holds, and what the log, summary and comment say);
@@ -15,20 +15,11 @@ const V1_KEY = 'apk_user_e2eRestrictedV1KeyNeverPrinted01'
 const SESSION_SECRET = 'npm_e2eRestrictedSecretValue0042'
 const ORG = 'org-e2e-restricted'
 const REPO = 'Codertocat/Hello-World'
-const servers: { close(): Promise<void> }[] = []
-
-beforeAll(() => {
-  if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run npm run build`)
-})
-
-afterAll(async () => {
-  await Promise.all(servers.map((server) => server.close()))
-})
+const { emulator, fakeGitHub, runBundledAction } = bundledSuite({ orgId: ORG, scenario: 'forever-working' })
 
 async function world(permissions: Record<string, string>): Promise<{ devin: Emulator; github: FakeGitHub }> {
-  const devin = await startEmulator({ orgId: ORG, scenario: 'forever-working' })
-  const github = await startFakeGitHub(permissions)
-  servers.push(devin, github)
+  const devin = await emulator()
+  const github = await fakeGitHub(permissions)
   return { devin, github }
 }
 
@@ -52,7 +43,6 @@ function step(devin: Emulator, github: FakeGitHub, payload: unknown, inputs: Rec
   return {
     event: 'issue_comment',
     payload,
-    githubToken: TEST_GITHUB_TOKEN,
     timeoutMs: 30_000,
     env: { GITHUB_REPOSITORY: REPO, GITHUB_API_URL: github.url, GITHUB_WORKFLOW: 'Devin' },
     inputs: { 'api-key': API_KEY, 'api-url': devin.url, 'org-id': ORG, ...inputs }

@@ -1,14 +1,14 @@
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Emulator, type EmulatorOptions, startEmulator } from '../../emulator/server.ts'
-import { type StepOptions, type StepResult, bundle, examplePayload, node24, runBundledAction } from '../../scripts/lib/action-runner.ts'
+import { describe, expect, it } from 'vitest'
+import type { Emulator } from '../../emulator/server.ts'
+import { type StepOptions, type StepResult, examplePayload } from '../../scripts/lib/action-runner.ts'
 import { TEST_GITHUB_TOKEN } from '../helpers/action-yml.js'
 import { executedCommands, forgedCommands } from '../helpers/workflow-commands.js'
-import { type FakeGitHub, startFakeGitHub } from '../../emulator/github/server.ts'
 import { expectNoSecrets as expectSecretsAbsent } from './no-secrets.js'
+import { bundledSuite } from './harness.js'
 
 // The bundle against what an adversary or a bad day brings: links planted in the workspace, text
 // that imitates workflow commands, Devin answers that are not sessions, a session deleted mid-wait,
@@ -17,32 +17,10 @@ import { expectNoSecrets as expectSecretsAbsent } from './no-secrets.js'
 const API_KEY = 'cog_e2eRobustKeyNeverPrinted0123456789'
 const ORG = 'org-e2e'
 const SESSION_PATH = '^/v3/organizations/org-e2e/sessions/devin-[0-9a-f]+$'
-const servers: { close(): Promise<void> }[] = []
-
-beforeAll(() => {
-  if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run npm run build`)
-  if (!existsSync(node24)) throw new Error(`${node24} is missing: npm ci installs Node 24 from the "node" devDependency`)
-})
-
-afterAll(async () => {
-  await Promise.all(servers.map((server) => server.close()))
-})
-
-async function emulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const started = await startEmulator({ orgId: ORG, ...options })
-  servers.push(started)
-  return started
-}
-
-async function fakeGitHub(permissions: Record<string, string>): Promise<FakeGitHub> {
-  const started = await startFakeGitHub(permissions)
-  servers.push(started)
-  return started
-}
+const { emulator, fakeGitHub, runBundledAction } = bundledSuite({ orgId: ORG })
 
 function run(devin: Emulator, inputs: Record<string, string>, options: Partial<StepOptions> = {}) {
   return runBundledAction({
-    githubToken: TEST_GITHUB_TOKEN,
     ...options,
     inputs: { 'api-key': API_KEY, 'api-url': devin.url, 'org-id': ORG, prompt: 'Update the dependencies.', ...inputs }
   })

@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Emulator, type EmulatorOptions, startEmulator } from '../../emulator/server.ts'
-import { bundle, node24, runBundledAction as runWith } from '../../scripts/lib/action-runner.ts'
+import { describe, expect, it } from 'vitest'
+import type { Emulator } from '../../emulator/server.ts'
 import { TEST_GITHUB_TOKEN } from '../helpers/action-yml.js'
 import { encodedForms } from '../helpers/encoded-secrets.js'
 import { expectNoSecrets } from './no-secrets.js'
+import { bundledSuite } from './harness.js'
 
 // The committed bundle against the emulator, where Devin's error answers echo the run's secrets back in
 // every form an API may use, or where inputs would make a secret unsafe. Nothing of a secret may reach
@@ -16,26 +15,10 @@ const SESSION_SECRET = 'pass phrase "quoted" stäple/+=&'
 const SECRETS = [API_KEY, TEST_GITHUB_TOKEN, SESSION_SECRET]
 const ORG = 'org-e2e'
 const CREATE_PATH = '^/v3/organizations/org-e2e/sessions$'
-const emulators: Emulator[] = []
-
-async function emulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const started = await startEmulator({ orgId: ORG, ...options })
-  emulators.push(started)
-  return started
-}
-
-beforeAll(() => {
-  if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run npm run build`)
-  if (!existsSync(node24)) throw new Error(`${node24} is missing: npm ci installs Node 24 from the "node" devDependency`)
-})
-
-afterAll(async () => {
-  await Promise.all(emulators.map((e) => e.close()))
-})
+const { emulator, runBundledAction: runWith } = bundledSuite({ orgId: ORG })
 
 function runBundledAction(devin: Emulator, extra: Record<string, string> = {}) {
   return runWith({
-    githubToken: TEST_GITHUB_TOKEN,
     inputs: {
       'api-key': API_KEY,
       'api-url': devin.url,

@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Emulator, type EmulatorOptions, startEmulator } from '../../emulator/server.ts'
-import { type StepOptions, bundle, examplePayload, node24, runBundledAction } from '../../scripts/lib/action-runner.ts'
+import { describe, expect, it } from 'vitest'
+import type { Emulator, EmulatorOptions } from '../../emulator/server.ts'
+import { type StepOptions, examplePayload } from '../../scripts/lib/action-runner.ts'
 import { TEST_GITHUB_TOKEN } from '../helpers/action-yml.js'
-import { type FakeGitHub, startFakeGitHub } from '../../emulator/github/server.ts'
+import type { FakeGitHub } from '../../emulator/github/server.ts'
 import { expectNoSecrets } from './no-secrets.js'
+import { bundledSuite } from './harness.js'
 
 // The action's tags through the committed bundle, on a real pull_request payload, against the emulator and
 // a fake GitHub on 127.0.0.1: the scope tags with the payload's repository id and head SHA, none of them with
@@ -20,21 +20,11 @@ const REPO_ID = '186853002'
 const HEAD_SHA = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821'
 const ACTION_TAGS = [`gh-repo:${REPO_ID}`, `gh-thread:${REPO_ID}#2`, `gh-user:${REPO_ID}/codertocat`, `gh-sha:${HEAD_SHA}`]
 
-const servers: { close(): Promise<void> }[] = []
-
-beforeAll(() => {
-  if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run npm run build`)
-  if (!existsSync(node24)) throw new Error(`${node24} is missing: npm ci installs Node 24 from the "node" devDependency`)
-})
-
-afterAll(async () => {
-  await Promise.all(servers.map((server) => server.close()))
-})
+const { emulator, fakeGitHub, runBundledAction } = bundledSuite({ orgId: ORG, scenario: 'forever-working' })
 
 async function world(options: EmulatorOptions = {}): Promise<{ devin: Emulator; github: FakeGitHub }> {
-  const devin = await startEmulator({ orgId: ORG, scenario: 'forever-working', ...options })
-  const github = await startFakeGitHub({ Codertocat: 'write' })
-  servers.push(devin, github)
+  const devin = await emulator(options)
+  const github = await fakeGitHub({ Codertocat: 'write' })
   return { devin, github }
 }
 
@@ -42,7 +32,6 @@ function pullRequest(devin: Emulator, github: FakeGitHub, inputs: Record<string,
   return {
     event: 'pull_request',
     payload: examplePayload('pull_request', 'opened'),
-    githubToken: TEST_GITHUB_TOKEN,
     env: { ...RUNNER_ENV, GITHUB_API_URL: github.url },
     inputs: { 'api-key': API_KEY, 'api-url': devin.url, 'org-id': ORG, tags: 'team', ...inputs }
   }
