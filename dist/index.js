@@ -621,6 +621,9 @@ function createGitHub(token, apiUrl, repository) {
                 return undefined;
             }
         },
+        async pullHead(pullNumber) {
+            return (await (await client()).rest.pulls.get({ owner, repo, pull_number: pullNumber })).data.head.sha;
+        },
         async react(commentId, kind, content) {
             const rest = (await client()).rest.reactions;
             if (kind === 'review_comment')
@@ -11628,7 +11631,8 @@ async function openJob(ctx, trigger) {
     if (!settings.dryRun)
         ctx.comment = threadComment(trigger, settings, github, report, redactor, (message) => runner.warning(redact(message)));
     const texts = expandTexts(settings, trigger, instruction);
-    let plan = planOpen(settings, trigger, texts, deps.randomId());
+    const tagged = settings.trackingTags ? await withPullHead(trigger, github, (message) => runner.info(redact(message))) : trigger;
+    let plan = planOpen(settings, tagged, texts, deps.randomId());
     if (restrictedUsers !== undefined) {
         // Let in only by allowed-users: the session is opened restricted, or not at all (before any request).
         const restricted = restrictOpen(plan, {
@@ -11722,6 +11726,24 @@ async function reactToTrigger(trigger, github, runner, redact) {
     }
     catch (error) {
         runner.debug(redact(`Could not react to the comment: ${error instanceof Error ? error.message : String(error)}`));
+    }
+}
+/**
+ * A comment on a pull request (issue_comment) carries no head commit in its payload: it is read from GitHub,
+ * so the session is tagged with the head it was asked about (`gh-sha`), never with GITHUB_SHA. Failing that,
+ * the session goes without the tag: it says which commit it is about, nothing else depends on it yet.
+ */
+async function withPullHead(trigger, github, info) {
+    const pr = trigger.pullRequest;
+    if (pr === undefined || pr.headSha !== undefined)
+        return trigger;
+    try {
+        const headSha = await github.pullHead(pr.number);
+        return { ...trigger, pullRequest: { ...pr, headSha } };
+    }
+    catch (error) {
+        info(`Could not read the head commit of pull request #${pr.number} (${error instanceof Error ? error.message : String(error)}); the session has no gh-sha tag.`);
+        return trigger;
     }
 }
 

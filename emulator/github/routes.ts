@@ -89,6 +89,12 @@ export const routes: readonly Route[] = [
     return { status: 200, body: found }
   }),
 
+  route('GET', '/pulls/(?<number>\\d+)', (state, { params }) => {
+    const pull = state.pulls.get(Number(params.number))
+    if (pull === undefined) return notFound()
+    return { status: 200, body: { number: Number(params.number), state: 'open', head: { sha: pull.headSha, ref: pull.headRef ?? 'feature' } } }
+  }),
+
   route('POST', '/issues/comments/(?<id>\\d+)/reactions', addReaction),
   route('POST', '/pulls/comments/(?<id>\\d+)/reactions', addReaction)
 ]

@@ -21,7 +21,7 @@ export interface FakeGitHubOptions {
   onRequest?: (request: GitHubRequest) => void
 }
 
-export interface FakeGitHub extends Pick<GitHubState, 'permissions' | 'comments' | 'reactions' | 'requests'> {
+export interface FakeGitHub extends Pick<GitHubState, 'permissions' | 'comments' | 'reactions' | 'pulls' | 'requests'> {
   /** `http://127.0.0.1:<port>`, the value for the runner's GITHUB_API_URL. */
   url: string
   /** Stops listening and drops open connections. */
@@ -120,6 +120,7 @@ export async function startFakeGitHub(permissions: Record<string, string> = {}, 
     permissions: state.permissions,
     comments: state.comments,
     reactions: state.reactions,
+    pulls: state.pulls,
     requests: state.requests,
     close: () =>
       (closed ??= new Promise<void>((resolve) => {

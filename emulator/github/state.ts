@@ -39,6 +39,8 @@ export interface GitHubState {
   /** Comments by issue or pull request number, oldest first. */
   comments: Map<number, FakeComment[]>
   reactions: FakeReaction[]
+  /** Pull requests by number: their head commit (a pull request not listed is 404). */
+  pulls: Map<number, { headSha: string; headRef?: string }>
   /** Every request, oldest first. */
   requests: GitHubRequest[]
   /** The login comments are posted as: github-actions[bot], as with the job's GITHUB_TOKEN. */
@@ -54,6 +56,7 @@ export function newState(options: { repository?: string; permissions?: Record<st
     permissions: options.permissions ?? {},
     comments: new Map(),
     reactions: [],
+    pulls: new Map(),
     requests: [],
     actor: { login: 'github-actions[bot]', type: 'Bot' },
     now: options.now ?? (() => new Date()),

@@ -23,6 +23,8 @@ export interface GitHub {
   viewer(): Promise<string | undefined>
   /** Adds a reaction to the comment that triggered the run. */
   react(commentId: number, kind: 'issue_comment' | 'review_comment', content: 'eyes' | 'rocket'): Promise<void>
+  /** The pull request's head commit SHA, as GitHub has it now. */
+  pullHead(pullNumber: number): Promise<string>
 }
 
 /** Pages of comments read at most when looking for the living comment. */
@@ -115,6 +117,10 @@ export function createGitHub(token: string, apiUrl: string, repository: string):
         // An installation token (GITHUB_TOKEN) cannot ask who it is.
         return undefined
       }
+    },
+
+    async pullHead(pullNumber) {
+      return (await (await client()).rest.pulls.get({ owner, repo, pull_number: pullNumber })).data.head.sha
     },
 
     async react(commentId, kind, content) {

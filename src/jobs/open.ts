@@ -63,7 +63,8 @@ export async function openJob(ctx: JobContext, trigger: Trigger): Promise<void> 
   if (!settings.dryRun) ctx.comment = threadComment(trigger, settings, github, report, redactor, (message) => runner.warning(redact(message)))
 
   const texts = expandTexts(settings, trigger, instruction)
-  let plan = planOpen(settings, trigger, texts, deps.randomId())
+  const tagged = settings.trackingTags ? await withPullHead(trigger, github, (message) => runner.info(redact(message))) : trigger
+  let plan = planOpen(settings, tagged, texts, deps.randomId())
   if (restrictedUsers !== undefined) {
     // Let in only by allowed-users: the session is opened restricted, or not at all (before any request).
     const restricted = restrictOpen(plan, {
@@ -161,5 +162,24 @@ async function reactToTrigger(trigger: Trigger, github: GitHub, runner: Runner, 
     await github.react(comment.id, comment.kind, 'eyes')
   } catch (error) {
     runner.debug(redact(`Could not react to the comment: ${error instanceof Error ? error.message : String(error)}`))
+  }
+}
+
+/**
+ * A comment on a pull request (issue_comment) carries no head commit in its payload: it is read from GitHub,
+ * so the session is tagged with the head it was asked about (`gh-sha`), never with GITHUB_SHA. Failing that,
+ * the session goes without the tag: it says which commit it is about, nothing else depends on it yet.
+ */
+async function withPullHead(trigger: Trigger, github: GitHub, info: (message: string) => void): Promise<Trigger> {
+  const pr = trigger.pullRequest
+  if (pr === undefined || pr.headSha !== undefined) return trigger
+  try {
+    const headSha = await github.pullHead(pr.number)
+    return { ...trigger, pullRequest: { ...pr, headSha } }
+  } catch (error) {
+    info(
+      `Could not read the head commit of pull request #${pr.number} (${error instanceof Error ? error.message : String(error)}); the session has no gh-sha tag.`
+    )
+    return trigger
   }
 }

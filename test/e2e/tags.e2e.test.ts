@@ -56,6 +56,33 @@ describe("the action's tags, through the bundle", { timeout: 60_000 }, () => {
     expectNoSecrets(main, [API_KEY, TEST_GITHUB_TOKEN])
   })
 
+  it.concurrent('an @devin comment on a pull request is tagged with the head GitHub reports for it (the payload has none), never GITHUB_SHA', async () => {
+    const { devin, github } = await world()
+    const payload = examplePayload('issue_comment', 'created') as { issue: { number: number; pull_request?: unknown }; comment: { body: string } }
+    payload.issue.pull_request = { url: 'https://api.github.com/repos/Codertocat/Hello-World/pulls/1' }
+    payload.comment.body = '@devin please look at the failing test'
+    const head = 'a'.repeat(40)
+    github.pulls.set(payload.issue.number, { headSha: head })
+    const comment = (github: FakeGitHub): StepOptions => ({
+      ...pullRequest(devin, github),
+      event: 'issue_comment',
+      payload,
+      inputs: { ...pullRequest(devin, github).inputs, prompt: '' }
+    })
+    const { main } = await runBundledAction(comment(github))
+    expect(main.exitCode, main.stdout).toBe(0)
+    expect(createBodies(devin)[0]?.tags).toContain(`gh-sha:${head}`)
+    expect(JSON.stringify(createBodies(devin))).not.toContain(RUNNER_ENV.GITHUB_SHA)
+    expect(github.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/pulls/${payload.issue.number}`))).toHaveLength(1)
+
+    // GitHub cannot say: the session opens without gh-sha, and the log says why.
+    github.pulls.clear()
+    const second = await runBundledAction(comment(github))
+    expect(second.main.exitCode, second.main.stdout).toBe(0)
+    expect(createBodies(devin)[1]?.tags.some((tag) => tag.startsWith('gh-sha:'))).toBe(false)
+    expect(second.main.stdout).toContain(`Could not read the head commit of pull request #${payload.issue.number}`)
+  })
+
   it.concurrent('tracking-tags: false sends none of them: only the tags input', async () => {
     const { devin, github } = await world()
     const { main } = await runBundledAction(pullRequest(devin, github, { 'tracking-tags': 'false' }))
