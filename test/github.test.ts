@@ -1,7 +1,7 @@
 import nock from 'nock'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createGitHub } from '../src/github/client.js'
-import { LivingComment, commentBody, commentMarker } from '../src/github/comment.js'
+import { LivingComment, commentBody, commentMarker, sessionIdOfComment } from '../src/github/comment.js'
 import type { Report } from '../src/report/report.js'
 
 const API = 'https://api.github.com'
@@ -117,7 +117,7 @@ describe('the living comment', () => {
     expect(scope.isDone()).toBe(true)
     expect(posted).toHaveLength(2)
     expect(posted[0]).toBe(
-      `${marker}\n### Devin session\n\n⏳ Devin is working: [devin-1](https://app.devin.ai/sessions/devin-1) (status \`running / working\`)\n\nACUs consumed: 1\n\n<sub>[Workflow run](https://github.com/c/actions/runs/1)</sub>\n`
+      `${marker}\n<!-- devin-session-action:session devin-1 -->\n### Devin session\n\n⏳ Devin is working: [devin-1](https://app.devin.ai/sessions/devin-1) (status \`running / working\`)\n\nACUs consumed: 1\n\n<sub>[Workflow run](https://github.com/c/actions/runs/1)</sub>\n`
     )
     expect(posted[1]).toContain('✅ Devin finished')
     expect(warnings).toEqual([])
@@ -132,6 +132,42 @@ describe('the living comment', () => {
       .reply(200, {})
     await new LivingComment(github(), 2, marker, () => undefined).write(commentBody(report, marker, ''))
     expect(scope.isDone()).toBe(true)
+  })
+
+  it('names its session in a second hidden line; a later run with another session edits the same comment, which then names that one', async () => {
+    const posted: string[] = []
+    const scope = nock(API)
+      .get(`${REPO}/issues/2/comments`)
+      .query(true)
+      .reply(200, [{ id: 42, body: commentBody(report, marker, ''), user: { login: 'github-actions[bot]', type: 'Bot' }, html_url: 'x' }])
+      .patch(`${REPO}/issues/comments/42`, (body: { body: string }) => posted.push(body.body) > 0)
+      .reply(200, {})
+    expect(sessionIdOfComment(commentBody(report, marker, ''))).toBe('devin-1')
+    const next = { ...report, session: { ...report.session!, id: 'devin-2f0c_9', url: 'https://app.devin.ai/sessions/devin-2f0c_9' } }
+    await new LivingComment(github(), 2, marker, () => undefined).write(commentBody(next, marker, ''))
+    expect(scope.isDone()).toBe(true)
+    expect(posted).toHaveLength(1)
+    expect(posted[0]?.split('\n').slice(0, 2)).toEqual([marker, '<!-- devin-session-action:session devin-2f0c_9 -->'])
+    expect(sessionIdOfComment(posted[0] as string)).toBe('devin-2f0c_9')
+  })
+
+  it('names no session before there is one, nor one whose id could break out of the hidden line', () => {
+    const skipped = commentBody({ budget: { go: false, figures: [], raise: 'budget-per-pr' }, skipReason: 'Over budget.' }, marker, '')
+    expect(skipped.split('\n')[1]).toBe('### Devin session')
+    expect(sessionIdOfComment(skipped)).toBeUndefined()
+    const hostile = commentBody({ ...report, session: { ...report.session!, id: 'devin-x --> <b>hi</b>' } }, marker, '')
+    expect(hostile).not.toContain('devin-session-action:session')
+    expect(sessionIdOfComment(hostile)).toBeUndefined()
+  })
+
+  it('reads the session only from the line right after the step marker, not from a marker quoted further down', () => {
+    const line = '<!-- devin-session-action:session devin-abc -->'
+    expect(sessionIdOfComment(`${marker}\r\n${line}\r\n### Devin session`)).toBe('devin-abc')
+    expect(sessionIdOfComment(`${line}\n${marker}`)).toBeUndefined()
+    expect(sessionIdOfComment(`Look at this:\n\n\`\`\`\n${marker}\n${line}\n\`\`\``)).toBeUndefined()
+    expect(sessionIdOfComment(`${marker}\n### Devin session\n\n> ${line}`)).toBeUndefined()
+    expect(sessionIdOfComment(`${marker}\n<!-- devin-session-action:session devin-a b -->`)).toBeUndefined()
+    expect(sessionIdOfComment(marker)).toBeUndefined()
   })
 
   it("does not take over a stranger's comment that copies the marker", async () => {

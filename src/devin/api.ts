@@ -1,3 +1,4 @@
+import type { SessionMessage } from './messages.js'
 import type { ApiVersion, Session, SessionRequest } from './session.js'
 
 /** A request as it would go over the wire, for dry runs. */
@@ -43,6 +44,11 @@ export interface DevinApi {
    * ListTooLongError instead, for a caller that must see all of it (a budget's sum).
    */
   listByTag(tag: string, deadline: number, options?: ListOptions): Promise<Session[]>
+  /**
+   * The session's messages, oldest first, read across pages (bounded): throws MessageListTooLongError when
+   * pages are left, since the newest messages are on them. An answer that is not a list is retried like a 5xx.
+   */
+  listMessages(sessionId: string, deadline: number): Promise<SessionMessage[]>
   /** Sends a message; returns the session as Devin answered it, when it did. */
   sendMessage(sessionId: string, message: string, deadline: number): Promise<Session | undefined>
   /** Ends the session; returns it as Devin answered, when it did. */

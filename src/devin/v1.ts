@@ -2,6 +2,7 @@ import type { DevinApi, WireRequest } from './api.js'
 import { DevinApiError } from './errors.js'
 import type { DevinHttp } from './http.js'
 import { ListTooLongError, isListed, listPage } from './list-page.js'
+import { type SessionMessage, messagePage } from './messages.js'
 import type { Session, SessionRequest } from './session.js'
 
 /** Pages read at most when listing by tag, as on v3. */
@@ -92,6 +93,27 @@ export function v1Session(raw: unknown): Session {
   }
 }
 
+/** v1's message types, by who wrote them; a type not listed here is left out. */
+const MESSAGE_AUTHORS: Record<string, SessionMessage['from']> = {
+  devin_message: 'devin',
+  user_message: 'user',
+  initial_user_message: 'user'
+}
+
+/** Maps one item of a v1 session's `messages`, `{type, event_id, message, timestamp}`, to the message model. */
+export function v1Message(raw: unknown): SessionMessage | undefined {
+  const record = (raw ?? {}) as Record<string, unknown>
+  const from = typeof record.type === 'string' ? MESSAGE_AUTHORS[record.type] : undefined
+  if (from === undefined || typeof record.message !== 'string') return undefined
+  const time = typeof record.timestamp === 'string' ? Date.parse(record.timestamp) : Number.NaN
+  return {
+    id: typeof record.event_id === 'string' ? record.event_id : undefined,
+    from,
+    text: record.message,
+    createdAt: Number.isNaN(time) ? undefined : Math.floor(time / 1_000)
+  }
+}
+
 /** The v1 API: /v1/sessions, with apk_ keys. It has no organization in its paths. */
 export function createV1Api(http: DevinHttp): DevinApi {
   const sessionPath = (id: string) => `/v1/sessions/${encodeURIComponent(id)}`
@@ -175,6 +197,19 @@ export function createV1Api(http: DevinHttp): DevinApi {
       }
       if (options.whole) throw new ListTooLongError(tag, maxPages * PAGE_SIZE)
       return found
+    },
+
+    async listMessages(sessionId, deadline) {
+      // v1 has no message list: the session's own answer carries every message, in one request.
+      const { messages } = await http.request({
+        method: 'GET',
+        path: sessionPath(sessionId),
+        operation: { description: `read the messages of session ${sessionId}`, notFound: sessionNotFound(sessionId) },
+        retry: 'safe',
+        deadline,
+        read: (body) => messagePage(body, 'messages')
+      })
+      return messages.map(v1Message).filter((message): message is SessionMessage => message !== undefined)
     },
 
     async sendMessage(sessionId, message, deadline) {

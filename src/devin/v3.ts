@@ -2,6 +2,7 @@ import type { DevinApi, WireRequest } from './api.js'
 import { DevinApiError } from './errors.js'
 import type { DevinHttp } from './http.js'
 import { ListTooLongError, isListed, listPage } from './list-page.js'
+import { MAX_MESSAGE_PAGES, MESSAGE_PAGE_SIZE, MessageListTooLongError, type SessionMessage, messagePage } from './messages.js'
 import type { Session, SessionRequest } from './session.js'
 
 /** Pages read at most when listing by tag: a tag names one logical request, so a few pages is plenty. */
@@ -60,6 +61,22 @@ export function v3Session(raw: unknown): Session {
       .map((pr) => ({ url: pr.pr_url as string, state: typeof pr.pr_state === 'string' ? pr.pr_state : null })),
     structuredOutput: record.structured_output ?? undefined,
     isArchived: record.is_archived === true
+  }
+}
+
+/**
+ * Maps one item of a v3 (or v3beta1) message list, `{event_id, source, message, created_at}`, to the message
+ * model. An item without text, or from a source other than Devin or a user, is left out: it cannot be
+ * taken for Devin's question.
+ */
+export function v3Message(raw: unknown): SessionMessage | undefined {
+  const record = (raw ?? {}) as Record<string, unknown>
+  if (typeof record.message !== 'string' || (record.source !== 'devin' && record.source !== 'user')) return undefined
+  return {
+    id: typeof record.event_id === 'string' ? record.event_id : undefined,
+    from: record.source,
+    text: record.message,
+    createdAt: typeof record.created_at === 'number' ? record.created_at : undefined
   }
 }
 
@@ -173,6 +190,30 @@ export function orgSessionsApi(http: DevinHttp, orgId: string, flavour: OrgSessi
       }
       if (options.whole) throw new ListTooLongError(tag, maxPages * MAX_PAGE_SIZE)
       return found
+    },
+
+    async listMessages(sessionId, deadline) {
+      const messages: SessionMessage[] = []
+      let after: string | undefined
+      for (let page = 0; page < MAX_MESSAGE_PAGES; page++) {
+        const raw = await http.request({
+          method: 'GET',
+          path: `${sessionPath(sessionId)}/messages`,
+          query: { first: MESSAGE_PAGE_SIZE, after },
+          operation: { description: `read the messages of session ${sessionId}`, permission: VIEW, notFound: sessionNotFound(sessionId) },
+          retry: 'safe',
+          deadline,
+          read: (body) => messagePage(body, 'items')
+        })
+        for (const item of raw.items) {
+          const message = v3Message(item)
+          if (message !== undefined) messages.push(message)
+        }
+        const cursor = raw.end_cursor
+        if (raw.has_next_page !== true || typeof cursor !== 'string' || cursor === '') return messages
+        after = cursor
+      }
+      throw new MessageListTooLongError(sessionId, MAX_MESSAGE_PAGES * MESSAGE_PAGE_SIZE)
     },
 
     async sendMessage(sessionId, message, deadline) {

@@ -20,6 +20,37 @@ export function commentMarker(where: { workflow: string; job: string; step: stri
   return `${MARKER_PREFIX}${digest.slice(0, 16)} -->`
 }
 
+const SESSION_MARKER_PREFIX = `${MARKER_PREFIX}session `
+/** What a session id may be to go into the hidden marker: `devin-` and letters, digits, `_` or `-`, so never `-->`. */
+const MARKABLE_SESSION_ID = /^devin-[A-Za-z0-9_-]{1,200}$/
+
+/**
+ * The second hidden line of a comment whose session is known: it names the session, so a later job (the
+ * reconcile job) finds the comments of a session by it. The first line stays the step's marker, by which
+ * runs of the same step find and edit the same comment whatever session they report. An id that could break
+ * out of the HTML comment is not written.
+ */
+export function sessionMarker(sessionId: string): string | undefined {
+  return MARKABLE_SESSION_ID.test(sessionId) ? `${SESSION_MARKER_PREFIX}${sessionId} -->` : undefined
+}
+
+/** A step marker line, as commentMarker writes it. */
+const STEP_MARKER = /^<!-- devin-session-action:[0-9a-f]{16} -->$/
+
+/**
+ * The session a comment of the action names, or undefined. Only the comment's second line is read, right after
+ * the step marker on the first, as commentBody writes them: a marker quoted further down (in a code block, a
+ * reply quoting the comment) does not count. Who wrote the comment is the caller's to check, as LivingComment
+ * does: anyone can type both lines at the top of a comment of their own.
+ */
+export function sessionIdOfComment(body: string): string | undefined {
+  const [first, second] = body.split(/\r?\n/, 2)
+  if (first === undefined || second === undefined || !STEP_MARKER.test(first)) return undefined
+  if (!second.startsWith(SESSION_MARKER_PREFIX) || !second.endsWith(' -->')) return undefined
+  const id = second.slice(SESSION_MARKER_PREFIX.length, -' -->'.length)
+  return MARKABLE_SESSION_ID.test(id) ? id : undefined
+}
+
 const OUTCOME_WORDS: Record<string, string> = {
   running: '⏳ Devin is working',
   finished: '✅ Devin finished',
@@ -46,8 +77,9 @@ function plain(text: string): string {
  * whose outside text is already redacted.
  */
 export function commentBody(report: Report, marker: string, runUrl: string): string {
-  const lines = [marker, '### Devin session', '']
   const { session } = report
+  const named = session === undefined ? undefined : sessionMarker(session.id)
+  const lines = [marker, ...(named === undefined ? [] : [named]), '### Devin session', '']
   if (session !== undefined) {
     const state = OUTCOME_WORDS[report.outcome ?? 'running'] ?? `Outcome: ${report.outcome}`
     const detail = session.statusDetail !== undefined ? `${session.status} / ${session.statusDetail}` : session.status

@@ -29,6 +29,8 @@ describe('npm run demo', () => {
     expect(story.commentWrites.edited).toBeGreaterThanOrEqual(1)
     const body = story.comments[0]?.body ?? ''
     expect(body).toContain(`[${main.outputs['session-id']}](${main.outputs['session-url']})`)
+    // Under the step's marker, a hidden line names the session, for a later job that looks for its comments.
+    expect(body.split('\n')[1]).toBe(`<!-- devin-session-action:session ${main.outputs['session-id']} -->`)
     expect(body).toContain('✅ Devin finished')
     expect(body).toContain(`https://github.com/${repository}/pull/`)
 

@@ -66,6 +66,10 @@ export class SimulatedDevin {
         }),
       get: (id) => call('get', () => view(find(id))),
       listByTag: (tag) => call('list', () => this.sessions.filter((s) => s.tags.includes(tag) && s.createdMs <= this.now - this.lagMs).map(view)),
+      // The races simulated here are those of opening a session; no run of them reads messages.
+      listMessages: () => {
+        throw new Error('not simulated')
+      },
       sendMessage: (id) => call('message', () => view(find(id))),
       terminate: (id) =>
         call('terminate', () => {
