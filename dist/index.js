@@ -10248,7 +10248,50 @@ function isListed(session, tag, createdAfter) {
     return createdAfter === undefined || session.createdAt === undefined || session.createdAt >= createdAfter;
 }
 
+;// CONCATENATED MODULE: ./src/devin/messages.ts
+/** Messages read at most, in pages of the largest size (`first` is 1..200 on v3). */
+const MAX_MESSAGE_PAGES = 10;
+const MESSAGE_PAGE_SIZE = 200;
+/**
+ * A message list longer than the action reads in one run. Its newest messages are on the pages not read
+ * (the list is chronological), so a part of it would name an old question as Devin's latest: an error instead.
+ */
+class MessageListTooLongError extends Error {
+    sessionId;
+    read;
+    constructor(sessionId, read) {
+        super(`session ${sessionId} has more messages than the action reads in one run (it stopped after ${read})`);
+        this.sessionId = sessionId;
+        this.read = read;
+        this.name = 'MessageListTooLongError';
+    }
+}
+/**
+ * One page of messages, checked: the answer must be an object whose `field` is an array. An answer that is
+ * not (a proxy's HTML page, JSON cut off) throws, so the request helper retries it like a 5xx instead of the
+ * caller reading it as "Devin said nothing".
+ */
+function messagePage(body, field) {
+    if (body === null || typeof body !== 'object' || !Array.isArray(body[field])) {
+        throw new Error(`Devin answered a message list without "${field}"`);
+    }
+    return body;
+}
+/**
+ * The newest message from Devin (the lists are chronological), or undefined when Devin has written none.
+ * A person's messages after it do not hide it: it is still what Devin last said.
+ */
+function latestDevinMessage(messages) {
+    for (let index = messages.length - 1; index >= 0; index--) {
+        const message = messages[index];
+        if (message.from === 'devin')
+            return message;
+    }
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/devin/v1.ts
+
 
 
 /** Pages read at most when listing by tag, as on v3. */
@@ -10331,6 +10374,26 @@ function v1Session(raw) {
         pullRequests: pr !== null && pr !== undefined && typeof pr.url === 'string' ? [{ url: pr.url, state: null }] : [],
         structuredOutput: structuredOutput(record.structured_output),
         isArchived: false
+    };
+}
+/** v1's message types, by who wrote them; a type not listed here is left out. */
+const MESSAGE_AUTHORS = {
+    devin_message: 'devin',
+    user_message: 'user',
+    initial_user_message: 'user'
+};
+/** Maps one item of a v1 session's `messages`, `{type, event_id, message, timestamp}`, to the message model. */
+function v1Message(raw) {
+    const record = (raw ?? {});
+    const from = typeof record.type === 'string' ? MESSAGE_AUTHORS[record.type] : undefined;
+    if (from === undefined || typeof record.message !== 'string')
+        return undefined;
+    const time = typeof record.timestamp === 'string' ? Date.parse(record.timestamp) : Number.NaN;
+    return {
+        id: typeof record.event_id === 'string' ? record.event_id : undefined,
+        from,
+        text: record.message,
+        createdAt: Number.isNaN(time) ? undefined : Math.floor(time / 1_000)
     };
 }
 /** The v1 API: /v1/sessions, with apk_ keys. It has no organization in its paths. */
@@ -10416,6 +10479,18 @@ function createV1Api(http) {
                 throw new ListTooLongError(tag, maxPages * PAGE_SIZE);
             return found;
         },
+        async listMessages(sessionId, deadline) {
+            // v1 has no message list: the session's own answer carries every message, in one request.
+            const { messages } = await http.request({
+                method: 'GET',
+                path: sessionPath(sessionId),
+                operation: { description: `read the messages of session ${sessionId}`, notFound: sessionNotFound(sessionId) },
+                retry: 'safe',
+                deadline,
+                read: (body) => messagePage(body, 'messages')
+            });
+            return messages.map(v1Message).filter((message) => message !== undefined);
+        },
         async sendMessage(sessionId, message, deadline) {
             await http.request({
                 method: 'POST',
@@ -10442,6 +10517,7 @@ function createV1Api(http) {
 }
 
 ;// CONCATENATED MODULE: ./src/devin/v3.ts
+
 
 
 /** Pages read at most when listing by tag: a tag names one logical request, so a few pages is plenty. */
@@ -10497,6 +10573,22 @@ function v3Session(raw) {
             .map((pr) => ({ url: pr.pr_url, state: typeof pr.pr_state === 'string' ? pr.pr_state : null })),
         structuredOutput: record.structured_output ?? undefined,
         isArchived: record.is_archived === true
+    };
+}
+/**
+ * Maps one item of a v3 (or v3beta1) message list, `{event_id, source, message, created_at}`, to the message
+ * model. An item without text, or from a source other than Devin or a user, is left out: it cannot be
+ * taken for Devin's question.
+ */
+function v3Message(raw) {
+    const record = (raw ?? {});
+    if (typeof record.message !== 'string' || (record.source !== 'devin' && record.source !== 'user'))
+        return undefined;
+    return {
+        id: typeof record.event_id === 'string' ? record.event_id : undefined,
+        from: record.source,
+        text: record.message,
+        createdAt: typeof record.created_at === 'number' ? record.created_at : undefined
     };
 }
 /** Finds the organization of a v3 key with GET /v3/self. */
@@ -10598,6 +10690,31 @@ function orgSessionsApi(http, orgId, flavour) {
             if (options.whole)
                 throw new ListTooLongError(tag, maxPages * MAX_PAGE_SIZE);
             return found;
+        },
+        async listMessages(sessionId, deadline) {
+            const messages = [];
+            let after;
+            for (let page = 0; page < MAX_MESSAGE_PAGES; page++) {
+                const raw = await http.request({
+                    method: 'GET',
+                    path: `${sessionPath(sessionId)}/messages`,
+                    query: { first: MESSAGE_PAGE_SIZE, after },
+                    operation: { description: `read the messages of session ${sessionId}`, permission: VIEW, notFound: sessionNotFound(sessionId) },
+                    retry: 'safe',
+                    deadline,
+                    read: (body) => messagePage(body, 'items')
+                });
+                for (const item of raw.items) {
+                    const message = v3Message(item);
+                    if (message !== undefined)
+                        messages.push(message);
+                }
+                const cursor = raw.end_cursor;
+                if (raw.has_next_page !== true || typeof cursor !== 'string' || cursor === '')
+                    return messages;
+                after = cursor;
+            }
+            throw new MessageListTooLongError(sessionId, MAX_MESSAGE_PAGES * MESSAGE_PAGE_SIZE);
         },
         async sendMessage(sessionId, message, deadline) {
             const raw = await http.request({
@@ -11009,6 +11126,35 @@ function commentMarker(where, idempotencyKey) {
         .digest('hex');
     return `${MARKER_PREFIX}${digest.slice(0, 16)} -->`;
 }
+const SESSION_MARKER_PREFIX = `${MARKER_PREFIX}session `;
+/** What a session id may be to go into the hidden marker: `devin-` and letters, digits, `_` or `-`, so never `-->`. */
+const MARKABLE_SESSION_ID = /^devin-[A-Za-z0-9_-]{1,200}$/;
+/**
+ * The second hidden line of a comment whose session is known: it names the session, so a later job (the
+ * reconcile job) finds the comments of a session by it. The first line stays the step's marker, by which
+ * runs of the same step find and edit the same comment whatever session they report. An id that could break
+ * out of the HTML comment is not written.
+ */
+function sessionMarker(sessionId) {
+    return MARKABLE_SESSION_ID.test(sessionId) ? `${SESSION_MARKER_PREFIX}${sessionId} -->` : undefined;
+}
+/** A step marker line, as commentMarker writes it. */
+const STEP_MARKER = /^<!-- devin-session-action:[0-9a-f]{16} -->$/;
+/**
+ * The session a comment of the action names, or undefined. Only the comment's second line is read, right after
+ * the step marker on the first, as commentBody writes them: a marker quoted further down (in a code block, a
+ * reply quoting the comment) does not count. Who wrote the comment is the caller's to check, as LivingComment
+ * does: anyone can type both lines at the top of a comment of their own.
+ */
+function sessionIdOfComment(body) {
+    const [first, second] = body.split(/\r?\n/, 2);
+    if (first === undefined || second === undefined || !STEP_MARKER.test(first))
+        return undefined;
+    if (!second.startsWith(SESSION_MARKER_PREFIX) || !second.endsWith(' -->'))
+        return undefined;
+    const id = second.slice(SESSION_MARKER_PREFIX.length, -' -->'.length);
+    return MARKABLE_SESSION_ID.test(id) ? id : undefined;
+}
 const OUTCOME_WORDS = {
     running: '⏳ Devin is working',
     finished: '✅ Devin finished',
@@ -11033,8 +11179,9 @@ function plain(text) {
  * whose outside text is already redacted.
  */
 function commentBody(report, marker, runUrl) {
-    const lines = [marker, '### Devin session', ''];
     const { session } = report;
+    const named = session === undefined ? undefined : sessionMarker(session.id);
+    const lines = [marker, ...(named === undefined ? [] : [named]), '### Devin session', ''];
     if (session !== undefined) {
         const state = OUTCOME_WORDS[report.outcome ?? 'running'] ?? `Outcome: ${report.outcome}`;
         const detail = session.statusDetail !== undefined ? `${session.status} / ${session.statusDetail}` : session.status;
