@@ -11812,7 +11812,6 @@ async function openJob(ctx, trigger) {
         publish();
         return;
     }
-    await reactToTrigger(trigger, github, runner, redact);
     const api = await connect(http, settings, deadline);
     // Budgets and the live-session cap: listed and judged only when one is set, before anything is created or sent.
     const budget = await checkBudgets(api, settings, trigger, plan, deadline, deps.clock.now(), (message) => runner.info(redact(message)));
@@ -11824,6 +11823,8 @@ async function openJob(ctx, trigger) {
         publish();
         return;
     }
+    // 👀 says the request was taken: only once no budget refuses it.
+    await reactToTrigger(trigger, github, runner, redact);
     const open = budget === undefined ? plan : clampPlan(plan, budget);
     // A budget may have lowered a restricted session's limit further: the user is told the limit sent.
     if (report.restricted !== undefined && open.kind === 'create' && open.request.maxAcuLimit !== undefined) {

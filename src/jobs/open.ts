@@ -102,8 +102,6 @@ export async function openJob(ctx: JobContext, trigger: Trigger): Promise<void> 
     return
   }
 
-  await reactToTrigger(trigger, github, runner, redact)
-
   const api: DevinApi = await connect(http, settings, deadline)
   // Budgets and the live-session cap: listed and judged only when one is set, before anything is created or sent.
   const budget = await checkBudgets(api, settings, trigger, plan, deadline, deps.clock.now(), (message) => runner.info(redact(message)))
@@ -115,6 +113,8 @@ export async function openJob(ctx: JobContext, trigger: Trigger): Promise<void> 
     publish()
     return
   }
+  // 👀 says the request was taken: only once no budget refuses it.
+  await reactToTrigger(trigger, github, runner, redact)
   const open = budget === undefined ? plan : clampPlan(plan, budget)
   // A budget may have lowered a restricted session's limit further: the user is told the limit sent.
   if (report.restricted !== undefined && open.kind === 'create' && open.request.maxAcuLimit !== undefined) {

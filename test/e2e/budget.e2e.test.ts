@@ -67,6 +67,30 @@ describe('budgets through the bundle', { timeout: 30_000 }, () => {
     expectNoSecrets(main, [API_KEY, TEST_GITHUB_TOKEN])
   })
 
+  it.concurrent('gives an @devin comment over its budget no 👀: the request was not taken, and the comment says why', async () => {
+    const devin = await emulator()
+    const github = await fakeGitHub({ Codertocat: 'write' })
+    const payload = examplePayload('issue_comment', 'created') as {
+      issue: { number: number }
+      comment: { body: string; id: number }
+      repository: { id: number }
+    }
+    payload.comment.body = '@devin please try again'
+    const id = payload.repository.id
+    devin.store.seed([{ tags: [`gh-repo:${id}`, `gh-thread:${id}#${payload.issue.number}`], acus_consumed: 12 }])
+    const { main } = await runBundledAction({
+      event: 'issue_comment',
+      payload,
+      env: { GITHUB_REPOSITORY: 'Codertocat/Hello-World', GITHUB_API_URL: github.url },
+      inputs: inputs(devin, { prompt: '', 'budget-per-pr': '10' })
+    })
+    expect(main.exitCode, main.stdout).toBe(0)
+    expect(main.outputs.outcome).toBe('skipped')
+    expect(devin.requests.count('POST')).toBe(0)
+    expect(github.reactions).toEqual([])
+    expect(github.comments.get(payload.issue.number)?.[0]?.body).toContain('Raise `budget-per-pr` to allow more.')
+  })
+
   it.concurrent('clamps the create to what the tightest budget has left, rounded down, and reports budget-remaining', async () => {
     const devin = await emulator()
     const repo = `gh-repo:${DISPATCH_REPO_ID}`
