@@ -17,7 +17,7 @@ interface ContractInput {
  * The parts of the contract's "Beyond opening a session" that are built (each the subject of its own issue).
  * Their inputs and outputs must be in action.yml; the parts still to come are checked only for what is there.
  */
-const BUILT_PARTS = ["The action's tags", 'Spending and trust']
+const BUILT_PARTS = ["The action's tags", 'Spending and trust', 'One conversation per thread']
 
 /** Reads the input tables of CONTRACT.md (every section) and its outputs: names (in backticks) and defaults, by section. */
 function readContract(): { inputs: (ContractInput & { section: string })[]; outputs: { name: string; section: string }[] } {
@@ -36,7 +36,7 @@ function readContract(): { inputs: (ContractInput & { section: string })[]; outp
     if (!line.startsWith('|')) {
       table = undefined
       // Outputs a built part names in its prose ("Output `budget-remaining`: …").
-      for (const match of line.matchAll(/\bOutputs? `([a-z-]+)`/g)) outputs.push({ name: match[1] as string, section })
+      for (const match of line.matchAll(/\b[Oo]utputs? `([a-z-]+)`/g)) outputs.push({ name: match[1] as string, section })
       continue
     }
     if (line.startsWith('|---')) continue

@@ -13,8 +13,8 @@ function getter(overrides: Inputs): (name: InputName) => string {
 const noFiles = () => ({ ok: false, missing: true }) as const
 const CONTEXT = { event: 'workflow_dispatch', hasDefaultPrompt: false }
 
-async function parse(overrides: Inputs, files: Record<string, string> = {}): Promise<Settings> {
-  return parseInputs(getter(overrides), (path) => (path in files ? { ok: true, text: files[path] as string } : { ok: false, missing: true }), CONTEXT)
+async function parse(overrides: Inputs, files: Record<string, string> = {}, context = CONTEXT): Promise<Settings> {
+  return parseInputs(getter(overrides), (path) => (path in files ? { ok: true, text: files[path] as string } : { ok: false, missing: true }), context)
 }
 
 /** The problems an InputError lists, or fails the test when the inputs were accepted. */
@@ -259,11 +259,32 @@ describe('parseInputs', () => {
     ])
   })
 
-  it('warns that a message is never sent without a key or a session id', async () => {
+  it('warns that a message is never sent without a key or a session id, except where a thread follow-up may send it', async () => {
     expect((await parse({ message: 'hello' })).warnings).toEqual([
-      'message is sent only to a session that is reused (idempotency-key) or continued (session-id); with neither set, every run opens a new session and the message is never sent.'
+      'message is sent only to a session that is reused (idempotency-key), continued (session-id), or followed up by a comment or new commits on its thread (follow-up, on-new-commits); on this event with neither key nor session-id set, every run opens a new session and the message is never sent.'
     ])
     expect((await parse({ message: 'hello', 'idempotency-key': 'k' })).warnings).toEqual([])
+    expect((await parse({ message: 'hello' }, {}, { event: 'issue_comment', hasDefaultPrompt: true })).warnings).toEqual([])
+    expect((await parse({ message: 'hello' }, {}, { event: 'pull_request', hasDefaultPrompt: true })).warnings).toEqual([])
+    // With both thread choices at `new`, nothing on these events sends the message either.
+    expect((await parse({ message: 'hello', 'follow-up': 'new', 'on-new-commits': 'new' }, {}, { event: 'issue_comment', hasDefaultPrompt: true })).warnings).toHaveLength(1)
+  })
+
+  it('reads the thread choices, refusing values outside them and restart without the tags', async () => {
+    expect((await parse({})).thread).toEqual({ followUp: 'message', onNewCommits: 'message', endOnClose: true, notifyOnBlocked: true })
+    expect((await parse({ 'follow-up': 'new', 'on-new-commits': 'restart', 'end-on-close': 'false', 'notify-on-blocked': 'false' })).thread).toEqual({
+      followUp: 'new',
+      onNewCommits: 'restart',
+      endOnClose: false,
+      notifyOnBlocked: false
+    })
+    expect(await problems({ 'follow-up': 'always', 'on-new-commits': 'rebase' })).toEqual([
+      'follow-up: "always" is not one of the accepted values. Accepted: \"message\", \"new\".',
+      'on-new-commits: "rebase" is not one of the accepted values. Accepted: \"message\", \"restart\", \"new\".'
+    ])
+    expect(await problems({ 'on-new-commits': 'restart', 'tracking-tags': 'false' })).toEqual([
+      "on-new-commits: needs the action's tags to find this repository's sessions, and tracking-tags is false. Accepted: on-new-commits empty, or tracking-tags: true (ask the enterprise admin to allow the gh-* tags)."
+    ])
   })
 
   it('refuses both prompt and prompt-file, and a missing or empty prompt file', async () => {

@@ -49,7 +49,11 @@ export const Input = {
   MaxLiveSessions: 'max-live-sessions',
   AllowedUsers: 'allowed-users',
   RestrictedAcuLimit: 'restricted-acu-limit',
-  TrackingTags: 'tracking-tags'
+  TrackingTags: 'tracking-tags',
+  FollowUp: 'follow-up',
+  OnNewCommits: 'on-new-commits',
+  EndOnClose: 'end-on-close',
+  NotifyOnBlocked: 'notify-on-blocked'
 } as const
 export type InputName = (typeof Input)[keyof typeof Input]
 
@@ -67,7 +71,10 @@ export const Output = {
   AcusConsumed: 'acus-consumed',
   SkipReason: 'skip-reason',
   Prompt: 'prompt',
-  BudgetRemaining: 'budget-remaining'
+  BudgetRemaining: 'budget-remaining',
+  EndedSessions: 'ended-sessions',
+  Summary: 'summary',
+  Stale: 'stale'
 } as const
 export type OutputName = (typeof Output)[keyof typeof Output]
 

@@ -40,6 +40,23 @@ export type FailOnOutcome = (typeof FAIL_ON_OUTCOMES)[number]
 export const DEFAULT_FAIL_ON: readonly FailOnOutcome[] = ['error', 'suspended', 'timeout']
 export const ON_TIMEOUT = ['fail', 'leave', 'terminate'] as const
 export const PERMISSIONS = ['read', 'triage', 'write', 'maintain', 'admin'] as const
+export const FOLLOW_UP = ['message', 'new'] as const
+export const ON_NEW_COMMITS = ['message', 'restart', 'new'] as const
+
+/** Events on which a run may message the thread's live session instead of opening one (follow-up, on-new-commits). */
+const THREAD_MESSAGE_EVENTS: ReadonlySet<string> = new Set([
+  'issue_comment',
+  'pull_request_review_comment',
+  'pull_request_review',
+  'pull_request',
+  'pull_request_target'
+])
+
+/** `end-on-close` as main.ts needs it to pick the job, before the other inputs are read: an invalid value reads as false, and the open job's checks then report it. */
+export function endOnCloseWanted(getInput: GetInput): boolean {
+  const parsed = requiredBoolean(true).safeParse(getInput(Input.EndOnClose))
+  return parsed.success && parsed.data
+}
 
 /** The create-session fields as the user set them; the prompt is resolved later, from the trigger too. */
 export type RequestFields = Omit<SessionRequest, 'prompt'>
@@ -88,6 +105,13 @@ export interface Settings {
   }
   /** Whether sessions carry the action's own tags (`idem:`, `github:`, `gh-*`). */
   trackingTags: boolean
+  /** One conversation per thread: what a comment, new commits and a close do to the thread's live sessions. */
+  thread: {
+    followUp: (typeof FOLLOW_UP)[number]
+    onNewCommits: (typeof ON_NEW_COMMITS)[number]
+    endOnClose: boolean
+    notifyOnBlocked: boolean
+  }
   /** Things worth telling the user that do not stop the run. */
   warnings: string[]
 }
@@ -226,6 +250,12 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
     restrictedAcuLimit: field(Input.RestrictedAcuLimit, defaulted(positiveInteger, 5)) ?? 5
   }
   const trackingTags = field(Input.TrackingTags, requiredBoolean(true)) ?? true
+  const thread: Settings['thread'] = {
+    followUp: field(Input.FollowUp, oneOf(FOLLOW_UP, 'message')) ?? 'message',
+    onNewCommits: field(Input.OnNewCommits, oneOf(ON_NEW_COMMITS, 'message')) ?? 'message',
+    endOnClose: field(Input.EndOnClose, requiredBoolean(true)) ?? true,
+    notifyOnBlocked: field(Input.NotifyOnBlocked, requiredBoolean(true)) ?? true
+  }
 
   // Checks across inputs, run on whatever parsed, so one run reports everything at once.
   let promptText = prompt
@@ -258,6 +288,9 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
       [Input.BudgetPerUser, spending.budgetPerUser],
       [Input.MaxLiveSessions, spending.maxLiveSessions]
     ].flatMap(([name, value]) => (value === undefined ? [] : [name as string]))
+    // restart ends the sessions it finds by the thread's tag; the defaults (message, end-on-close) simply
+    // find nothing without tags and say so, since a default cannot be told from a value the user chose.
+    if (thread.onNewCommits === 'restart') needTags.push(Input.OnNewCommits)
     for (const name of needTags) {
       problems.push(
         `${name}: needs the action's tags to find this repository's sessions, and ${Input.TrackingTags} is false. Accepted: ${name} empty, or ${Input.TrackingTags}: true (ask the enterprise admin to allow the gh-* tags).`
@@ -294,9 +327,11 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
   ] as const) {
     for (const problem of templateProblems(template ?? '')) problems.push(`${name}: ${problem}`)
   }
-  if (message !== undefined && sessionId === undefined && idempotencyKey === undefined) {
+  // On comments and pull request events the message may also go to the thread's live session (follow-up, on-new-commits).
+  const threadMessages = THREAD_MESSAGE_EVENTS.has(context.event) && (thread.followUp === 'message' || thread.onNewCommits === 'message')
+  if (message !== undefined && sessionId === undefined && idempotencyKey === undefined && !threadMessages) {
     warnings.push(
-      `${Input.Message} is sent only to a session that is reused (idempotency-key) or continued (session-id); with neither set, every run opens a new session and the message is never sent.`
+      `${Input.Message} is sent only to a session that is reused (idempotency-key), continued (session-id), or followed up by a comment or new commits on its thread (follow-up, on-new-commits); on this event with neither key nor session-id set, every run opens a new session and the message is never sent.`
     )
   }
   if (sessionId !== undefined) {
@@ -342,6 +377,7 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
     dryRun,
     spending,
     trackingTags,
+    thread,
     warnings
   }
 }

@@ -19,7 +19,13 @@ export type OpenRequest =
       reuse: boolean
       message?: string
     }
-  | { kind: 'continue'; sessionId: string; message?: string }
+  | {
+      kind: 'continue'
+      sessionId: string
+      message?: string
+      /** The session as a list just gave it (a thread's follow-up): not read again. */
+      known?: Session
+    }
 
 type CreateRequest = Extract<OpenRequest, { kind: 'create' }>
 type TaggedCreate = CreateRequest & { tag: string }
@@ -75,7 +81,7 @@ export class UnconfirmedSessionError extends Error {
  */
 export async function openSession(api: DevinApi, open: OpenRequest, deadline: number, deps: OpenDeps): Promise<Opened> {
   if (open.kind === 'continue') {
-    const session = await api.get(open.sessionId, deadline)
+    const session = open.known ?? (await api.get(open.sessionId, deadline))
     deps.onSession(session, false)
     deps.info(`Continuing Devin session ${session.id}: ${session.url}`)
     return deliverMessage(api, session, false, open.message, deadline, deps)

@@ -65,7 +65,7 @@ export interface Session {
 }
 
 /** The outcomes a run can end with (the `outcome` output). */
-export type Outcome = 'running' | 'finished' | 'blocked' | 'error' | 'suspended' | 'exited' | 'timeout' | 'skipped' | 'dry-run'
+export type Outcome = 'running' | 'finished' | 'blocked' | 'error' | 'suspended' | 'exited' | 'timeout' | 'skipped' | 'dry-run' | 'ended'
 
 /**
  * Where a session stands, from `status` and `status_detail` as the contract's "Outcomes" rule says.

@@ -61,6 +61,8 @@ export interface Trigger {
   /** The step's id within the job (GITHUB_ACTION). */
   step: string
   workspace: string
+  /** The GitHub web server (GITHUB_SERVER_URL, no trailing slash): links such as a compare view. */
+  serverUrl: string
   /** Base URL of the GitHub REST API (GITHUB_API_URL; differs on GitHub Enterprise Server). */
   apiUrl: string
   pullRequest?: PullRequest
@@ -69,6 +71,8 @@ export interface Trigger {
   discussion?: Issue
   comment?: Comment
   edit?: Edit
+  /** A `synchronize` of a pull request: the head before and after the push (40-hex SHAs; `before` when the payload has it). */
+  newCommits?: { before?: string; after: string }
 }
 
 /** Events whose payload carries a comment the action understands, and the comment's kind. */
@@ -127,6 +131,11 @@ function parsePayload(text: string | undefined): Json {
   }
 }
 
+/** A commit SHA as the payload has it, when it is one (40 hex digits, lower-cased). */
+function commitSha(value: unknown): string | undefined {
+  return typeof value === 'string' && /^[0-9a-f]{40}$/i.test(value) ? value.toLowerCase() : undefined
+}
+
 /** A repository id as text: a positive whole number (from JSON or the environment), else undefined. */
 function repositoryId(value: unknown): string | undefined {
   const textValue = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : ''
@@ -161,6 +170,7 @@ export function readTrigger(env: NodeJS.ProcessEnv, payloadText: string | undefi
     job: env.GITHUB_JOB ?? '',
     step: env.GITHUB_ACTION ?? '',
     workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
+    serverUrl,
     apiUrl: (env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, '')
   }
 
@@ -191,6 +201,10 @@ export function readTrigger(env: NodeJS.ProcessEnv, payloadText: string | undefi
     trigger.comment = { id: Number(comment.id), kind: commentKind, body: text(comment.body), author: login(comment.user), url: text(comment.html_url) }
   } else if (review !== undefined && trigger.event === 'pull_request_review') {
     trigger.comment = { id: Number(review.id), kind: 'review', body: text(review.body), author: login(review.user), url: text(review.html_url) }
+  }
+  if (trigger.pullRequest !== undefined && trigger.action === 'synchronize') {
+    const after = commitSha(payload.after) ?? commitSha(trigger.pullRequest.headSha)
+    if (after !== undefined) trigger.newCommits = { before: commitSha(payload.before), after }
   }
   const changes = record(payload.changes)
   if (trigger.action === 'edited' && changes !== undefined) {

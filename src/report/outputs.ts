@@ -25,5 +25,8 @@ export function reportOutputs(report: Report): Partial<Record<OutputName, string
   if (report.prompt !== undefined) outputs[Output.Prompt] = report.prompt
   if (report.skipReason !== undefined) outputs[Output.SkipReason] = report.skipReason
   if (report.budget?.remaining !== undefined) outputs[Output.BudgetRemaining] = formatAcus(report.budget.remaining)
+  if (report.ended !== undefined) outputs[Output.EndedSessions] = String(report.ended.length)
+  if (report.summary !== undefined) outputs[Output.Summary] = report.summary
+  if (report.stale !== undefined) outputs[Output.Stale] = String(report.stale.stale)
   return outputs
 }

@@ -122,6 +122,9 @@ export function redactReport(report: Report, redactor: Redactor): Report {
     prompt: report.prompt === undefined ? undefined : redactor.text(report.prompt),
     failure: report.failure === undefined ? undefined : redactor.text(report.failure),
     dryRun: redactor.deep(report.dryRun),
+    // Devin's words may quote anything it saw, a secret among them.
+    summary: report.summary === undefined ? undefined : redactor.text(report.summary),
+    question: report.question === undefined ? undefined : { ...report.question, text: redactor.text(report.question.text) },
     session:
       session === undefined
         ? undefined

@@ -25,4 +25,20 @@ export interface Report {
   restricted?: { reason: string; maxAcuLimit: number }
   /** The tag of a session whose creation could not be confirmed either way. */
   unconfirmedTag?: string
+  /** How the run reached its session through the thread (follow-up, on-new-commits), when it did. */
+  thread?: ThreadNote
+  /** A closed thread: the live sessions that were ended (`ended-sessions` counts them). */
+  ended?: { sessionId: string; url: string }[]
+  /** Devin's latest message, read when the run waited (the `summary` output). Capped, redacted on the way out. */
+  summary?: string
+  /** Devin's question while it waits for the user (notify-on-blocked): the message's id (or a hash of it) and its text. */
+  question?: { id: string; text: string }
+  /** The pull request's head at the end of a wait, against the commit the session was last asked about. */
+  stale?: { askedSha: string; headSha: string; stale: boolean }
 }
+
+/** What the thread step did instead of opening a new session, or besides it. */
+export type ThreadNote =
+  | { kind: 'follow-up'; commentUrl: string; author: string }
+  | { kind: 'new-commits'; headSha: string; compareUrl?: string }
+  | { kind: 'restart'; headSha: string; ended: string[] }
