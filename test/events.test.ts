@@ -164,6 +164,10 @@ describe('on an @devin comment', () => {
       .post(`${REPO}/issues/1/comments`)
       .reply(201, { id: 901, body: '', user: { type: 'Bot' }, html_url: 'x' })
     const devin = nock(DEVIN)
+      // follow-up: message looks for a live session on the thread first; there is none, so one is created.
+      .get(SESSIONS)
+      .query({ tags: 'gh-thread:186853002#1', first: '100' })
+      .reply(200, { items: [], has_next_page: false })
       .post(SESSIONS, (body: { prompt: string }) => {
         prompt = body.prompt
         return true
@@ -200,6 +204,9 @@ describe('on an @devin comment', () => {
       .reply(201, { id: 1, user: { type: 'Bot' }, html_url: 'x' })
     let prompt = ''
     nock(DEVIN)
+      .get(SESSIONS)
+      .query(true)
+      .reply(200, { items: [], has_next_page: false })
       .post(SESSIONS, (body: { prompt: string }) => {
         prompt = body.prompt
         return true
@@ -230,6 +237,9 @@ describe('on an @devin comment', () => {
       .reply(201, { id: 1, user: { type: 'Bot' }, html_url: 'x' })
     let body: Record<string, unknown> = {}
     nock(DEVIN)
+      .get(SESSIONS)
+      .query(true)
+      .reply(200, { items: [], has_next_page: false })
       .post(SESSIONS, (sent: Record<string, unknown>) => {
         body = sent
         return true
@@ -265,6 +275,9 @@ describe('on a labelled issue', () => {
       .reply(201, { id: 1, user: { type: 'Bot' }, html_url: 'x' })
     let prompt = ''
     nock(DEVIN)
+      .get(SESSIONS)
+      .query(true)
+      .reply(200, { items: [], has_next_page: false })
       .post(SESSIONS, (body: { prompt: string }) => {
         prompt = body.prompt
         return true
@@ -327,5 +340,236 @@ describe('across runs on one pull request', () => {
     expect(runner.log.some((line) => line.startsWith('warning:'))).toBe(false)
     expect(runner.outputs).toMatchObject({ 'session-id': 'devin-first', 'is-new-session': 'false' })
     expect(edits.at(-1)).toContain('Continued an existing session and sent it the new message.')
+  })
+})
+
+describe('one conversation per thread', () => {
+  const THREAD_1 = 'gh-thread:186853002#1'
+  const THREAD_2 = 'gh-thread:186853002#2'
+  const OLD_HEAD = 'f95f852bd8fca8fcc58a9a2d6c842781e32a215e'
+  const NEW_HEAD = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821'
+  const live = (id: string, tags: string[], createdAt = 1_700_000_000) =>
+    v3SessionBody({ session_id: id, tags, status: 'running', status_detail: 'working', created_at: createdAt })
+  const onPullRequest = (body: string) => (payload: Record<string, any>) => {
+    payload.comment.body = body
+    payload.issue.pull_request = { url: 'https://api.github.com/repos/Codertocat/Hello-World/pulls/1' }
+  }
+  /** GitHub for a writer's comment on thread #1: permission, 👀, the pull request's head, the comments. */
+  const writerComments = (comments: unknown[] = []) =>
+    nock(GITHUB)
+      .get(`${REPO}/collaborators/Codertocat/permission`)
+      .reply(200, { permission: 'write', role_name: 'write' })
+      .post(`${REPO}/issues/comments/492700400/reactions`, { content: 'eyes' })
+      .reply(201, {})
+      .get(`${REPO}/issues/1/comments`)
+      .query(true)
+      .reply(200, comments)
+
+  it('sends a follow-up comment to the thread\'s newest live session: one list, one message, no create, the session\'s comment edited', async () => {
+    const otherStep = commentMarker({ workflow: 'Review', job: 'review', step: 'devin' }, undefined)
+    let sent = ''
+    let edited = ''
+    const devin = nock(DEVIN)
+      .get(SESSIONS)
+      .query({ tags: THREAD_1, first: '100' })
+      .reply(200, {
+        items: [live('devin-old', [THREAD_1], 1_700_000_000), live('devin-new', [THREAD_1], 1_700_000_100), { ...live('devin-gone', [THREAD_1], 1_700_000_200), status: 'exit' }],
+        has_next_page: false
+      })
+      .post(`${SESSIONS}/devin-new/messages`, (body: { message: string }) => {
+        sent = body.message
+        return true
+      })
+      .reply(200, live('devin-new', [THREAD_1], 1_700_000_100))
+    const github = writerComments([
+      // A stranger's copy of the markers does not count; the bot's comment naming the session does.
+      { id: 5, body: `${otherStep}\n<!-- devin-session-action:session devin-new -->\nfake`, user: { login: 'mallory', type: 'User' }, html_url: 'x' },
+      { id: 6, body: `${otherStep}\n<!-- devin-session-action:session devin-new -->\nfirst run`, user: { login: 'github-actions[bot]', type: 'Bot' }, html_url: 'x' }
+    ])
+      .patch(`${REPO}/issues/comments/6`, (body: { body: string }) => {
+        edited = body.body
+        return true
+      })
+      .reply(200, {})
+    const runner = await runOn('issue_comment', 'created', { prompt: '' }, comment('@devin also update the changelog'))
+    expect(runner.failed).toBeUndefined()
+    expect(devin.isDone() && github.isDone()).toBe(true)
+    expect(sent).toMatch(/^Codertocat followed up on issue #1 of Codertocat\/Hello-World in https:\/\/github\.com\/Codertocat\/Hello-World\/issues\/1#issuecomment-492700400\./)
+    expect(sent).toMatch(/\n<<<USER_TEXT ([0-9a-f]{16})\nalso update the changelog\nUSER_TEXT \1>>>\n/)
+    expect(runner.outputs).toMatchObject({ 'session-id': 'devin-new', 'is-new-session': 'false', outcome: 'running' })
+    expect(runner.outputs.prompt).toBeUndefined()
+    // The comment keeps its own step's marker, so the review step still finds it.
+    expect(edited.split('\n').slice(0, 2)).toEqual([otherStep, '<!-- devin-session-action:session devin-new -->'])
+    expect(edited).toContain('💬 Follow-up [comment](https://github.com/Codertocat/Hello-World/issues/1#issuecomment-492700400) by Codertocat sent to this session (follow-up: message).')
+    expect(runner.summary).toContain('| Session was | Continued on this thread (message sent) |')
+  })
+
+  it('sends the message input instead of the default follow-up text when it is set', async () => {
+    let sent = ''
+    nock(DEVIN)
+      .get(SESSIONS)
+      .query(true)
+      .reply(200, { items: [live('devin-new', [THREAD_1])], has_next_page: false })
+      .post(`${SESSIONS}/devin-new/messages`, (body: { message: string }) => {
+        sent = body.message
+        return true
+      })
+      .reply(200, live('devin-new', [THREAD_1]))
+    writerComments().post(`${REPO}/issues/1/comments`).reply(201, { id: 9, user: { type: 'Bot' }, html_url: 'x' })
+    const runner = await runOn('issue_comment', 'created', { prompt: '', message: 'From {{ comment.author }}: {{ instruction }}' }, comment('@devin go on'))
+    expect(runner.failed).toBeUndefined()
+    expect(sent).toBe(`From Codertocat: \n${quoteUserText('The request', 'go on')}\n`)
+  })
+
+  it('opens a new session when the thread has none live, or follow-up is new (then without listing)', async () => {
+    nock(DEVIN)
+      .get(SESSIONS)
+      .query(true)
+      .reply(200, { items: [{ ...live('devin-done', [THREAD_1]), status: 'suspended', status_detail: 'inactivity' }], has_next_page: false })
+      .post(SESSIONS)
+      .reply(200, v3SessionBody({ session_id: 'devin-fresh' }))
+    writerComments().post(`${REPO}/issues/1/comments`).reply(201, { id: 9, user: { type: 'Bot' }, html_url: 'x' })
+    const first = await runOn('issue_comment', 'created', { prompt: '' }, comment('@devin again'))
+    expect(first.outputs).toMatchObject({ 'session-id': 'devin-fresh', 'is-new-session': 'true' })
+    expect(first.log).toContain('info: No live session on this thread (tagged gh-thread:186853002#1): a new session is opened.')
+
+    // follow-up: new: no list at all, exactly the requests of a run before this feature.
+    const devin = nock(DEVIN).post(SESSIONS).reply(200, v3SessionBody({ session_id: 'devin-other' }))
+    writerComments().post(`${REPO}/issues/1/comments`).reply(201, { id: 9, user: { type: 'Bot' }, html_url: 'x' })
+    const second = await runOn('issue_comment', 'created', { prompt: '', 'follow-up': 'new' }, comment('@devin again'))
+    expect(devin.isDone()).toBe(true)
+    expect(second.outputs).toMatchObject({ 'session-id': 'devin-other', 'is-new-session': 'true' })
+  })
+
+  it('opens a new session when the live one stopped between the list and the message', async () => {
+    const devin = nock(DEVIN)
+      .get(SESSIONS)
+      .query(true)
+      .reply(200, { items: [live('devin-new', [THREAD_1])], has_next_page: false })
+      .post(`${SESSIONS}/devin-new/messages`)
+      .reply(400, { detail: 'Devin session already exited' })
+      .get(`${SESSIONS}/devin-new`)
+      .reply(200, { ...live('devin-new', [THREAD_1]), status: 'exit' })
+      .post(SESSIONS)
+      .reply(200, v3SessionBody({ session_id: 'devin-fresh' }))
+    writerComments().post(`${REPO}/issues/1/comments`).reply(201, { id: 9, user: { type: 'Bot' }, html_url: 'x' })
+    const runner = await runOn('issue_comment', 'created', { prompt: '' }, comment('@devin again'))
+    expect(runner.failed).toBeUndefined()
+    expect(devin.isDone()).toBe(true)
+    expect(runner.log).toContain('info: Session devin-new stopped before the message reached it; a new session is opened instead.')
+    expect(runner.outputs).toMatchObject({ 'session-id': 'devin-fresh', 'is-new-session': 'true' })
+  })
+
+  it('fails before creating anything when the thread cannot be listed, naming the way out', async () => {
+    const devin = nock(DEVIN).get(SESSIONS).query(true).times(8).reply(403, { detail: 'Missing permission ViewOrgSessions' })
+    writerComments().post(`${REPO}/issues/1/comments`).reply(201, { id: 9, user: { type: 'Bot' }, html_url: 'x' })
+    const runner = await runOn('issue_comment', 'created', { prompt: '' }, comment('@devin again'))
+    expect(runner.failed).toMatch(/^follow-up is "message", but the thread's sessions \(tagged gh-thread:186853002#1\) could not be listed, so nothing was created or sent: .*set follow-up: new to open a new session without looking\.$/)
+    expect(devin.pendingMocks()).not.toContain(`POST ${DEVIN}:443${SESSIONS}`)
+  })
+
+  it('tells the live session about new commits on synchronize (on-new-commits: message)', async () => {
+    let sent = ''
+    const devin = nock(DEVIN)
+      .get(SESSIONS)
+      .query({ tags: THREAD_2, first: '100' })
+      .reply(200, { items: [live('devin-review', [THREAD_2, `gh-sha:${OLD_HEAD}`])], has_next_page: false })
+      .post(`${SESSIONS}/devin-review/messages`, (body: { message: string }) => {
+        sent = body.message
+        return true
+      })
+      .reply(200, live('devin-review', [THREAD_2]))
+    codertocatMayWrite()
+    nock(GITHUB).get(`${REPO}/issues/2/comments`).query(true).reply(200, []).post(`${REPO}/issues/2/comments`).reply(201, { id: 9, user: { type: 'Bot' }, html_url: 'x' })
+    const runner = await runOn('pull_request', 'synchronize', { prompt: '' })
+    expect(runner.failed).toBeUndefined()
+    expect(devin.isDone()).toBe(true)
+    expect(sent).toBe(
+      [
+        'New commits were pushed to pull request #2 of Codertocat/Hello-World (https://github.com/Codertocat/Hello-World/pull/2).',
+        `The head is now ${NEW_HEAD} (it was ${OLD_HEAD}).`,
+        `What changed: https://github.com/Codertocat/Hello-World/compare/${OLD_HEAD}...${NEW_HEAD}`,
+        '',
+        'Take the new commits into account: review them too, and update what you said or did where they change it.'
+      ].join('\n')
+    )
+    expect(runner.outputs).toMatchObject({ 'session-id': 'devin-review', 'is-new-session': 'false' })
+  })
+
+  it('ends the sessions opened for an older head, then opens one (on-new-commits: restart)', async () => {
+    const ended: string[] = []
+    let tags: string[] = []
+    const devin = nock(DEVIN)
+      .get(SESSIONS)
+      .query({ tags: THREAD_2, first: '100' })
+      .reply(200, {
+        items: [
+          live('devin-old', [THREAD_2, `gh-sha:${OLD_HEAD}`]),
+          live('devin-current', [THREAD_2, `gh-sha:${NEW_HEAD}`]),
+          // Opened without a known head (e.g. by hand): not known to be stale, so left alone.
+          live('devin-unknown', [THREAD_2])
+        ],
+        has_next_page: false
+      })
+      .delete(/\/sessions\/devin-old/)
+      .reply(200, () => {
+        ended.push('devin-old')
+        return { ...live('devin-old', []), status: 'exit' }
+      })
+      .post(SESSIONS, (body: { tags: string[] }) => {
+        tags = body.tags
+        return true
+      })
+      .reply(200, v3SessionBody({ session_id: 'devin-restarted' }))
+    codertocatMayWrite()
+    let posted = ''
+    nock(GITHUB)
+      .get(`${REPO}/issues/2/comments`)
+      .query(true)
+      .reply(200, [])
+      .post(`${REPO}/issues/2/comments`, (body: { body: string }) => {
+        posted = body.body
+        return true
+      })
+      .reply(201, { id: 9, user: { type: 'Bot' }, html_url: 'x' })
+    const runner = await runOn('pull_request', 'synchronize', { prompt: '', 'on-new-commits': 'restart' })
+    expect(runner.failed).toBeUndefined()
+    expect(devin.isDone()).toBe(true)
+    expect(ended).toEqual(['devin-old'])
+    expect(tags).toContain(`gh-sha:${NEW_HEAD}`)
+    expect(runner.outputs).toMatchObject({ 'session-id': 'devin-restarted', 'is-new-session': 'true' })
+    expect(posted).toContain('🔁 New session for head `ec26c3e57ca3`; ended `devin-old`, opened for an older head (on-new-commits: restart).')
+  })
+
+  it('leaves the thread alone for a run with an idempotency-key, a session-id, or one that is restricted', async () => {
+    // A key takes precedence: the key's own list, never the thread's.
+    const tag = idempotencyTag('k', 'Codertocat/Hello-World')
+    const devin = nock(DEVIN)
+      .get(SESSIONS)
+      .query({ tags: tag, first: '100' })
+      .reply(200, { items: [], has_next_page: false })
+      .post(SESSIONS)
+      .reply(200, v3SessionBody({ session_id: 'devin-keyed' }))
+    writerComments().post(`${REPO}/issues/1/comments`).reply(201, { id: 9, user: { type: 'Bot' }, html_url: 'x' })
+    const keyed = await runOn('issue_comment', 'created', { prompt: '', 'idempotency-key': 'k' }, comment('@devin go'))
+    expect(keyed.failed).toBeUndefined()
+    expect(devin.isDone()).toBe(true)
+
+    // Allowed only by allowed-users: a restricted run never messages a session someone else opened.
+    const restricted = nock(DEVIN).post(SESSIONS).reply(200, v3SessionBody({ session_id: 'devin-restricted' }))
+    nock(GITHUB)
+      .get(`${REPO}/collaborators/Codertocat/permission`)
+      .reply(200, { permission: 'read', role_name: 'read' })
+      .post(`${REPO}/issues/comments/492700400/reactions`)
+      .reply(201, {})
+      .get(`${REPO}/issues/1/comments`)
+      .query(true)
+      .reply(200, [])
+      .post(`${REPO}/issues/1/comments`)
+      .reply(201, { id: 9, user: { type: 'Bot' }, html_url: 'x' })
+    const stranger = await runOn('issue_comment', 'created', { prompt: '', 'allowed-users': 'codertocat' }, comment('@devin go'))
+    expect(stranger.failed).toBeUndefined()
+    expect(restricted.isDone()).toBe(true)
+    expect(stranger.outputs['session-id']).toBe('devin-restricted')
   })
 })

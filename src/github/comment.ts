@@ -3,6 +3,7 @@ import { formatDuration } from '../action/duration.js'
 import { describeFigure } from '../policy/budget.js'
 import { escapeText, link } from '../report/markdown.js'
 import type { Report } from '../report/report.js'
+import { threadNoteMarkdown } from '../report/thread-note.js'
 import type { GitHub, ThreadComment } from './client.js'
 
 const MARKER_PREFIX = '<!-- devin-session-action:'
@@ -84,7 +85,8 @@ export function commentBody(report: Report, marker: string, runUrl: string): str
     const state = OUTCOME_WORDS[report.outcome ?? 'running'] ?? `Outcome: ${report.outcome}`
     const detail = session.statusDetail !== undefined ? `${session.status} / ${session.statusDetail}` : session.status
     lines.push(`${state}: ${link(session.id, session.url)} (status \`${plain(detail)}\`)`)
-    if (report.isNew === false) lines.push('', `Continued an existing session${report.messageSent ? ' and sent it the new message' : ''}.`)
+    if (report.thread !== undefined) lines.push('', threadNoteMarkdown(report.thread))
+    else if (report.isNew === false) lines.push('', `Continued an existing session${report.messageSent ? ' and sent it the new message' : ''}.`)
     if (report.restricted !== undefined) {
       lines.push('', `🔒 Restricted session: ${plain(report.restricted.reason)}. It has no secrets and at most ${report.restricted.maxAcuLimit} ACUs.`)
     }
@@ -117,13 +119,18 @@ export function commentBody(report: Report, marker: string, runUrl: string): str
 
 /**
  * The one comment a workflow job keeps on a thread: found again by its marker, created when there is
- * none, edited after that. A comment that cannot be written is a warning, once; the run goes on.
+ * none, edited after that. A run that reaches a session some other step opened (a follow-up from a comment
+ * workflow, a reconcile) edits that session's comment, found by the hidden line that names the session, and
+ * keeps the comment's own step marker, so the step that created it still finds it. A comment that cannot be
+ * written is a warning, once; the run goes on.
  */
 export class LivingComment {
   private id: number | undefined
   private found = false
   private disabled = false
   private lastBody = ''
+  /** The first line of a comment found by its session, which replaces this step's marker in what is written. */
+  private keptMarker: string | undefined
 
   constructor(
     private readonly github: GitHub,
@@ -132,17 +139,22 @@ export class LivingComment {
     private readonly warn: (message: string) => void
   ) {}
 
-  /** Writes the body, unless it is what the comment already says. */
-  async write(body: string): Promise<void> {
-    if (this.disabled || body === this.lastBody) return
+  /** Writes the body (whose first line is the step's marker), unless it is what the comment already says. */
+  async write(body: string, sessionId?: string): Promise<void> {
+    if (this.disabled) return
     try {
       if (!this.found) {
-        this.id = (await findMarked(this.github, await this.github.listComments(this.issueNumber), this.marker))?.id
+        const comments = await this.github.listComments(this.issueNumber)
+        const bySession = sessionId === undefined ? undefined : await findTrusted(this.github, comments, (c) => sessionIdOfComment(c.body) === sessionId)
+        if (bySession !== undefined && !bySession.body.startsWith(this.marker)) this.keptMarker = bySession.body.split(/\r?\n/, 1)[0]
+        this.id = (bySession ?? (await findTrusted(this.github, comments, (c) => c.body.startsWith(this.marker))))?.id
         this.found = true
       }
-      if (this.id === undefined) this.id = (await this.github.createComment(this.issueNumber, body)).id
-      else await this.github.updateComment(this.id, body)
-      this.lastBody = body
+      const text = this.keptMarker === undefined ? body : `${this.keptMarker}${body.slice(this.marker.length)}`
+      if (text === this.lastBody) return
+      if (this.id === undefined) this.id = (await this.github.createComment(this.issueNumber, text)).id
+      else await this.github.updateComment(this.id, text)
+      this.lastBody = text
     } catch (error) {
       this.disabled = true
       const message = error instanceof Error ? error.message : String(error)
@@ -154,14 +166,14 @@ export class LivingComment {
 }
 
 /**
- * The marked comment to edit. Anyone can paste the marker into a comment of their own, and the action
+ * The marked comment to edit. Anyone can paste a marker into a comment of their own, and the action
  * must not take that over: only a comment by an app account (github-actions[bot] and the like), or
  * by the very user a personal token acts as, counts.
  */
-async function findMarked(github: GitHub, comments: ThreadComment[], marker: string): Promise<ThreadComment | undefined> {
-  const marked = comments.filter((comment) => comment.body.startsWith(marker))
-  const byApp = marked.find((comment) => comment.authorType === 'Bot')
-  if (byApp !== undefined || marked.length === 0) return byApp
+async function findTrusted(github: GitHub, comments: ThreadComment[], marked: (comment: ThreadComment) => boolean): Promise<ThreadComment | undefined> {
+  const candidates = comments.filter(marked)
+  const byApp = candidates.find((comment) => comment.authorType === 'Bot')
+  if (byApp !== undefined || candidates.length === 0) return byApp
   const self = await github.viewer()
-  return self === undefined ? undefined : marked.find((comment) => comment.authorLogin === self)
+  return self === undefined ? undefined : candidates.find((comment) => comment.authorLogin === self)
 }

@@ -4,12 +4,14 @@ import type { Runner } from '../action/runner.js'
 import type { InFlightState } from '../action/state.js'
 import { readWorkspaceFile } from '../action/workspace-file.js'
 import { defaultPrompt } from '../ask/prompt.js'
-import { expandTexts, planOpen } from '../ask/request.js'
+import { type OpenPlan, expandTexts, planOpen } from '../ask/request.js'
+import { followUpMessage, newCommitsMessage } from '../ask/thread-messages.js'
 import { templateProblems, templateVariables } from '../ask/template.js'
 import type { DevinApi } from '../devin/api.js'
 import { connect } from '../devin/client.js'
 import { DevinHttp } from '../devin/http.js'
-import { openSession } from '../devin/open.js'
+import { type Opened, openSession } from '../devin/open.js'
+import { isLiveSession } from '../devin/session.js'
 import { type RestrictedUser, decide, instructionOf } from '../event/gate.js'
 import type { Trigger } from '../event/trigger.js'
 import type { GitHub } from '../github/client.js'
@@ -18,6 +20,7 @@ import { dryRun } from '../report/dry-run.js'
 import type { JobContext } from './job.js'
 import { threadComment } from './thread-comment.js'
 import { checkBudgets, clampPlan } from './budget.js'
+import { type ThreadRouting, endReplaced, routeByThread, threadAskOf } from './thread.js'
 import { waitAndJudge } from './wait.js'
 
 /**
@@ -64,7 +67,7 @@ export async function openJob(ctx: JobContext, trigger: Trigger): Promise<void> 
 
   const texts = expandTexts(settings, trigger, instruction)
   const tagged = settings.trackingTags ? await withPullHead(trigger, github, (message) => runner.info(redact(message))) : trigger
-  let plan = planOpen(settings, tagged, texts, deps.randomId())
+  let plan: OpenPlan = planOpen(settings, tagged, texts, deps.randomId())
   if (restrictedUsers !== undefined) {
     // Let in only by allowed-users: the session is opened restricted, or not at all (before any request).
     const restricted = restrictOpen(plan, {
@@ -86,7 +89,11 @@ export async function openJob(ctx: JobContext, trigger: Trigger): Promise<void> 
     runner.info(redact(restricted.note))
     for (const warning of restricted.warnings) runner.warning(redact(warning))
   }
-  const prompt = plan.kind === 'create' ? plan.request.prompt : undefined
+  // One conversation per thread: a follow-up or new commits may go to the thread's live session instead.
+  const ask = threadAskOf(settings, trigger, restrictedUsers !== undefined)
+  if (ask !== undefined && !settings.trackingTags) {
+    runner.info(`tracking-tags is false, so this thread's sessions cannot be found: ${ask.kind === 'follow-up' ? 'follow-up' : 'on-new-commits'} opens a new session.`)
+  }
 
   const http = new DevinHttp(
     { baseUrl: settings.apiUrl, apiKey: settings.apiKey, requestTimeoutMs: REQUEST_TIMEOUT_MS, secrets },
@@ -96,6 +103,13 @@ export async function openJob(ctx: JobContext, trigger: Trigger): Promise<void> 
 
   if (settings.dryRun) {
     const api = await connect(http, settings, deadline, false)
+    const prompt = plan.kind === 'create' ? plan.request.prompt : undefined
+    if (ask !== undefined && settings.trackingTags) {
+      runner.info(
+        `A real run would first list this thread's sessions and ${ask.choice === 'restart' ? 'end those opened for an older head, then create' : 'send the newest live one the message below instead of creating, when there is one'}; a dry run lists nothing.`
+      )
+      if (ask.choice === 'message') runner.info(redact(texts.message ?? (ask.kind === 'follow-up' ? followUpMessage(trigger, instruction) : newCommitsMessage(trigger))))
+    }
     report.prompt = prompt
     dryRun(runner, report, plan.kind === 'create' ? api.describeCreate(plan.request) : undefined, settings, redactor)
     publish()
@@ -103,53 +117,97 @@ export async function openJob(ctx: JobContext, trigger: Trigger): Promise<void> 
   }
 
   const api: DevinApi = await connect(http, settings, deadline)
-  // Budgets and the live-session cap: listed and judged only when one is set, before anything is created or sent.
-  const budget = await checkBudgets(api, settings, trigger, plan, deadline, deps.clock.now(), (message) => runner.info(redact(message)))
-  report.budget = budget
-  if (budget !== undefined && !budget.go) {
-    report.outcome = 'skipped'
-    report.skipReason = budget.reason
-    runner.info(`Skipped, no session was created or messaged: ${redact(budget.reason ?? '')} Raise ${budget.raise} to allow more.`)
-    publish()
-    return
+  const createPlan = plan
+  let replaced: ThreadRouting['end'] = []
+  if (ask !== undefined && settings.trackingTags) {
+    const routing = await routeByThread(api, ask, trigger, plan, texts, instruction, deadline, (message) => runner.info(redact(message)))
+    plan = routing.plan
+    replaced = routing.end
+    report.thread = routing.note
   }
+  // Budgets and the live-session cap: listed and judged only when one is set, before anything is created or sent.
+  const budgeted = async (planned: OpenPlan): Promise<OpenPlan | undefined> => {
+    const budget = await checkBudgets(api, settings, trigger, planned, deadline, deps.clock.now(), (message) => runner.info(redact(message)))
+    report.budget = budget
+    if (budget !== undefined && !budget.go) {
+      report.outcome = 'skipped'
+      report.skipReason = budget.reason
+      runner.info(`Skipped, no session was created or messaged: ${redact(budget.reason ?? '')} Raise ${budget.raise} to allow more.`)
+      publish()
+      return undefined
+    }
+    const open = budget === undefined ? planned : { ...clampPlan(planned, budget), scope: planned.scope }
+    // A budget may have lowered a restricted session's limit further: the user is told the limit sent.
+    if (report.restricted !== undefined && open.kind === 'create' && open.request.maxAcuLimit !== undefined) {
+      report.restricted.maxAcuLimit = open.request.maxAcuLimit
+    }
+    return open
+  }
+  const open = await budgeted(plan)
+  if (open === undefined) return
   // 👀 says the request was taken: only once no budget refuses it.
   await reactToTrigger(trigger, github, runner, redact)
-  const open = budget === undefined ? plan : clampPlan(plan, budget)
-  // A budget may have lowered a restricted session's limit further: the user is told the limit sent.
-  if (report.restricted !== undefined && open.kind === 'create' && open.request.maxAcuLimit !== undefined) {
-    report.restricted.maxAcuLimit = open.request.maxAcuLimit
+  if (replaced.length > 0 && report.thread?.kind === 'restart') {
+    report.thread.ended = await endReplaced(api, replaced, deadline, (message) => runner.warning(redact(message)))
+    runner.info(`Ended ${report.thread.ended.length} of ${replaced.length} session(s) opened for an older head (on-new-commits: restart).`)
   }
   report.outcome = 'running'
   const reach = { orgId: api.orgId, apiVersion: api.version, apiUrl: settings.apiUrl, terminateOnCancel: settings.wait.terminateOnCancel }
-  let creating = false
-  const opened = await openSession(api, open, deadline, {
-    clock: deps.clock,
-    info: (message) => runner.info(redact(message)),
-    warning: (message) => runner.warning(redact(message)),
-    onSession: (session, isNew) => {
-      report.session = session
-      report.isNew = isNew
-      // The prompt output is the prompt sent: only a session this run created was sent one.
-      report.prompt = isNew ? prompt : undefined
-      publish()
-    },
-    beforeCreate: (tag) => {
-      // Saved before the create is sent: a job cancelled before Devin answers leaves its session to the post step.
-      creating = true
-      runner.saveState(State.Waiting, JSON.stringify({ ...reach, creatingTag: tag ?? '' } satisfies InFlightState))
-    },
-    random: deps.random
-  }).finally(() => {
-    // Settled either way (opened, or failed and reported): nothing is left for the post step to find.
-    if (creating) runner.saveState(State.Waiting, '')
-  })
+  const openOnce = (planned: OpenPlan): Promise<Opened> => {
+    const prompt = planned.kind === 'create' ? planned.request.prompt : undefined
+    let creating = false
+    return openSession(api, planned, deadline, {
+      clock: deps.clock,
+      info: (message) => runner.info(redact(message)),
+      warning: (message) => runner.warning(redact(message)),
+      onSession: (session, isNew) => {
+        report.session = session
+        report.isNew = isNew
+        // The prompt output is the prompt sent: only a session this run created was sent one.
+        report.prompt = isNew ? prompt : undefined
+        publish()
+      },
+      beforeCreate: (tag) => {
+        // Saved before the create is sent: a job cancelled before Devin answers leaves its session to the post step.
+        creating = true
+        runner.saveState(State.Waiting, JSON.stringify({ ...reach, creatingTag: tag ?? '' } satisfies InFlightState))
+      },
+      random: deps.random
+    }).finally(() => {
+      // Settled either way (opened, or failed and reported): nothing is left for the post step to find.
+      if (creating) runner.saveState(State.Waiting, '')
+    })
+  }
+  let opened: Opened
+  try {
+    opened = await openOnce(open)
+  } catch (error) {
+    // The thread's session may have stopped between the list and the message: then the run opens a new
+    // session, as it would have had the list shown it stopped. A session still live keeps the failure.
+    if (open.kind !== 'continue' || open.known === undefined || (await stillLive(api, open.sessionId, deadline))) throw error
+    runner.info(redact(`Session ${open.sessionId} stopped before the message reached it; a new session is opened instead.`))
+    report.thread = undefined
+    report.session = undefined
+    report.isNew = undefined
+    const fresh = await budgeted(createPlan)
+    if (fresh === undefined) return
+    opened = await openOnce(fresh)
+  }
   report.messageSent = opened.messageSent
   publish()
 
   if (settings.wait.mode !== 'none') {
     const failure = await waitAndJudge(ctx, api, opened.session, settings)
     if (failure !== undefined) throw new Error(failure)
+  }
+}
+
+/** Whether a session is still live when read again (a read that fails counts as live: the first failure stands). */
+async function stillLive(api: DevinApi, sessionId: string, deadline: number): Promise<boolean> {
+  try {
+    return isLiveSession(await api.get(sessionId, deadline))
+  } catch {
+    return true
   }
 }
 

@@ -37,7 +37,8 @@ export function threadComment(
       // A budget skip is news for the thread (why nothing happened, what to raise); the gate's skips are not.
       if (report.session === undefined && report.failure === undefined && report.budget?.go !== false) return
       const body = commentBody(redactReport(report, redactor), marker, trigger.runUrl)
-      queue = queue.then(() => living.write(body))
+      const sessionId = report.session?.id
+      queue = queue.then(() => living.write(body, sessionId))
     },
     settled: () => queue
   }

@@ -2,6 +2,7 @@ import { formatDuration } from '../action/duration.js'
 import { describeFigure, formatAcus } from '../policy/budget.js'
 import { codeBlock, escapeCell, escapeText, link } from './markdown.js'
 import type { Report } from './report.js'
+import { threadNoteMarkdown } from './thread-note.js'
 
 /**
  * Markdown for the job summary: the session link and what happened (outcome, status, ACUs, time
@@ -34,7 +35,14 @@ export function summaryMarkdown(report: Report): string {
 
   const { session } = report
   if (session !== undefined) {
-    const how = report.isNew === false ? (report.messageSent ? 'Reused (message sent)' : 'Reused') : 'Created by this run'
+    const how =
+      report.isNew === false
+        ? report.thread?.kind === 'follow-up' || report.thread?.kind === 'new-commits'
+          ? 'Continued on this thread (message sent)'
+          : report.messageSent
+            ? 'Reused (message sent)'
+            : 'Reused'
+        : 'Created by this run'
     lines.push('| | |', '|---|---|')
     lines.push(`| Session | ${link(session.id, session.url)} |`)
     lines.push(`| Outcome | \`${report.outcome ?? 'running'}\`${report.terminated ? ' (the action ended the session)' : ''} |`)
@@ -44,6 +52,7 @@ export function summaryMarkdown(report: Report): string {
     if (report.waitedMs !== undefined) lines.push(`| Time waited | ${formatDuration(report.waitedMs)} |`)
     if (report.apiVersion !== undefined) lines.push(`| API | ${report.apiVersion} |`)
     lines.push('')
+    if (report.thread !== undefined) lines.push(threadNoteMarkdown(report.thread), '')
     if (session.pullRequests.length > 0) {
       lines.push('### Pull requests', '')
       for (const pr of session.pullRequests) lines.push(`- ${link(pr.url, pr.url)}${pr.state !== null ? ` (${escapeText(pr.state)})` : ''}`)

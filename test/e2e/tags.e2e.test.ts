@@ -67,7 +67,8 @@ describe("the action's tags, through the bundle", { timeout: 60_000 }, () => {
       ...pullRequest(devin, github),
       event: 'issue_comment',
       payload,
-      inputs: { ...pullRequest(devin, github).inputs, prompt: '' }
+      // Each run opens its own session (the second would otherwise follow up on the first's).
+      inputs: { ...pullRequest(devin, github).inputs, prompt: '', 'follow-up': 'new' }
     })
     const { main } = await runBundledAction(comment(github))
     expect(main.exitCode, main.stdout).toBe(0)
