@@ -541,6 +541,18 @@ describe('one conversation per thread', () => {
     expect(posted).toContain('🔁 New session for head `ec26c3e57ca3`; ended `devin-old`, opened for an older head (on-new-commits: restart).')
   })
 
+  it('in a dry run, lists nothing and says what a real run would send to the thread\'s live session', async () => {
+    const github = nock(GITHUB).get(`${REPO}/collaborators/Codertocat/permission`).reply(200, { permission: 'write', role_name: 'write' })
+    const runner = await runOn('issue_comment', 'created', { prompt: '', 'dry-run': 'true' }, comment('@devin also the docs'))
+    expect(runner.failed).toBeUndefined()
+    expect(github.isDone()).toBe(true)
+    expect(runner.outputs.outcome).toBe('dry-run')
+    expect(runner.log).toContain(
+      "info: A real run would first list this thread's sessions and send the newest live one the message below instead of creating, when there is one; a dry run lists nothing."
+    )
+    expect(runner.log.some((line) => line.startsWith('info: Codertocat followed up on issue #1') && line.includes('\nalso the docs\n'))).toBe(true)
+  })
+
   it('leaves the thread alone for a run with an idempotency-key, a session-id, or one that is restricted', async () => {
     // A key takes precedence: the key's own list, never the thread's.
     const tag = idempotencyTag('k', 'Codertocat/Hello-World')
