@@ -54,7 +54,8 @@ export function summaryMarkdown(report: Report): string {
     }
   } else if (report.unconfirmedTag !== undefined) {
     lines.push(`Devin may have created a session that the action could not confirm: look for the tag \`${escapeCell(report.unconfirmedTag)}\` in Devin.`, '')
-  } else if (report.failure !== undefined) {
+  } else if (report.failure !== undefined && report.closed === undefined) {
+    // A close (end-on-close) opens nothing by design: that is no news on its failure.
     lines.push('No session was opened.', '')
   }
 
