@@ -124,7 +124,9 @@ describe('the close job', () => {
     expect(github.comments).toHaveLength(1)
     const body = github.comments[0]?.body ?? ''
     expect(body.startsWith(commentMarker({ workflow: 'Devin', job: 'devin', step: '__run' }, undefined))).toBe(true)
-    expect(body).toContain(`⏹️ Pull request #2 was closed, so the action ended its 2 live Devin sessions:\n\n- [devin-b](${url('devin-b')})\n- [devin-a](${url('devin-a')})`)
+    expect(body).toContain(
+      `⏹️ Pull request #2 was closed, so the action ended its 2 live Devin sessions:\n\n- [devin-b](${url('devin-b')})\n- [devin-a](${url('devin-a')})`
+    )
     expect(runner.everything()).not.toContain(TEST_API_KEY)
     expect(runner.everything()).not.toContain(TEST_GITHUB_TOKEN)
   })
@@ -195,7 +197,9 @@ describe('the close job', () => {
   it('fails, ending nothing and writing no comment, when the thread cannot be listed', async () => {
     nock(DEVIN).get(SESSIONS).query(true).reply(403, { detail: 'Forbidden' })
     const { runner, github } = await closePullRequest()
-    expect(runner.failed).toMatch(new RegExp(`^pull request #2 was closed, but its sessions \\(tagged ${THREAD_TAG}\\) could not be listed, so none was ended: .*403`))
+    expect(runner.failed).toMatch(
+      new RegExp(`^pull request #2 was closed, but its sessions \\(tagged ${THREAD_TAG}\\) could not be listed, so none was ended: .*403`)
+    )
     expect(runner.outputs).toEqual({})
     expect(github.calls).toEqual([])
   })

@@ -167,7 +167,10 @@ describe('end-on-close through the bundle', { timeout: 30_000 }, () => {
   it.concurrent('with no live session: ended-sessions 0, one list, no DELETE and no comment', async () => {
     const devin = await emulator()
     const github = await fakeGitHub({}, { repository: REPO })
-    devin.store.seed([{ tags: [thread(PR)], status: 'exit', status_detail: null }, { tags: [thread(PR)], status: 'suspended', status_detail: 'inactivity' }])
+    devin.store.seed([
+      { tags: [thread(PR)], status: 'exit', status_detail: null },
+      { tags: [thread(PR)], status: 'suspended', status_detail: 'inactivity' }
+    ])
     const { main } = await runBundledAction({
       event: 'pull_request',
       payload: closedPullRequest(),

@@ -528,7 +528,7 @@ describe('every input of action.yml through the bundle', { timeout: 30_000 }, ()
   )
 
   // ---- end-on-close ----
-  inputCase('end-on-close: false lets a closed pull request run the open job: the thread\'s live session is not ended', ['end-on-close'], async (run) => {
+  inputCase("end-on-close: false lets a closed pull request run the open job: the thread's live session is not ended", ['end-on-close'], async (run) => {
     const devin = await emulator()
     const github = await fakeGitHub({ Codertocat: 'write' })
     const id = 186853002
