@@ -114,13 +114,13 @@ describe('the close job', () => {
     expect(runner.outputs).toEqual({ outcome: 'ended', 'ended-sessions': '2' })
     expect(runner.log).toContain(`info: Ended session devin-a (${url('devin-a')}): pull request #2 was closed.`)
     expect(runner.log).toContain(`info: Ended session devin-b (${url('devin-b')}): pull request #2 was closed.`)
-    expect(runner.log).toContain(`info: pull request #2 was closed: ended 2 of its 2 live sessions (tagged ${THREAD_TAG}).`)
+    expect(runner.log).toContain(`info: Pull request #2 was closed: ended 2 of its 2 live sessions (tagged ${THREAD_TAG}).`)
     expect(runner.log.filter((line) => line.startsWith('warning:'))).toEqual([])
     expect(runner.summary).toContain(`Pull request #2 was closed, so the action ended its 2 live sessions (tagged \`${THREAD_TAG}\`):`)
     // Newest first (same age here: by id, descending), as liveThreadSessions orders them.
     expect(runner.summary).toContain(`- [devin-b](${url('devin-b')})\n- [devin-a](${url('devin-a')})`)
     // No permission check: who may close a thread is GitHub's rule.
-    expect(github.calls).toEqual(['list comments #2', 'create comment #2', 'update comment 100'])
+    expect(github.calls).toEqual(['list comments #2', 'create comment #2'])
     expect(github.comments).toHaveLength(1)
     const body = github.comments[0]?.body ?? ''
     expect(body.startsWith(commentMarker({ workflow: 'Devin', job: 'devin', step: '__run' }, undefined))).toBe(true)
@@ -163,7 +163,7 @@ describe('the close job', () => {
     expect(runner.failed).toBeUndefined()
     expect(runner.outputs).toEqual({ outcome: 'ended', 'ended-sessions': '1' })
     expect(runner.log.some((line) => line.startsWith('info: Session devin-a had already stopped:') && line.includes('already exited'))).toBe(true)
-    expect(runner.log).toContain(`info: pull request #2 was closed: ended 1 of its 2 live sessions (tagged ${THREAD_TAG}).`)
+    expect(runner.log).toContain(`info: Pull request #2 was closed: ended 1 of its 2 live sessions (tagged ${THREAD_TAG}).`)
     expect(github.comments[0]?.body).not.toContain('devin-a')
   })
 
@@ -198,7 +198,7 @@ describe('the close job', () => {
     nock(DEVIN).get(SESSIONS).query(true).reply(403, { detail: 'Forbidden' })
     const { runner, github } = await closePullRequest()
     expect(runner.failed).toMatch(
-      new RegExp(`^pull request #2 was closed, but its sessions \\(tagged ${THREAD_TAG}\\) could not be listed, so none was ended: .*403`)
+      new RegExp(`^Pull request #2 was closed, but its sessions \\(tagged ${THREAD_TAG}\\) could not be listed, so none was ended: .*403`)
     )
     expect(runner.outputs).toEqual({})
     expect(github.calls).toEqual([])
@@ -242,7 +242,7 @@ describe('the close job', () => {
     const { runner } = await closePullRequest({}, { adapt: (payload) => delete payload.repository.id, env: { GITHUB_REPOSITORY_ID: '' } })
     expect(runner.outputs).toEqual({ outcome: 'ended', 'ended-sessions': '0' })
     expect(runner.log.filter((line) => line.startsWith('warning:'))).toEqual([
-      'warning: pull request #2 was closed, but its live Devin sessions cannot be found and none was ended: the repository id is unknown (neither the payload nor GITHUB_REPOSITORY_ID gives it), and the thread tag is made of it.'
+      'warning: Pull request #2 was closed, but its live Devin sessions cannot be found and none was ended: the repository id is unknown (neither the payload nor GITHUB_REPOSITORY_ID gives it), and the thread tag is made of it.'
     ])
     expect(runner.summary).toContain('Pull request #2 was closed, but its live sessions cannot be found and none was ended: the repository id is unknown')
   })
@@ -251,7 +251,7 @@ describe('the close job', () => {
     const { runner } = await closePullRequest({ 'tracking-tags': 'false' })
     expect(runner.outputs).toEqual({ outcome: 'ended', 'ended-sessions': '0' })
     expect(runner.log.filter((line) => line.startsWith('warning:'))).toEqual([
-      'warning: pull request #2 was closed, but its live Devin sessions cannot be found and none was ended: tracking-tags is false, so sessions carry no thread tag to find them by.'
+      'warning: Pull request #2 was closed, but its live Devin sessions cannot be found and none was ended: tracking-tags is false, so sessions carry no thread tag to find them by.'
     ])
   })
 

@@ -41,6 +41,8 @@ export async function closeJob(ctx: JobContext, trigger: Trigger): Promise<void>
   const redact = redactor.text
   const thread = threadOf(trigger)
   const threadName = thread === undefined ? `the ${trigger.event} thread` : `${thread.kind} #${thread.number}`
+  // The same, at the start of a sentence.
+  const ThreadName = `${threadName.charAt(0).toUpperCase()}${threadName.slice(1)}`
 
   const settings = await closeSettings(ctx, trigger)
   if (settings === undefined) {
@@ -80,7 +82,7 @@ export async function closeJob(ctx: JobContext, trigger: Trigger): Promise<void>
   if (tag === undefined) {
     report.outcome = 'ended'
     report.ended = []
-    runner.warning(redact(`${threadName} was closed, but its live Devin sessions cannot be found and none was ended: ${unfindable}.`))
+    runner.warning(redact(`${ThreadName} was closed, but its live Devin sessions cannot be found and none was ended: ${unfindable}.`))
     publish()
     return
   }
@@ -98,7 +100,7 @@ export async function closeJob(ctx: JobContext, trigger: Trigger): Promise<void>
     live = liveThreadSessions(await api.listByTag(tag, deadline))
   } catch (error) {
     throw new Error(
-      `${threadName} was closed, but its sessions (tagged ${tag}) could not be listed, so none was ended: ${error instanceof Error ? error.message : String(error)}`,
+      `${ThreadName} was closed, but its sessions (tagged ${tag}) could not be listed, so none was ended: ${error instanceof Error ? error.message : String(error)}`,
       { cause: error }
     )
   }
@@ -116,9 +118,6 @@ export async function closeJob(ctx: JobContext, trigger: Trigger): Promise<void>
       }
       report.ended.push({ sessionId: session.id, url: session.url })
       runner.info(redact(`Ended session ${session.id} (${session.url}): ${threadName} was closed.`))
-      // The comment is written once a session was ended, and only then: it edits the step's comment, or creates one.
-      ctx.comment ??= threadComment(trigger, settings, githubFor(ctx, trigger, settings), report, redactor, (message) => runner.warning(redact(message)))
-      publish()
     } catch (error) {
       notEnded.push({ id: session.id, why: error instanceof Error ? error.message : String(error) })
     }
@@ -127,10 +126,14 @@ export async function closeJob(ctx: JobContext, trigger: Trigger): Promise<void>
   runner.info(
     redact(
       live.length === 0
-        ? `${threadName} was closed; no live session of it was found (tagged ${tag}).`
-        : `${threadName} was closed: ended ${count} of its ${live.length} live session${live.length === 1 ? '' : 's'} (tagged ${tag}).`
+        ? `${ThreadName} was closed; no live session of it was found (tagged ${tag}).`
+        : `${ThreadName} was closed: ended ${count} of its ${live.length} live session${live.length === 1 ? '' : 's'} (tagged ${tag}).`
     )
   )
+  // The comment only once a session was ended: it edits the step's comment on the thread, or creates one. Written
+  // once, after the loop, and again by main.ts only if the step then fails.
+  if (count > 0)
+    ctx.comment = threadComment(trigger, settings, githubFor(ctx, trigger, settings), report, redactor, (message) => runner.warning(redact(message)))
   publish()
 
   if (notEnded.length > 0) {

@@ -80,7 +80,7 @@ describe('end-on-close through the bundle', { timeout: 30_000 }, () => {
     expect(main.outputs).toMatchObject({ outcome: 'ended', 'ended-sessions': '2' })
     expect(main.outputs['session-id']).toBeUndefined()
     for (const id of live) expect(main.stdout).toContain(`Ended session ${id} (https://app.devin.ai/sessions/${id}): pull request #2 was closed.`)
-    expect(main.stdout).toContain(`pull request #2 was closed: ended 2 of its 2 live sessions (tagged ${thread(PR)}).`)
+    expect(main.stdout).toContain(`Pull request #2 was closed: ended 2 of its 2 live sessions (tagged ${thread(PR)}).`)
     expect(main.warnings).toEqual([])
     expect(main.summary).toContain('### Pull request #2 closed')
     expect(main.summary).toContain(`Pull request #2 was closed, so the action ended its 2 live sessions (tagged \`${thread(PR)}\`):`)
@@ -180,7 +180,7 @@ describe('end-on-close through the bundle', { timeout: 30_000 }, () => {
     expect(main.exitCode, main.stdout).toBe(0)
     expect(sent(devin)).toEqual([`GET ${SESSIONS}`])
     expect(main.outputs).toMatchObject({ outcome: 'ended', 'ended-sessions': '0' })
-    expect(main.stdout).toContain(`pull request #2 was closed; no live session of it was found (tagged ${thread(PR)}).`)
+    expect(main.stdout).toContain(`Pull request #2 was closed; no live session of it was found (tagged ${thread(PR)}).`)
     expect(github.requests).toEqual([])
   })
 
@@ -266,7 +266,7 @@ describe('end-on-close through the bundle', { timeout: 30_000 }, () => {
     expect(sent(devin)).toEqual([])
     expect(main.outputs).toMatchObject({ outcome: 'ended', 'ended-sessions': '0' })
     expect(main.warnings).toEqual([
-      'pull request #2 was closed, but its live Devin sessions cannot be found and none was ended: tracking-tags is false, so sessions carry no thread tag to find them by.'
+      'Pull request #2 was closed, but its live Devin sessions cannot be found and none was ended: tracking-tags is false, so sessions carry no thread tag to find them by.'
     ])
   })
 
