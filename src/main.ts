@@ -1,8 +1,9 @@
 import { State, type OutputName } from './action/constants.js'
 import { type MainDeps, defaultDeps } from './action/edges.js'
-import { secretValues } from './action/inputs.js'
+import { endOnCloseWanted, secretValues } from './action/inputs.js'
 import { UnconfirmedSessionError } from './devin/open.js'
 import { readTrigger, visibleTrigger } from './event/trigger.js'
+import { closeJob, closesThread } from './jobs/close.js'
 import type { JobContext } from './jobs/job.js'
 import { openJob } from './jobs/open.js'
 import { reportOutputs } from './report/outputs.js'
@@ -48,8 +49,10 @@ export async function run(deps: MainDeps = defaultDeps()): Promise<void> {
   try {
     const eventPath = deps.env.GITHUB_EVENT_PATH
     const trigger = await visibleTrigger(readTrigger(deps.env, eventPath ? deps.readFile(eventPath) : undefined))
-    // One job today; the jobs to come (close, reconcile, review) are picked here from the inputs and the trigger.
-    await openJob(ctx, trigger)
+    // The job is picked here from the trigger and the inputs; the jobs to come (reconcile, review) join them.
+    // end-on-close is read alone, before the other inputs: the job it picks checks them its own way.
+    if (closesThread(trigger) && endOnCloseWanted((name) => runner.getInput(name))) await closeJob(ctx, trigger)
+    else await openJob(ctx, trigger)
   } catch (error) {
     if (error instanceof UnconfirmedSessionError) report.unconfirmedTag = error.tag
     report.failure = redact(error instanceof Error ? error.message : String(error))

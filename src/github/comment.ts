@@ -103,6 +103,16 @@ export function commentBody(report: Report, marker: string, runUrl: string): str
     ].filter(Boolean)
     if (facts.length > 0) lines.push('', facts.join(' · '))
   }
+  // ---- end-on-close: the sessions ended, with why when a closed thread ended them ----
+  const ended = report.ended ?? []
+  if (ended.length > 0) {
+    const thread = report.closed?.thread
+    const what = ended.length === 1 ? 'its live Devin session' : `its ${ended.length} live Devin sessions`
+    const why = thread === undefined ? 'Ended sessions:' : `${thread.charAt(0).toUpperCase()}${thread.slice(1)} was closed, so the action ended ${what}:`
+    if (session !== undefined) lines.push('')
+    lines.push(`⏹️ ${why}`, '', ...ended.map((one) => `- ${link(plain(one.sessionId), one.url)}`))
+  }
+  // ---- end of end-on-close ----
   const budget = report.budget
   if (budget?.go === false) {
     lines.push(`⛔ Skipped: ${plain(report.skipReason ?? '')} No session was created or messaged. Raise \`${budget.raise ?? ''}\` to allow more.`)

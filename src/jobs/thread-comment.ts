@@ -35,7 +35,9 @@ export function threadComment(
   return {
     refresh(): void {
       // A budget skip is news for the thread (why nothing happened, what to raise); the gate's skips are not.
-      if (report.session === undefined && report.failure === undefined && report.budget?.go !== false) return
+      // Sessions ended (a closed thread) are news too: the close job gets a comment only once it ended one.
+      const ended = (report.ended?.length ?? 0) > 0
+      if (report.session === undefined && report.failure === undefined && report.budget?.go !== false && !ended) return
       const body = commentBody(redactReport(report, redactor), marker, trigger.runUrl)
       const sessionId = report.session?.id
       queue = queue.then(() => living.write(body, sessionId))

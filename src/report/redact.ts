@@ -125,6 +125,8 @@ export function redactReport(report: Report, redactor: Redactor): Report {
     // Devin's words may quote anything it saw, a secret among them.
     summary: report.summary === undefined ? undefined : redactor.text(report.summary),
     question: report.question === undefined ? undefined : { ...report.question, text: redactor.text(report.question.text) },
+    // end-on-close: ids and links of the ended sessions are Devin's answers.
+    ended: redactor.deep(report.ended),
     session:
       session === undefined
         ? undefined

@@ -35,7 +35,23 @@ export interface Report {
   question?: { id: string; text: string }
   /** The pull request's head at the end of a wait, against the commit the session was last asked about. */
   stale?: { askedSha: string; headSha: string; stale: boolean }
+  // ---- end-on-close (jobs/close.ts) ----
+  /** A run on a closed pull request or issue (the close job): the thread, and how its sessions were looked for. */
+  closed?: ClosedThread
+  // ---- end of end-on-close ----
 }
+
+// ---- end-on-close (jobs/close.ts) ----
+/** What the close job looked for; the sessions it ended are in `Report.ended`. */
+export interface ClosedThread {
+  /** e.g. "pull request #2", "issue #1". */
+  thread: string
+  /** The tag its sessions are listed by; undefined when they cannot be found. */
+  tag?: string
+  /** Why the thread's sessions cannot be found (tracking-tags: false, no repository id). */
+  unfindable?: string
+}
+// ---- end of end-on-close ----
 
 /** What the thread step did instead of opening a new session, or besides it. */
 export type ThreadNote =

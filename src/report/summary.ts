@@ -63,9 +63,14 @@ export function summaryMarkdown(report: Report): string {
     }
   } else if (report.unconfirmedTag !== undefined) {
     lines.push(`Devin may have created a session that the action could not confirm: look for the tag \`${escapeCell(report.unconfirmedTag)}\` in Devin.`, '')
-  } else if (report.failure !== undefined) {
+  } else if (report.failure !== undefined && report.closed === undefined) {
+    // A close (end-on-close) opens nothing by design: that is no news on its failure.
     lines.push('No session was opened.', '')
   }
+
+  // ---- end-on-close: the thread that was closed and the sessions ended ----
+  lines.push(...endedMarkdown(report))
+  // ---- end of end-on-close ----
 
   const dryRun = report.dryRun
   if (dryRun !== undefined) {
@@ -79,6 +84,43 @@ export function summaryMarkdown(report: Report): string {
   }
   return `${lines.join('\n')}\n`
 }
+
+// ---- end-on-close ----
+/** A closed thread (the close job): what was looked for, and the sessions ended with links; or sessions ended otherwise. */
+function endedMarkdown(report: Report): string[] {
+  const { closed } = report
+  const ended = report.ended ?? []
+  if (closed === undefined && ended.length === 0) return []
+  const lines = [closed === undefined ? '### Ended sessions' : `### ${capitalized(closed.thread)} closed`, '']
+  if (closed !== undefined) {
+    const thread = capitalized(closed.thread)
+    const tag = closed.tag === undefined ? '' : `\`${escapeCell(closed.tag)}\``
+    if (report.outcome === 'dry-run') {
+      lines.push(
+        closed.tag === undefined
+          ? `Dry run: nothing was sent to Devin. A real run could end nothing: ${escapeText(closed.unfindable ?? '')}.`
+          : `Dry run: nothing was sent to Devin. A real run would list the sessions tagged ${tag} and end each live one.`
+      )
+    } else if (closed.tag === undefined) {
+      lines.push(`${thread} was closed, but its live sessions cannot be found and none was ended: ${escapeText(closed.unfindable ?? '')}.`)
+    } else if (report.outcome === 'ended') {
+      lines.push(
+        ended.length === 0
+          ? `${thread} was closed: no live session of it was found (tagged ${tag}).`
+          : `${thread} was closed, so the action ended ${ended.length === 1 ? 'its live session' : `its ${ended.length} live sessions`} (tagged ${tag}):`
+      )
+    }
+    lines.push('')
+  }
+  if (ended.length > 0) lines.push(...ended.map((session) => `- ${link(session.sessionId, session.url)}`), '')
+  if (report.outcome === 'ended') lines.push(`Outcome \`ended\`, \`ended-sessions\`: ${ended.length}.`, '')
+  return lines
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1)
+}
+// ---- end of end-on-close ----
 
 /** What the budgets and the live-session cap counted, and the limit they gave the session. */
 function budgetMarkdown(report: Report): string[] {

@@ -568,6 +568,27 @@ describe('every input of action.yml through the bundle', { timeout: 30_000 }, ()
       }
     }
   )
+
+  // ---- end-on-close ----
+  inputCase("end-on-close: false lets a closed pull request run the open job: the thread's live session is not ended", ['end-on-close'], async (run) => {
+    const devin = await emulator()
+    const github = await fakeGitHub({ Codertocat: 'write' })
+    const id = 186853002
+    const [live] = devin.store.seed([{ tags: [`gh-repo:${id}`, `gh-thread:${id}#2`] }])
+    const { main } = await run({
+      event: 'pull_request',
+      payload: examplePayload('pull_request', 'closed'),
+      env: { GITHUB_REPOSITORY: 'Codertocat/Hello-World', GITHUB_API_URL: github.url },
+      inputs: devinInputs(devin, { 'end-on-close': 'false' })
+    })
+    expect(main.exitCode, main.stdout).toBe(0)
+    // With the default (true) this run would list the thread's sessions and end this one, creating nothing.
+    expect(devin.requests.count('DELETE')).toBe(0)
+    expect(devin.store.get(live?.session_id ?? '').status).toBe('running')
+    expect(createBody(devin).prompt).toBe('Update the dependencies.')
+    expect(main.outputs['ended-sessions']).toBeUndefined()
+  })
+  // ---- end of end-on-close ----
 })
 
 // ---- Coverage: every input of action.yml has a passing case above that ran it with a non-default value ----
