@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { formatDuration } from '../action/duration.js'
 import { describeFigure } from '../policy/budget.js'
+import { quoteDevin } from '../report/devin-words.js'
 import { escapeText, link } from '../report/markdown.js'
 import type { Report } from '../report/report.js'
 import type { GitHub, ThreadComment } from './client.js'
@@ -51,6 +52,13 @@ export function sessionIdOfComment(body: string): string | undefined {
   return MARKABLE_SESSION_ID.test(id) ? id : undefined
 }
 
+/**
+ * The most of Devin's words the comment quotes, in characters: escaped, they stay far below GitHub's 65,536
+ * characters a comment, and the comment stays short enough to read. The job summary and the `summary` output
+ * have more.
+ */
+export const COMMENT_QUOTE_CHARS = 4_000
+
 const OUTCOME_WORDS: Record<string, string> = {
   running: '⏳ Devin is working',
   finished: '✅ Devin finished',
@@ -88,6 +96,12 @@ export function commentBody(report: Report, marker: string, runUrl: string): str
     if (report.restricted !== undefined) {
       lines.push('', `🔒 Restricted session: ${plain(report.restricted.reason)}. It has no secrets and at most ${report.restricted.maxAcuLimit} ACUs.`)
     }
+    // The question is Devin's latest message: shown once, under the heading that says what it asks of the reader.
+    if (report.question !== undefined) lines.push('', '**Devin is asking:**', '', ...quoteDevin(report.question.text, COMMENT_QUOTE_CHARS))
+    else if (report.summary !== undefined) lines.push('', "**Devin's latest message:**", '', ...quoteDevin(report.summary, COMMENT_QUOTE_CHARS))
+    if (report.stale?.stale === true) {
+      lines.push('', `⚠️ The pull request has moved on: the session was last asked about ${report.stale.askedSha}; its head is now ${report.stale.headSha}.`)
+    }
     if (session.pullRequests.length > 0) {
       lines.push(
         '',
@@ -121,6 +135,7 @@ export function commentBody(report: Report, marker: string, runUrl: string): str
  */
 export class LivingComment {
   private id: number | undefined
+  private address: string | undefined
   private found = false
   private disabled = false
   private lastBody = ''
@@ -132,16 +147,26 @@ export class LivingComment {
     private readonly warn: (message: string) => void
   ) {}
 
+  /** The comment's address on GitHub, once it was found or created. */
+  get url(): string | undefined {
+    return this.address
+  }
+
   /** Writes the body, unless it is what the comment already says. */
   async write(body: string): Promise<void> {
     if (this.disabled || body === this.lastBody) return
     try {
       if (!this.found) {
-        this.id = (await findMarked(this.github, await this.github.listComments(this.issueNumber), this.marker))?.id
+        const found = await findMarked(this.github, await this.github.listComments(this.issueNumber), this.marker)
+        this.id = found?.id
+        this.address = found?.url
         this.found = true
       }
-      if (this.id === undefined) this.id = (await this.github.createComment(this.issueNumber, body)).id
-      else await this.github.updateComment(this.id, body)
+      if (this.id === undefined) {
+        const created = await this.github.createComment(this.issueNumber, body)
+        this.id = created.id
+        this.address = created.url
+      } else await this.github.updateComment(this.id, body)
       this.lastBody = body
     } catch (error) {
       this.disabled = true
@@ -154,11 +179,12 @@ export class LivingComment {
 }
 
 /**
- * The marked comment to edit. Anyone can paste the marker into a comment of their own, and the action
- * must not take that over: only a comment by an app account (github-actions[bot] and the like), or
- * by the very user a personal token acts as, counts.
+ * The action's own comment that starts with the marker (the living comment to edit, a mention already posted).
+ * Anyone can paste the marker into a comment of their own, and the action must not take that over: only a
+ * comment by an app account (github-actions[bot] and the like), or by the very user a personal token acts as,
+ * counts.
  */
-async function findMarked(github: GitHub, comments: ThreadComment[], marker: string): Promise<ThreadComment | undefined> {
+export async function findMarked(github: GitHub, comments: ThreadComment[], marker: string): Promise<ThreadComment | undefined> {
   const marked = comments.filter((comment) => comment.body.startsWith(marker))
   const byApp = marked.find((comment) => comment.authorType === 'Bot')
   if (byApp !== undefined || marked.length === 0) return byApp
