@@ -1,3 +1,4 @@
+import { CLEANUP_DEADLINE_MS } from '../action/constants.js'
 import type { Settings } from '../action/inputs.js'
 import type { DevinApi } from '../devin/api.js'
 import { latestDevinMessage, messageKey } from '../devin/messages.js'
@@ -8,8 +9,11 @@ import { isMentionable } from '../github/question-mention.js'
 import { capSummary } from '../report/devin-words.js'
 import type { JobContext } from './job.js'
 
-/** How long the one read of the session's messages may take, retries included. */
-const MESSAGES_DEADLINE_MS = 60_000
+/**
+ * How long the one read of the session's messages may take, retries included: as long as ending a session may
+ * take, so an API that fails after the wait holds the step no longer than that.
+ */
+const MESSAGES_DEADLINE_MS = CLEANUP_DEADLINE_MS
 
 const COMMIT_SHA = /^[0-9a-f]{40}$/i
 

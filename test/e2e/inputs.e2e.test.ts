@@ -285,7 +285,9 @@ describe('every input of action.yml through the bundle', { timeout: 30_000 }, ()
       const { main } = await run({ inputs: devinInputs(devin, { wait: 'stopped', 'wait-timeout': '8s', 'poll-interval': '5s', 'on-timeout': 'leave' }) })
       expect(main.exitCode, main.stdout).toBe(0)
       // Polls at 5 s, then (the interval doubled to 10 s) at the 8 s deadline; the default 15 s interval would poll once.
-      expect(devin.requests.count('GET')).toBe(2)
+      expect(devin.requests.count('GET', /\/sessions\/[^/]+$/)).toBe(2)
+      // Then Devin's messages, read once at the end of the wait (the summary output).
+      expect(devin.requests.count('GET', /\/sessions\/[^/]+\/messages$/)).toBe(1)
       expect(devin.requests.count('DELETE')).toBe(0)
       expect(main.outputs.outcome).toBe('timeout')
       expect(main.warnings).toEqual([
