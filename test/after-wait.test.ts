@@ -207,6 +207,15 @@ describe('the end of a wait', () => {
     expect(comment).toMatch(/<sub>\d+ more characters are not shown here: the session has the whole message\.<\/sub>/)
   })
 
+  it("keeps the comment far below GitHub's 65,536 characters even when escaping makes the quote longer than the text", async () => {
+    // Each `&` is shown as `&amp;`, each line is quoted: the worst a message can do to the comment's length.
+    const api = fakeDevin(session('finished'), [{ id: 'e1', from: 'devin', text: '&\n'.repeat(40_000) }])
+    const github = fakeGitHub()
+    const trigger = onIssueComment()
+    await endOfWait(trigger, api, github)
+    expect(living(github, trigger).length).toBeLessThan(40_000)
+  })
+
   it("shows Devin's question and mentions the commenting user once, in a new comment that links to the living comment", async () => {
     const question = { ...QUESTION, text: 'Should I ask @octocat? <img src=x onerror=alert(1)> &#64;mona' }
     const api = fakeDevin(session('waiting_for_user'), [question])
