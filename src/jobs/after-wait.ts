@@ -64,7 +64,8 @@ export async function afterWait(
     runner.info('Devin is waiting for an answer; no GitHub user caused this run who could be mentioned, so the question is only shown in the comment.')
     return
   }
-  const mentioned = await ctx.comment.mentionForQuestion({ sessionId: session.id, sessionUrl: session.url, questionId: question.id, login })
+  // The session's id and address go into a comment: redacted like everything else from Devin's answers.
+  const mentioned = await ctx.comment.mentionForQuestion({ sessionId: redact(session.id), sessionUrl: redact(session.url), questionId: question.id, login })
   if (mentioned === 'posted') runner.info(`Devin is waiting for an answer: mentioned @${login} in a new comment.`)
   if (mentioned === 'already-posted') runner.info(`Devin is waiting for an answer: @${login} was already mentioned for this question, so not again.`)
 }
