@@ -238,6 +238,16 @@ describe('run', () => {
         .reply(200, v3SessionBody({ session_id: 'devin-abc', status: 'running', status_detail: 'working' }))
         .get(`${SESSIONS}/devin-abc`)
         .reply(200, finished)
+        // Read once at the end of the wait: Devin's latest message is the summary output.
+        .get(`${SESSIONS}/devin-abc/messages`)
+        .query({ first: '200' })
+        .reply(200, {
+          items: [
+            { event_id: 'e1', source: 'user', message: 'Update the dependencies', created_at: 1 },
+            { event_id: 'e2', source: 'devin', message: 'Bumped 3 packages; see the pull request.', created_at: 2 }
+          ],
+          has_next_page: false
+        })
       const schema = '{"type":"object","properties":{"summary":{"type":"string"},"tests_passed":{"type":"boolean"}}}'
       const runner = await runAction({ wait: 'stopped', 'structured-output-schema': schema })
       expect(scope.isDone()).toBe(true)
@@ -249,8 +259,10 @@ describe('run', () => {
         'pull-requests': '[{"url":"https://github.com/octo/repo/pull/9","state":"open"}]',
         'pull-request-url': 'https://github.com/octo/repo/pull/9',
         'structured-output': '{"summary":"Bumped 3 packages","tests_passed":true}',
-        'acus-consumed': '4.5'
+        'acus-consumed': '4.5',
+        summary: 'Bumped 3 packages; see the pull request.'
       })
+      expect(runner.summary).toContain("### Devin's latest message\n\n> Bumped 3 packages; see the pull request.\n")
       expect(runner.log).toEqual(
         expect.arrayContaining([
           'info: Waiting up to 1h for the session to stop.',

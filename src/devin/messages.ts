@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto'
+
 /**
  * A session's messages as the action sees them, whatever API version they came from: v3 and v3beta1 list them
  * (`GET …/sessions/{id}/messages`), v1 carries them in the session's own answer. Each adapter maps its shape here.
@@ -52,4 +54,18 @@ export function latestDevinMessage(messages: readonly SessionMessage[]): Session
     if (message.from === 'devin') return message
   }
   return undefined
+}
+
+/** What an event id may be to serve as a message's key as it is: letters, digits, `_` and `-`. */
+const PLAIN_ID = /^[A-Za-z0-9_-]{1,128}$/
+
+/**
+ * A stable key of a message, the same each time the session is read: its event id when that is a plain token,
+ * else a hash of the id (or of the text, when the API gives no id). It names a question in hidden markers, so
+ * it never holds anything but letters, digits, `_` and `-`.
+ */
+export function messageKey(message: SessionMessage): string {
+  if (message.id !== undefined && PLAIN_ID.test(message.id)) return message.id
+  const source = message.id !== undefined ? `id\n${message.id}` : `text\n${message.text}`
+  return `sha256-${createHash('sha256').update(source).digest('hex').slice(0, 32)}`
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { formatDuration } from '../action/duration.js'
 import { describeFigure } from '../policy/budget.js'
+import { quoteDevin } from '../report/devin-words.js'
 import { escapeText, link } from '../report/markdown.js'
 import type { Report } from '../report/report.js'
 import { threadNoteMarkdown } from '../report/thread-note.js'
@@ -52,6 +53,13 @@ export function sessionIdOfComment(body: string): string | undefined {
   return MARKABLE_SESSION_ID.test(id) ? id : undefined
 }
 
+/**
+ * The most of Devin's words the comment quotes, in characters: escaped, they stay far below GitHub's 65,536
+ * characters a comment, and the comment stays short enough to read. The job summary and the `summary` output
+ * have more.
+ */
+export const COMMENT_QUOTE_CHARS = 4_000
+
 const OUTCOME_WORDS: Record<string, string> = {
   running: '⏳ Devin is working',
   finished: '✅ Devin finished',
@@ -89,6 +97,12 @@ export function commentBody(report: Report, marker: string, runUrl: string): str
     else if (report.isNew === false) lines.push('', `Continued an existing session${report.messageSent ? ' and sent it the new message' : ''}.`)
     if (report.restricted !== undefined) {
       lines.push('', `🔒 Restricted session: ${plain(report.restricted.reason)}. It has no secrets and at most ${report.restricted.maxAcuLimit} ACUs.`)
+    }
+    // The question is Devin's latest message: shown once, under the heading that says what it asks of the reader.
+    if (report.question !== undefined) lines.push('', '**Devin is asking:**', '', ...quoteDevin(report.question.text, COMMENT_QUOTE_CHARS))
+    else if (report.summary !== undefined) lines.push('', "**Devin's latest message:**", '', ...quoteDevin(report.summary, COMMENT_QUOTE_CHARS))
+    if (report.stale?.stale === true) {
+      lines.push('', `⚠️ The pull request has moved on: the session was last asked about ${report.stale.askedSha}; its head is now ${report.stale.headSha}.`)
     }
     if (session.pullRequests.length > 0) {
       lines.push(
@@ -136,6 +150,7 @@ export function commentBody(report: Report, marker: string, runUrl: string): str
  */
 export class LivingComment {
   private id: number | undefined
+  private address: string | undefined
   private found = false
   private disabled = false
   private lastBody = ''
@@ -149,6 +164,11 @@ export class LivingComment {
     private readonly warn: (message: string) => void
   ) {}
 
+  /** The comment's address on GitHub, once it was found or created. */
+  get url(): string | undefined {
+    return this.address
+  }
+
   /** Writes the body (whose first line is the step's marker), unless it is what the comment already says. */
   async write(body: string, sessionId?: string): Promise<void> {
     if (this.disabled) return
@@ -157,13 +177,18 @@ export class LivingComment {
         const comments = await this.github.listComments(this.issueNumber)
         const bySession = sessionId === undefined ? undefined : await findTrusted(this.github, comments, (c) => sessionIdOfComment(c.body) === sessionId)
         if (bySession !== undefined && !bySession.body.startsWith(this.marker)) this.keptMarker = bySession.body.split(/\r?\n/, 1)[0]
-        this.id = (bySession ?? (await findTrusted(this.github, comments, (c) => c.body.startsWith(this.marker))))?.id
+        const found = bySession ?? (await findMarked(this.github, comments, this.marker))
+        this.id = found?.id
+        this.address = found?.url
         this.found = true
       }
       const text = this.keptMarker === undefined ? body : `${this.keptMarker}${body.slice(this.marker.length)}`
       if (text === this.lastBody) return
-      if (this.id === undefined) this.id = (await this.github.createComment(this.issueNumber, text)).id
-      else await this.github.updateComment(this.id, text)
+      if (this.id === undefined) {
+        const created = await this.github.createComment(this.issueNumber, text)
+        this.id = created.id
+        this.address = created.url
+      } else await this.github.updateComment(this.id, text)
       this.lastBody = text
     } catch (error) {
       this.disabled = true
@@ -176,9 +201,16 @@ export class LivingComment {
 }
 
 /**
- * The marked comment to edit. Anyone can paste a marker into a comment of their own, and the action
- * must not take that over: only a comment by an app account (github-actions[bot] and the like), or
- * by the very user a personal token acts as, counts.
+ * The action's own comment that starts with the marker (the living comment to edit, a mention already posted).
+ */
+export function findMarked(github: GitHub, comments: ThreadComment[], marker: string): Promise<ThreadComment | undefined> {
+  return findTrusted(github, comments, (comment) => comment.body.startsWith(marker))
+}
+
+/**
+ * The action's own comment among those `marked` picks. Anyone can paste a marker into a comment of their own,
+ * and the action must not take that over: only a comment by an app account (github-actions[bot] and the like),
+ * or by the very user a personal token acts as, counts.
  */
 async function findTrusted(github: GitHub, comments: ThreadComment[], marked: (comment: ThreadComment) => boolean): Promise<ThreadComment | undefined> {
   const candidates = comments.filter(marked)

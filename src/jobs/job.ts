@@ -6,7 +6,15 @@ import type { Report } from '../report/report.js'
 export interface ThreadComment {
   refresh(): void
   settled(): Promise<void>
+  /**
+   * Mentions the user in a new comment on the thread, once per question of Devin (see github/question-mention.ts),
+   * after the living comment shows the question. At most once a run; a failure is a warning.
+   */
+  mentionForQuestion(question: { sessionId: string; sessionUrl: string; questionId: string; login: string }): Promise<MentionResult>
 }
+
+/** What came of a mention: posted now, found already posted by an earlier run, or not posted (a warning says why). */
+export type MentionResult = 'posted' | 'already-posted' | 'not-posted'
 
 /**
  * What every job gets from main.ts: the edges, the report it fills in, and the means to publish it. A job

@@ -197,7 +197,7 @@ export async function openJob(ctx: JobContext, trigger: Trigger): Promise<void> 
   publish()
 
   if (settings.wait.mode !== 'none') {
-    const failure = await waitAndJudge(ctx, api, opened.session, settings)
+    const failure = await waitAndJudge(ctx, api, opened.session, settings, tagged, github)
     if (failure !== undefined) throw new Error(failure)
   }
 }

@@ -3,9 +3,10 @@ import { COMMENT_EVENTS, PULL_REQUEST_EVENTS } from '../event/gate.js'
 import { type Trigger, threadOf } from '../event/trigger.js'
 import type { GitHub } from '../github/client.js'
 import { LivingComment, commentBody, commentMarker } from '../github/comment.js'
+import { postMentionOnce, questionMarker } from '../github/question-mention.js'
 import { type Redactor, redactReport } from '../report/redact.js'
 import type { Report } from '../report/report.js'
-import type { ThreadComment } from './job.js'
+import type { MentionResult, ThreadComment } from './job.js'
 
 /** Events whose thread gets the living comment under `comment: auto`. */
 const THREAD_EVENTS: ReadonlySet<string> = new Set([...PULL_REQUEST_EVENTS, ...COMMENT_EVENTS, 'issues'])
@@ -32,6 +33,7 @@ export function threadComment(
   const marker = commentMarker(trigger, settings.idempotencyKey)
   const living = new LivingComment(github, thread.number, marker, warn)
   let queue = Promise.resolve()
+  let mentioned = false
   return {
     refresh(): void {
       // A budget skip is news for the thread (why nothing happened, what to raise); the gate's skips are not.
@@ -42,6 +44,28 @@ export function threadComment(
       const sessionId = report.session?.id
       queue = queue.then(() => living.write(body, sessionId))
     },
-    settled: () => queue
+    settled: () => queue,
+    async mentionForQuestion({ sessionId, sessionUrl, questionId, login }): Promise<MentionResult> {
+      if (mentioned) return 'not-posted'
+      mentioned = true
+      const marker = questionMarker(sessionId, questionId)
+      if (marker === undefined) {
+        warn(`Session ${sessionId} cannot be named in a hidden marker on the thread, so @${login} was not mentioned for Devin's question.`)
+        return 'not-posted'
+      }
+      // The mention points to the living comment: it is written (and its address known) first.
+      await queue
+      const replyPhrase = settings.thread.followUp === 'message' ? settings.github.triggerPhrase : undefined
+      try {
+        const posted = await postMentionOnce(github, thread.number, { marker, login, sessionId, sessionUrl, commentUrl: living.url, replyPhrase })
+        return posted ? 'posted' : 'already-posted'
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error)
+        warn(
+          `Could not post the comment that mentions @${login} on #${thread.number} for Devin's question (${message}). Give the job "issues: write" and "pull-requests: write" permissions, or set notify-on-blocked: false.`
+        )
+        return 'not-posted'
+      }
+    }
   }
 }

@@ -7,14 +7,26 @@ import type { DevinApi } from '../devin/api.js'
 import { endSession } from '../devin/end.js'
 import type { Session } from '../devin/session.js'
 import { type WaitResult, type WaitUntil, waitForSession } from '../devin/wait.js'
+import type { Trigger } from '../event/trigger.js'
+import type { GitHub } from '../github/client.js'
 import { WAIT_GOALS, failureFor } from '../policy/verdict.js'
+import { afterWait } from './after-wait.js'
 import type { JobContext } from './job.js'
 
 /**
- * Waits on the session as the wait inputs say, keeps the outputs current while it does, ends the
+ * Waits on the session as the wait inputs say, keeps the outputs current while it does, reads what the run
+ * learns at the end (Devin's latest message and question, the pull request's head: afterWait), ends the
  * session on a timeout when asked to, and returns the failure message when the outcome fails the step.
+ * `trigger` is the one the run asked about (its pull request's head known where it could be read).
  */
-export async function waitAndJudge(ctx: JobContext, api: DevinApi, session: Session, settings: Settings): Promise<string | undefined> {
+export async function waitAndJudge(
+  ctx: JobContext,
+  api: DevinApi,
+  session: Session,
+  settings: Settings,
+  trigger: Trigger,
+  github: GitHub
+): Promise<string | undefined> {
   const { deps, report, publish } = ctx
   const { runner } = deps
   const redact = ctx.redactor.text
@@ -52,6 +64,7 @@ export async function waitAndJudge(ctx: JobContext, api: DevinApi, session: Sess
   report.outcome = result.outcome
   report.waitedMs = result.waitedMs
   publish()
+  await afterWait(ctx, api, result.session, result.outcome, settings, trigger, github)
 
   const schema = settings.request.structuredOutputSchema
   const output = result.session.structuredOutput

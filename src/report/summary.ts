@@ -1,5 +1,6 @@
 import { formatDuration } from '../action/duration.js'
 import { describeFigure, formatAcus } from '../policy/budget.js'
+import { quoteDevin } from './devin-words.js'
 import { codeBlock, escapeCell, escapeText, link } from './markdown.js'
 import type { Report } from './report.js'
 import { threadNoteMarkdown } from './thread-note.js'
@@ -53,6 +54,15 @@ export function summaryMarkdown(report: Report): string {
     if (report.apiVersion !== undefined) lines.push(`| API | ${report.apiVersion} |`)
     lines.push('')
     if (report.thread !== undefined) lines.push(threadNoteMarkdown(report.thread), '')
+    if (report.stale?.stale === true) {
+      lines.push(
+        `**The pull request has moved on:** the session was last asked about \`${report.stale.askedSha}\`; its head is now \`${report.stale.headSha}\`.`,
+        ''
+      )
+    }
+    // The question is Devin's latest message: shown once, under the heading that says what it asks of the reader.
+    if (report.question !== undefined) lines.push('### Devin is asking', '', ...quoteDevin(report.question.text, Number.POSITIVE_INFINITY), '')
+    else if (report.summary !== undefined) lines.push("### Devin's latest message", '', ...quoteDevin(report.summary, Number.POSITIVE_INFINITY), '')
     if (session.pullRequests.length > 0) {
       lines.push('### Pull requests', '')
       for (const pr of session.pullRequests) lines.push(`- ${link(pr.url, pr.url)}${pr.state !== null ? ` (${escapeText(pr.state)})` : ''}`)

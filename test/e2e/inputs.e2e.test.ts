@@ -285,7 +285,9 @@ describe('every input of action.yml through the bundle', { timeout: 30_000 }, ()
       const { main } = await run({ inputs: devinInputs(devin, { wait: 'stopped', 'wait-timeout': '8s', 'poll-interval': '5s', 'on-timeout': 'leave' }) })
       expect(main.exitCode, main.stdout).toBe(0)
       // Polls at 5 s, then (the interval doubled to 10 s) at the 8 s deadline; the default 15 s interval would poll once.
-      expect(devin.requests.count('GET')).toBe(2)
+      expect(devin.requests.count('GET', /\/sessions\/[^/]+$/)).toBe(2)
+      // Then Devin's messages, read once at the end of the wait (the summary output).
+      expect(devin.requests.count('GET', /\/sessions\/[^/]+\/messages$/)).toBe(1)
       expect(devin.requests.count('DELETE')).toBe(0)
       expect(main.outputs.outcome).toBe('timeout')
       expect(main.warnings).toEqual([
@@ -434,6 +436,32 @@ describe('every input of action.yml through the bundle', { timeout: 30_000 }, ()
     expect(devin.requests.count('POST', /\/sessions$/)).toBe(1)
     expect(main.outputs.outcome).toBe('running')
   })
+
+  inputCase(
+    "notify-on-blocked: false shows no question and mentions nobody when Devin waits for the user; the summary output is still Devin's message",
+    ['notify-on-blocked'],
+    async (run) => {
+      const devin = await emulator({ scenario: 'waiting_for_user-at-once' })
+      const github = await fakeGitHub({ Codertocat: 'write' })
+      const payload = examplePayload('issue_comment', 'created') as Record<string, any>
+      payload.comment.body = '@devin please fix the typo'
+      const { main } = await run({
+        event: 'issue_comment',
+        payload,
+        env: { GITHUB_REPOSITORY: 'Codertocat/Hello-World', GITHUB_API_URL: github.url },
+        inputs: { ...devinInputs(devin), wait: 'stopped', 'poll-interval': '5s', 'notify-on-blocked': 'false' }
+      })
+      expect(main.exitCode, main.stdout).toBe(0)
+      expect(main.outputs).toMatchObject({ outcome: 'blocked', summary: 'Which branch should I base the fix on?' })
+      // The living comment alone: no mention comment, and no question in it.
+      const thread = github.comments.get(1) ?? []
+      expect(thread).toHaveLength(1)
+      expect(thread[0]?.body).toContain('✋ Devin is waiting for input')
+      expect(thread[0]?.body).not.toContain('Devin is asking')
+      expect(thread[0]?.body).not.toContain('@Codertocat')
+      expect(main.summary).not.toContain('Devin is asking')
+    }
+  )
 
   inputCase(
     "tracking-tags: false sends none of the action's tags, so an enterprise that allows only the team's tags accepts the session",
