@@ -350,10 +350,6 @@ describe('one conversation per thread', () => {
   const NEW_HEAD = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821'
   const live = (id: string, tags: string[], createdAt = 1_700_000_000) =>
     v3SessionBody({ session_id: id, tags, status: 'running', status_detail: 'working', created_at: createdAt })
-  const onPullRequest = (body: string) => (payload: Record<string, any>) => {
-    payload.comment.body = body
-    payload.issue.pull_request = { url: 'https://api.github.com/repos/Codertocat/Hello-World/pulls/1' }
-  }
   /** GitHub for a writer's comment on thread #1: permission, 👀, the pull request's head, the comments. */
   const writerComments = (comments: unknown[] = []) =>
     nock(GITHUB)
@@ -365,7 +361,7 @@ describe('one conversation per thread', () => {
       .query(true)
       .reply(200, comments)
 
-  it('sends a follow-up comment to the thread\'s newest live session: one list, one message, no create, the session\'s comment edited', async () => {
+  it("sends a follow-up comment to the thread's newest live session: one list, one message, no create, the session's comment edited", async () => {
     const otherStep = commentMarker({ workflow: 'Review', job: 'review', step: 'devin' }, undefined)
     let sent = ''
     let edited = ''
@@ -373,7 +369,11 @@ describe('one conversation per thread', () => {
       .get(SESSIONS)
       .query({ tags: THREAD_1, first: '100' })
       .reply(200, {
-        items: [live('devin-old', [THREAD_1], 1_700_000_000), live('devin-new', [THREAD_1], 1_700_000_100), { ...live('devin-gone', [THREAD_1], 1_700_000_200), status: 'exit' }],
+        items: [
+          live('devin-old', [THREAD_1], 1_700_000_000),
+          live('devin-new', [THREAD_1], 1_700_000_100),
+          { ...live('devin-gone', [THREAD_1], 1_700_000_200), status: 'exit' }
+        ],
         has_next_page: false
       })
       .post(`${SESSIONS}/devin-new/messages`, (body: { message: string }) => {
@@ -384,7 +384,12 @@ describe('one conversation per thread', () => {
     const github = writerComments([
       // A stranger's copy of the markers does not count; the bot's comment naming the session does.
       { id: 5, body: `${otherStep}\n<!-- devin-session-action:session devin-new -->\nfake`, user: { login: 'mallory', type: 'User' }, html_url: 'x' },
-      { id: 6, body: `${otherStep}\n<!-- devin-session-action:session devin-new -->\nfirst run`, user: { login: 'github-actions[bot]', type: 'Bot' }, html_url: 'x' }
+      {
+        id: 6,
+        body: `${otherStep}\n<!-- devin-session-action:session devin-new -->\nfirst run`,
+        user: { login: 'github-actions[bot]', type: 'Bot' },
+        html_url: 'x'
+      }
     ])
       .patch(`${REPO}/issues/comments/6`, (body: { body: string }) => {
         edited = body.body
@@ -394,13 +399,17 @@ describe('one conversation per thread', () => {
     const runner = await runOn('issue_comment', 'created', { prompt: '' }, comment('@devin also update the changelog'))
     expect(runner.failed).toBeUndefined()
     expect(devin.isDone() && github.isDone()).toBe(true)
-    expect(sent).toMatch(/^Codertocat followed up on issue #1 of Codertocat\/Hello-World in https:\/\/github\.com\/Codertocat\/Hello-World\/issues\/1#issuecomment-492700400\./)
+    expect(sent).toMatch(
+      /^Codertocat followed up on issue #1 of Codertocat\/Hello-World in https:\/\/github\.com\/Codertocat\/Hello-World\/issues\/1#issuecomment-492700400\./
+    )
     expect(sent).toMatch(/\n<<<USER_TEXT ([0-9a-f]{16})\nalso update the changelog\nUSER_TEXT \1>>>\n/)
     expect(runner.outputs).toMatchObject({ 'session-id': 'devin-new', 'is-new-session': 'false', outcome: 'running' })
     expect(runner.outputs.prompt).toBeUndefined()
     // The comment keeps its own step's marker, so the review step still finds it.
     expect(edited.split('\n').slice(0, 2)).toEqual([otherStep, '<!-- devin-session-action:session devin-new -->'])
-    expect(edited).toContain('💬 Follow-up [comment](https://github.com/Codertocat/Hello-World/issues/1#issuecomment-492700400) by Codertocat sent to this session (follow-up: message).')
+    expect(edited).toContain(
+      '💬 Follow-up [comment](https://github.com/Codertocat/Hello-World/issues/1#issuecomment-492700400) by Codertocat sent to this session (follow-up: message).'
+    )
     expect(runner.summary).toContain('| Session was | Continued on this thread (message sent) |')
   })
 
@@ -415,7 +424,9 @@ describe('one conversation per thread', () => {
         return true
       })
       .reply(200, live('devin-new', [THREAD_1]))
-    writerComments().post(`${REPO}/issues/1/comments`).reply(201, { id: 9, user: { type: 'Bot' }, html_url: 'x' })
+    writerComments()
+      .post(`${REPO}/issues/1/comments`)
+      .reply(201, { id: 9, user: { type: 'Bot' }, html_url: 'x' })
     const runner = await runOn('issue_comment', 'created', { prompt: '', message: 'From {{ comment.author }}: {{ instruction }}' }, comment('@devin go on'))
     expect(runner.failed).toBeUndefined()
     expect(sent).toBe(`From Codertocat: \n${quoteUserText('The request', 'go on')}\n`)
@@ -428,14 +439,20 @@ describe('one conversation per thread', () => {
       .reply(200, { items: [{ ...live('devin-done', [THREAD_1]), status: 'suspended', status_detail: 'inactivity' }], has_next_page: false })
       .post(SESSIONS)
       .reply(200, v3SessionBody({ session_id: 'devin-fresh' }))
-    writerComments().post(`${REPO}/issues/1/comments`).reply(201, { id: 9, user: { type: 'Bot' }, html_url: 'x' })
+    writerComments()
+      .post(`${REPO}/issues/1/comments`)
+      .reply(201, { id: 9, user: { type: 'Bot' }, html_url: 'x' })
     const first = await runOn('issue_comment', 'created', { prompt: '' }, comment('@devin again'))
     expect(first.outputs).toMatchObject({ 'session-id': 'devin-fresh', 'is-new-session': 'true' })
     expect(first.log).toContain('info: No live session on this thread (tagged gh-thread:186853002#1): a new session is opened.')
 
     // follow-up: new: no list at all, exactly the requests of a run before this feature.
-    const devin = nock(DEVIN).post(SESSIONS).reply(200, v3SessionBody({ session_id: 'devin-other' }))
-    writerComments().post(`${REPO}/issues/1/comments`).reply(201, { id: 9, user: { type: 'Bot' }, html_url: 'x' })
+    const devin = nock(DEVIN)
+      .post(SESSIONS)
+      .reply(200, v3SessionBody({ session_id: 'devin-other' }))
+    writerComments()
+      .post(`${REPO}/issues/1/comments`)
+      .reply(201, { id: 9, user: { type: 'Bot' }, html_url: 'x' })
     const second = await runOn('issue_comment', 'created', { prompt: '', 'follow-up': 'new' }, comment('@devin again'))
     expect(devin.isDone()).toBe(true)
     expect(second.outputs).toMatchObject({ 'session-id': 'devin-other', 'is-new-session': 'true' })
@@ -452,7 +469,9 @@ describe('one conversation per thread', () => {
       .reply(200, { ...live('devin-new', [THREAD_1]), status: 'exit' })
       .post(SESSIONS)
       .reply(200, v3SessionBody({ session_id: 'devin-fresh' }))
-    writerComments().post(`${REPO}/issues/1/comments`).reply(201, { id: 9, user: { type: 'Bot' }, html_url: 'x' })
+    writerComments()
+      .post(`${REPO}/issues/1/comments`)
+      .reply(201, { id: 9, user: { type: 'Bot' }, html_url: 'x' })
     const runner = await runOn('issue_comment', 'created', { prompt: '' }, comment('@devin again'))
     expect(runner.failed).toBeUndefined()
     expect(devin.isDone()).toBe(true)
@@ -462,9 +481,13 @@ describe('one conversation per thread', () => {
 
   it('fails before creating anything when the thread cannot be listed, naming the way out', async () => {
     const devin = nock(DEVIN).get(SESSIONS).query(true).times(8).reply(403, { detail: 'Missing permission ViewOrgSessions' })
-    writerComments().post(`${REPO}/issues/1/comments`).reply(201, { id: 9, user: { type: 'Bot' }, html_url: 'x' })
+    writerComments()
+      .post(`${REPO}/issues/1/comments`)
+      .reply(201, { id: 9, user: { type: 'Bot' }, html_url: 'x' })
     const runner = await runOn('issue_comment', 'created', { prompt: '' }, comment('@devin again'))
-    expect(runner.failed).toMatch(/^follow-up is "message", but the thread's sessions \(tagged gh-thread:186853002#1\) could not be listed, so nothing was created or sent: .*set follow-up: new to open a new session without looking\.$/)
+    expect(runner.failed).toMatch(
+      /^follow-up is "message", but the thread's sessions \(tagged gh-thread:186853002#1\) could not be listed, so nothing was created or sent: .*set follow-up: new to open a new session without looking\.$/
+    )
     expect(devin.pendingMocks()).not.toContain(`POST ${DEVIN}:443${SESSIONS}`)
   })
 
@@ -480,7 +503,12 @@ describe('one conversation per thread', () => {
       })
       .reply(200, live('devin-review', [THREAD_2]))
     codertocatMayWrite()
-    nock(GITHUB).get(`${REPO}/issues/2/comments`).query(true).reply(200, []).post(`${REPO}/issues/2/comments`).reply(201, { id: 9, user: { type: 'Bot' }, html_url: 'x' })
+    nock(GITHUB)
+      .get(`${REPO}/issues/2/comments`)
+      .query(true)
+      .reply(200, [])
+      .post(`${REPO}/issues/2/comments`)
+      .reply(201, { id: 9, user: { type: 'Bot' }, html_url: 'x' })
     const runner = await runOn('pull_request', 'synchronize', { prompt: '' })
     expect(runner.failed).toBeUndefined()
     expect(devin.isDone()).toBe(true)
@@ -541,7 +569,7 @@ describe('one conversation per thread', () => {
     expect(posted).toContain('🔁 New session for head `ec26c3e57ca3`; ended `devin-old`, opened for an older head (on-new-commits: restart).')
   })
 
-  it('in a dry run, lists nothing and says what a real run would send to the thread\'s live session', async () => {
+  it("in a dry run, lists nothing and says what a real run would send to the thread's live session", async () => {
     const github = nock(GITHUB).get(`${REPO}/collaborators/Codertocat/permission`).reply(200, { permission: 'write', role_name: 'write' })
     const runner = await runOn('issue_comment', 'created', { prompt: '', 'dry-run': 'true' }, comment('@devin also the docs'))
     expect(runner.failed).toBeUndefined()
@@ -562,13 +590,17 @@ describe('one conversation per thread', () => {
       .reply(200, { items: [], has_next_page: false })
       .post(SESSIONS)
       .reply(200, v3SessionBody({ session_id: 'devin-keyed' }))
-    writerComments().post(`${REPO}/issues/1/comments`).reply(201, { id: 9, user: { type: 'Bot' }, html_url: 'x' })
+    writerComments()
+      .post(`${REPO}/issues/1/comments`)
+      .reply(201, { id: 9, user: { type: 'Bot' }, html_url: 'x' })
     const keyed = await runOn('issue_comment', 'created', { prompt: '', 'idempotency-key': 'k' }, comment('@devin go'))
     expect(keyed.failed).toBeUndefined()
     expect(devin.isDone()).toBe(true)
 
     // Allowed only by allowed-users: a restricted run never messages a session someone else opened.
-    const restricted = nock(DEVIN).post(SESSIONS).reply(200, v3SessionBody({ session_id: 'devin-restricted' }))
+    const restricted = nock(DEVIN)
+      .post(SESSIONS)
+      .reply(200, v3SessionBody({ session_id: 'devin-restricted' }))
     nock(GITHUB)
       .get(`${REPO}/collaborators/Codertocat/permission`)
       .reply(200, { permission: 'read', role_name: 'read' })

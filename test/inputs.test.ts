@@ -267,7 +267,9 @@ describe('parseInputs', () => {
     expect((await parse({ message: 'hello' }, {}, { event: 'issue_comment', hasDefaultPrompt: true })).warnings).toEqual([])
     expect((await parse({ message: 'hello' }, {}, { event: 'pull_request', hasDefaultPrompt: true })).warnings).toEqual([])
     // With both thread choices at `new`, nothing on these events sends the message either.
-    expect((await parse({ message: 'hello', 'follow-up': 'new', 'on-new-commits': 'new' }, {}, { event: 'issue_comment', hasDefaultPrompt: true })).warnings).toHaveLength(1)
+    expect(
+      (await parse({ message: 'hello', 'follow-up': 'new', 'on-new-commits': 'new' }, {}, { event: 'issue_comment', hasDefaultPrompt: true })).warnings
+    ).toHaveLength(1)
   })
 
   it('reads the thread choices, refusing values outside them and restart without the tags', async () => {
@@ -279,8 +281,8 @@ describe('parseInputs', () => {
       notifyOnBlocked: false
     })
     expect(await problems({ 'follow-up': 'always', 'on-new-commits': 'rebase' })).toEqual([
-      'follow-up: "always" is not one of the accepted values. Accepted: \"message\", \"new\".',
-      'on-new-commits: "rebase" is not one of the accepted values. Accepted: \"message\", \"restart\", \"new\".'
+      'follow-up: "always" is not one of the accepted values. Accepted: "message", "new".',
+      'on-new-commits: "rebase" is not one of the accepted values. Accepted: "message", "restart", "new".'
     ])
     expect(await problems({ 'on-new-commits': 'restart', 'tracking-tags': 'false' })).toEqual([
       "on-new-commits: needs the action's tags to find this repository's sessions, and tracking-tags is false. Accepted: on-new-commits empty, or tracking-tags: true (ask the enterprise admin to allow the gh-* tags)."

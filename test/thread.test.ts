@@ -6,7 +6,17 @@ const OLD = 'a'.repeat(40)
 const NEW = 'b'.repeat(40)
 
 function session(id: string, overrides: Partial<Session> = {}): Session {
-  return { id, url: `https://app.devin.ai/sessions/${id}`, status: 'running', statusDetail: 'working', tags: [], pullRequests: [], isArchived: false, createdAt: 100, ...overrides }
+  return {
+    id,
+    url: `https://app.devin.ai/sessions/${id}`,
+    status: 'running',
+    statusDetail: 'working',
+    tags: [],
+    pullRequests: [],
+    isArchived: false,
+    createdAt: 100,
+    ...overrides
+  }
 }
 
 describe('one conversation per thread: routing', () => {

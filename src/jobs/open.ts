@@ -92,7 +92,9 @@ export async function openJob(ctx: JobContext, trigger: Trigger): Promise<void> 
   // One conversation per thread: a follow-up or new commits may go to the thread's live session instead.
   const ask = threadAskOf(settings, trigger, restrictedUsers !== undefined)
   if (ask !== undefined && !settings.trackingTags) {
-    runner.info(`tracking-tags is false, so this thread's sessions cannot be found: ${ask.kind === 'follow-up' ? 'follow-up' : 'on-new-commits'} opens a new session.`)
+    runner.info(
+      `tracking-tags is false, so this thread's sessions cannot be found: ${ask.kind === 'follow-up' ? 'follow-up' : 'on-new-commits'} opens a new session.`
+    )
   }
 
   const http = new DevinHttp(
@@ -108,7 +110,8 @@ export async function openJob(ctx: JobContext, trigger: Trigger): Promise<void> 
       runner.info(
         `A real run would first list this thread's sessions and ${ask.choice === 'restart' ? 'end those opened for an older head, then create' : 'send the newest live one the message below instead of creating, when there is one'}; a dry run lists nothing.`
       )
-      if (ask.choice === 'message') runner.info(redact(texts.message ?? (ask.kind === 'follow-up' ? followUpMessage(trigger, instruction) : newCommitsMessage(trigger))))
+      if (ask.choice === 'message')
+        runner.info(redact(texts.message ?? (ask.kind === 'follow-up' ? followUpMessage(trigger, instruction) : newCommitsMessage(trigger))))
     }
     report.prompt = prompt
     dryRun(runner, report, plan.kind === 'create' ? api.describeCreate(plan.request) : undefined, settings, redactor)

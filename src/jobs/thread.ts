@@ -81,7 +81,9 @@ export async function routeByThread(
   if (route.kind === 'restart') {
     const headSha = ask.headSha ?? ''
     if (route.end.length > 0) {
-      info(`on-new-commits: restart: ${route.end.map((s) => s.id).join(', ')} ${route.end.length === 1 ? 'was' : 'were'} opened for an older head than ${headSha}; ending ${route.end.length === 1 ? 'it' : 'them'}, then opening a new session.`)
+      info(
+        `on-new-commits: restart: ${route.end.map((s) => s.id).join(', ')} ${route.end.length === 1 ? 'was' : 'were'} opened for an older head than ${headSha}; ending ${route.end.length === 1 ? 'it' : 'them'}, then opening a new session.`
+      )
     }
     return { plan, end: route.end, note: { kind: 'restart', headSha, ended: [] } }
   }
@@ -109,7 +111,9 @@ export async function endReplaced(api: DevinApi, sessions: Session[], deadline: 
       await endSession(api, session.id, deadline)
       ended.push(session.id)
     } catch (error) {
-      warning(`Could not end session ${session.id}, opened for an older head (${error instanceof Error ? error.message : String(error)}); it keeps running: ${session.url}`)
+      warning(
+        `Could not end session ${session.id}, opened for an older head (${error instanceof Error ? error.message : String(error)}); it keeps running: ${session.url}`
+      )
     }
   }
   return ended

@@ -500,26 +500,22 @@ describe('every input of action.yml through the bundle', { timeout: 30_000 }, ()
     }
   )
 
-  inputCase(
-    'on-new-commits: restart ends the thread\'s session for the older head before opening one for the new head',
-    ['on-new-commits'],
-    async (run) => {
-      const devin = await emulator()
-      const github = await fakeGitHub({ Codertocat: 'write' })
-      const payload = examplePayload('pull_request', 'synchronize') as Record<string, any>
-      const [old] = devin.store.seed([{ tags: [`gh-thread:${payload.repository.id}#${payload.number}`, `gh-sha:${payload.before}`] }])
-      const { main } = await run({
-        event: 'pull_request',
-        payload,
-        env: { GITHUB_REPOSITORY: 'Codertocat/Hello-World', GITHUB_API_URL: github.url },
-        inputs: devinInputs(devin, { prompt: '', 'on-new-commits': 'restart' })
-      })
-      expect(main.exitCode, main.stdout).toBe(0)
-      expect(devin.requests.all().map((r) => r.method)).toEqual(['GET', 'DELETE', 'POST'])
-      expect(devin.store.get(old?.session_id ?? '').status).toBe('exit')
-      expect(main.outputs).toMatchObject({ 'is-new-session': 'true' })
-    }
-  )
+  inputCase("on-new-commits: restart ends the thread's session for the older head before opening one for the new head", ['on-new-commits'], async (run) => {
+    const devin = await emulator()
+    const github = await fakeGitHub({ Codertocat: 'write' })
+    const payload = examplePayload('pull_request', 'synchronize') as Record<string, any>
+    const [old] = devin.store.seed([{ tags: [`gh-thread:${payload.repository.id}#${payload.number}`, `gh-sha:${payload.before}`] }])
+    const { main } = await run({
+      event: 'pull_request',
+      payload,
+      env: { GITHUB_REPOSITORY: 'Codertocat/Hello-World', GITHUB_API_URL: github.url },
+      inputs: devinInputs(devin, { prompt: '', 'on-new-commits': 'restart' })
+    })
+    expect(main.exitCode, main.stdout).toBe(0)
+    expect(devin.requests.all().map((r) => r.method)).toEqual(['GET', 'DELETE', 'POST'])
+    expect(devin.store.get(old?.session_id ?? '').status).toBe('exit')
+    expect(main.outputs).toMatchObject({ 'is-new-session': 'true' })
+  })
 
   inputCase(
     'allowed-users lets a reader comment @devin, in a restricted session whose max_acu_limit is restricted-acu-limit',
