@@ -1,7 +1,7 @@
 import nock from 'nock'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { InputName } from '../src/action/constants.js'
-import type { GitHub, ThreadComment } from '../src/github/client.js'
+import type { ThreadComment } from '../src/github/client.js'
 import { commentMarker } from '../src/github/comment.js'
 import { type MainDeps, run } from '../src/main.js'
 import { TEST_API_KEY, TEST_GITHUB_TOKEN } from './helpers/action-yml.js'
@@ -9,6 +9,7 @@ import { fakeClock } from './helpers/clock.js'
 import { v3SessionBody } from './helpers/devin-fixtures.js'
 import { eventEnv, examplePayload } from './helpers/events.js'
 import { type RecordingRunner, recordingRunner } from './helpers/fake-runner.js'
+import { memoryGitHub } from './helpers/memory-github.js'
 
 // The close job (end-on-close) through main.ts, on the real pull_request.closed payload (Codertocat/Hello-World,
 // id 186853002, #2): Devin mocked with nock, GitHub with an in-memory thread; what is sent and what the user sees.
@@ -16,45 +17,6 @@ import { type RecordingRunner, recordingRunner } from './helpers/fake-runner.js'
 const DEVIN = 'https://api.devin.test'
 const SESSIONS = '/v3/organizations/org-test/sessions'
 const THREAD_TAG = 'gh-thread:186853002#2'
-
-/** An in-memory GitHub: the thread's comments, and every call made, so a test can tell what was asked. */
-function memoryGitHub(): GitHub & { comments: ThreadComment[]; calls: string[] } {
-  const comments: ThreadComment[] = []
-  const calls: string[] = []
-  return {
-    comments,
-    calls,
-    async permission(user) {
-      calls.push(`permission ${user}`)
-      return 'write'
-    },
-    async listComments(issue) {
-      calls.push(`list comments #${issue}`)
-      return [...comments]
-    },
-    async createComment(issue, body) {
-      calls.push(`create comment #${issue}`)
-      const comment = { id: 100 + comments.length, body, authorType: 'Bot', authorLogin: 'github-actions[bot]', url: '' }
-      comments.push(comment)
-      return comment
-    },
-    async updateComment(id, body) {
-      calls.push(`update comment ${id}`)
-      const comment = comments.find((one) => one.id === id)
-      if (comment !== undefined) comment.body = body
-    },
-    async viewer() {
-      return undefined
-    },
-    async react() {
-      calls.push('react')
-    },
-    async pullHead() {
-      calls.push('pull head')
-      return 'c4295bd74fb0f4fbe1e1b3b0f7f4bd9ff04f6b5c'
-    }
-  }
-}
 
 interface Run {
   runner: RecordingRunner

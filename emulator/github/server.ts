@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net'
 import { type Reply, type Route, notFound, routes } from './routes.ts'
 import { type GitHubRequest, type GitHubState, newState } from './state.ts'
 
-export type { FakeComment, FakeReaction, GitHubRequest } from './state.ts'
+export type { FakeCheckRun, FakeComment, FakeReaction, GitHubRequest } from './state.ts'
 
 export interface FakeGitHubOptions {
   /** Serve only this `owner/repo` (others are 404). Default: any repository, one shared state. */
@@ -21,7 +21,9 @@ export interface FakeGitHubOptions {
   onRequest?: (request: GitHubRequest) => void
 }
 
-export interface FakeGitHub extends Pick<GitHubState, 'permissions' | 'comments' | 'reactions' | 'pulls' | 'requests'> {
+export interface FakeGitHub extends Pick<GitHubState, 'permissions' | 'comments' | 'reactions' | 'pulls' | 'checkRuns' | 'requests'> {
+  /** Set to answer check-run writes with 403 (no `checks: write`). */
+  refuseChecks: boolean
   /** `http://127.0.0.1:<port>`, the value for the runner's GITHUB_API_URL. */
   url: string
   /** Stops listening and drops open connections. */
@@ -121,6 +123,13 @@ export async function startFakeGitHub(permissions: Record<string, string> = {}, 
     comments: state.comments,
     reactions: state.reactions,
     pulls: state.pulls,
+    checkRuns: state.checkRuns,
+    get refuseChecks() {
+      return state.refuseChecks
+    },
+    set refuseChecks(refuse: boolean) {
+      state.refuseChecks = refuse
+    },
     requests: state.requests,
     close: () =>
       (closed ??= new Promise<void>((resolve) => {

@@ -13,6 +13,20 @@ export interface FakeComment {
   updated_at: string
 }
 
+/** A check run as GitHub stores it (the fields the action writes and reads). */
+export interface FakeCheckRun {
+  id: number
+  name: string
+  head_sha: string
+  status: string
+  conclusion: string | null
+  external_id: string | null
+  details_url: string | null
+  output: { title: string | null; summary: string | null }
+  started_at: string
+  completed_at: string | null
+}
+
 export interface FakeReaction {
   commentId: number
   content: string
@@ -41,6 +55,10 @@ export interface GitHubState {
   reactions: FakeReaction[]
   /** Pull requests by number: their head commit (a pull request not listed is 404). */
   pulls: Map<number, { headSha: string; headRef?: string }>
+  /** Check runs, oldest first. */
+  checkRuns: FakeCheckRun[]
+  /** Answer check-run writes with 403, as GitHub does for a token without `checks: write` (a fork's pull request). */
+  refuseChecks: boolean
   /** Every request, oldest first. */
   requests: GitHubRequest[]
   /** The login comments are posted as: github-actions[bot], as with the job's GITHUB_TOKEN. */
@@ -57,6 +75,8 @@ export function newState(options: { repository?: string; permissions?: Record<st
     comments: new Map(),
     reactions: [],
     pulls: new Map(),
+    checkRuns: [],
+    refuseChecks: false,
     requests: [],
     actor: { login: 'github-actions[bot]', type: 'Bot' },
     now: options.now ?? (() => new Date()),

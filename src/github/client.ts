@@ -8,6 +8,32 @@ export interface ThreadComment {
   url: string
 }
 
+/** A check run as the action keeps it: the one that stands for a session on a commit. */
+export interface CheckRun {
+  id: number
+  name: string
+  headSha: string
+  status: 'queued' | 'in_progress' | 'completed' | string
+  conclusion: string | null
+  /** The session id the action put there. */
+  externalId: string | null
+  detailsUrl: string | null
+  title: string | null
+  summary: string | null
+}
+
+/** What a check run is created or updated with; fields left undefined are not sent. */
+export interface CheckRunWrite {
+  status: 'in_progress' | 'completed'
+  /** With status completed: success, failure, neutral, cancelled, skipped, timed_out, action_required. */
+  conclusion?: string
+  detailsUrl?: string
+  externalId?: string
+  title: string
+  /** At most 65,535 characters (GitHub's limit); the caller cuts it. */
+  summary: string
+}
+
 /**
  * The GitHub calls the action makes. The pipeline receives it as a parameter; the real one loads
  * the GitHub client only on first use, so runs that never talk to GitHub do not pay for it.
@@ -25,7 +51,16 @@ export interface GitHub {
   react(commentId: number, kind: 'issue_comment' | 'review_comment', content: 'eyes' | 'rocket'): Promise<void>
   /** The pull request's head commit SHA, as GitHub has it now. */
   pullHead(pullNumber: number): Promise<string>
+  /** Creates a check run on a commit (needs `checks: write`). */
+  createCheckRun(headSha: string, name: string, write: CheckRunWrite): Promise<CheckRun>
+  /** Updates a check run. */
+  updateCheckRun(checkRunId: number, write: CheckRunWrite): Promise<void>
+  /** The check runs of a commit with this name, newest first (bounded). */
+  listCheckRuns(ref: string, name: string): Promise<CheckRun[]>
 }
+
+/** Pages of check runs read at most when looking for a session's check run on a commit. */
+const MAX_CHECK_RUN_PAGES = 5
 
 /** Pages of comments read at most when looking for the living comment. */
 const MAX_COMMENT_PAGES = 10
@@ -123,11 +158,69 @@ export function createGitHub(token: string, apiUrl: string, repository: string):
       return (await (await client()).rest.pulls.get({ owner, repo, pull_number: pullNumber })).data.head.sha
     },
 
+    async createCheckRun(headSha, name, write) {
+      const { data } = await (await client()).rest.checks.create({ owner, repo, head_sha: headSha, name, ...checkRunFields(write) })
+      return toCheckRun(data)
+    },
+
+    async updateCheckRun(checkRunId, write) {
+      await (await client()).rest.checks.update({ owner, repo, check_run_id: checkRunId, ...checkRunFields(write) })
+    },
+
+    async listCheckRuns(ref, name) {
+      const runs: CheckRun[] = []
+      const octokit = await client()
+      const pages = octokit.paginate.iterator(octokit.rest.checks.listForRef, { owner, repo, ref, check_name: name, filter: 'all', per_page: 100 })
+      let page = 0
+      for await (const response of pages) {
+        runs.push(...(response.data as unknown as GitHubCheckRun[]).map(toCheckRun))
+        if (++page >= MAX_CHECK_RUN_PAGES) break
+      }
+      return runs
+    },
+
     async react(commentId, kind, content) {
       const rest = (await client()).rest.reactions
       if (kind === 'review_comment') await rest.createForPullRequestReviewComment({ owner, repo, comment_id: commentId, content })
       else await rest.createForIssueComment({ owner, repo, comment_id: commentId, content })
     }
+  }
+}
+
+interface GitHubCheckRun {
+  id: number
+  name: string
+  head_sha: string
+  status: string
+  conclusion: string | null
+  external_id: string | null
+  details_url: string | null
+  output?: { title?: string | null; summary?: string | null }
+}
+
+function toCheckRun(data: unknown): CheckRun {
+  const run = data as GitHubCheckRun
+  return {
+    id: run.id,
+    name: run.name,
+    headSha: run.head_sha,
+    status: run.status,
+    conclusion: run.conclusion ?? null,
+    externalId: run.external_id ?? null,
+    detailsUrl: run.details_url ?? null,
+    title: run.output?.title ?? null,
+    summary: run.output?.summary ?? null
+  }
+}
+
+/** A CheckRunWrite in GitHub's field names; undefined fields are left out, so an update keeps what it does not name. */
+function checkRunFields(write: CheckRunWrite) {
+  return {
+    status: write.status,
+    ...(write.conclusion !== undefined ? { conclusion: write.conclusion as 'success' } : {}),
+    ...(write.detailsUrl !== undefined ? { details_url: write.detailsUrl } : {}),
+    ...(write.externalId !== undefined ? { external_id: write.externalId } : {}),
+    output: { title: write.title, summary: write.summary }
   }
 }
 

@@ -56,6 +56,41 @@ describe('the fake GitHub API', () => {
     expect((await call(github, 'GET', '/repos/o/r/check-runs')).body.message).toBe('fake GitHub has no GET /repos/o/r/check-runs')
   })
 
+  it('keeps check runs per commit: created, updated in place, completed by a conclusion, listed newest first by name', async () => {
+    const sha = 'a'.repeat(40)
+    const github = await fake()
+    const created = await call(github, 'POST', '/repos/o/r/check-runs', {
+      name: 'Devin',
+      head_sha: sha,
+      status: 'in_progress',
+      external_id: 'devin-1',
+      details_url: 'https://app.devin.ai/sessions/devin-1',
+      output: { title: 'Devin is working', summary: 'working' }
+    })
+    expect(created.status).toBe(201)
+    expect(created.body).toMatchObject({ name: 'Devin', head_sha: sha, status: 'in_progress', conclusion: null, external_id: 'devin-1' })
+    const other = await call(github, 'POST', '/repos/o/r/check-runs', { name: 'Other', head_sha: sha, status: 'in_progress', output: { title: 't', summary: 's' } })
+    const updated = await call(github, 'PATCH', `/repos/o/r/check-runs/${created.body.id}`, { conclusion: 'success', output: { title: 'Done', summary: 'done' } })
+    expect(updated.body).toMatchObject({ status: 'completed', conclusion: 'success', external_id: 'devin-1', output: { title: 'Done', summary: 'done' } })
+    expect(updated.body.completed_at).not.toBeNull()
+    const listed = await call(github, 'GET', `/repos/o/r/commits/${sha}/check-runs?check_name=Devin`)
+    expect(listed.body).toMatchObject({ total_count: 1, check_runs: [{ id: created.body.id }] })
+    expect((await call(github, 'GET', `/repos/o/r/commits/${sha}/check-runs`)).body.check_runs.map((run: { id: number }) => run.id)).toEqual([other.body.id, created.body.id])
+    // GitHub's validation: a completed run needs a conclusion; a conclusion must be one GitHub knows; the summary fits 65,535.
+    expect((await call(github, 'POST', '/repos/o/r/check-runs', { name: 'Devin', head_sha: sha, status: 'completed' })).status).toBe(422)
+    expect((await call(github, 'PATCH', `/repos/o/r/check-runs/${other.body.id}`, { conclusion: 'great' })).status).toBe(422)
+    expect((await call(github, 'PATCH', `/repos/o/r/check-runs/${other.body.id}`, { output: { title: 't', summary: 'x'.repeat(65_536) } })).status).toBe(422)
+    expect((await call(github, 'POST', '/repos/o/r/check-runs', { name: 'Devin', head_sha: 'main' })).status).toBe(422)
+  })
+
+  it('refuses check-run writes with 403 when told to, as for a token without checks: write', async () => {
+    const github = await fake()
+    github.refuseChecks = true
+    const refused = await call(github, 'POST', '/repos/o/r/check-runs', { name: 'Devin', head_sha: 'a'.repeat(40), status: 'in_progress' })
+    expect(refused).toEqual({ status: 403, body: expect.objectContaining({ message: 'Resource not accessible by integration' }) })
+    expect(github.checkRuns).toEqual([])
+  })
+
   it('serves only its repository when given one, as a job token does', async () => {
     const github = await fake({ ada: 'write' }, { repository: 'Octo/Repo' })
     expect((await call(github, 'GET', '/repos/octo/repo/collaborators/ada/permission')).status).toBe(200)
