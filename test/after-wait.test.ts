@@ -90,6 +90,10 @@ function fakeGitHub(head: string | Error = PAYLOAD_HEAD): GitHub & { comments: T
     },
     viewer: async () => undefined,
     react: async () => undefined,
+    // The end of a wait writes no check run (check-run is off in these tests).
+    createCheckRun: async () => Promise.reject(new Error('unexpected check run')),
+    updateCheckRun: async () => Promise.reject(new Error('unexpected check run')),
+    listCheckRuns: async () => Promise.reject(new Error('unexpected check run')),
     pullHead: async (pull: number) => {
       github.calls.push(`head #${pull}`)
       if (head instanceof Error) throw head
