@@ -53,7 +53,10 @@ export const Input = {
   FollowUp: 'follow-up',
   OnNewCommits: 'on-new-commits',
   EndOnClose: 'end-on-close',
-  NotifyOnBlocked: 'notify-on-blocked'
+  NotifyOnBlocked: 'notify-on-blocked',
+  CheckRun: 'check-run',
+  CheckRunName: 'check-run-name',
+  Reconcile: 'reconcile'
 } as const
 export type InputName = (typeof Input)[keyof typeof Input]
 
@@ -74,7 +77,8 @@ export const Output = {
   BudgetRemaining: 'budget-remaining',
   EndedSessions: 'ended-sessions',
   Summary: 'summary',
-  Stale: 'stale'
+  Stale: 'stale',
+  Reconciled: 'reconciled'
 } as const
 export type OutputName = (typeof Output)[keyof typeof Output]
 

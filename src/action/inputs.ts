@@ -112,6 +112,10 @@ export interface Settings {
     endOnClose: boolean
     notifyOnBlocked: boolean
   }
+  /** The check run that stands for the session on the pull request's head (`check-run`, `check-run-name`). */
+  checks: { enabled: boolean; name: string }
+  /** `reconcile: true`: open nothing, bring this repository's comments and check runs up to date from Devin. */
+  reconcile: boolean
   /** Things worth telling the user that do not stop the run. */
   warnings: string[]
 }
@@ -256,6 +260,11 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
     endOnClose: field(Input.EndOnClose, requiredBoolean(true)) ?? true,
     notifyOnBlocked: field(Input.NotifyOnBlocked, requiredBoolean(true)) ?? true
   }
+  const checks: Settings['checks'] = {
+    enabled: field(Input.CheckRun, requiredBoolean(false)) ?? false,
+    name: field(Input.CheckRunName, checkRunName) ?? 'Devin'
+  }
+  const reconcile = field(Input.Reconcile, requiredBoolean(false)) ?? false
 
   // Checks across inputs, run on whatever parsed, so one run reports everything at once.
   let promptText = prompt
@@ -291,6 +300,8 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
     // restart ends the sessions it finds by the thread's tag; the defaults (message, end-on-close) simply
     // find nothing without tags and say so, since a default cannot be told from a value the user chose.
     if (thread.onNewCommits === 'restart') needTags.push(Input.OnNewCommits)
+    // Reconcile finds every session by the repository's tag and its comment and check run by the thread and head tags.
+    if (reconcile) needTags.push(Input.Reconcile)
     for (const name of needTags) {
       problems.push(
         `${name}: needs the action's tags to find this repository's sessions, and ${Input.TrackingTags} is false. Accepted: ${name} empty, or ${Input.TrackingTags}: true (ask the enterprise admin to allow the gh-* tags).`
@@ -306,7 +317,7 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
       `${Input.SessionId} and ${Input.IdempotencyKey}: both are set. Accepted: one of them (session-id continues a known session; idempotency-key finds or creates one).`
     )
   }
-  if (prompt === undefined && promptFile === undefined && sessionId === undefined && !context.hasDefaultPrompt) {
+  if (prompt === undefined && promptFile === undefined && sessionId === undefined && !reconcile && !context.hasDefaultPrompt) {
     const event = context.event === '' ? 'this' : `the "${context.event}"`
     problems.push(
       `${Input.Prompt}: is empty, and ${event} event has no default prompt. Accepted: the task for Devin in ${Input.Prompt}, or a file with it in ${Input.PromptFile}.`
@@ -378,11 +389,20 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
     spending,
     trackingTags,
     thread,
+    checks,
+    reconcile,
     warnings
   }
 }
 
 const noQuote = { quoteValue: false }
+
+/** A check run's name: what GitHub shows in the checks list; empty means the default. */
+const checkRunName = fromText((raw, ctx) => {
+  const name = raw.trim()
+  if (name.length > 100) return fail(ctx, 'is longer than 100 characters. Accepted: a short name for the checks list, e.g. "Devin".')
+  return name === '' ? 'Devin' : name
+})
 
 /** A parser runner for one set of inputs: each problem is recorded under the input's name, with its value unless secret. */
 function fieldReader(getInput: GetInput, problems: string[]) {

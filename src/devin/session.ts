@@ -58,6 +58,8 @@ export interface Session {
   tags: string[]
   /** Seconds since the epoch, when the API says. */
   createdAt?: number
+  /** Seconds since the epoch of the last change, when the API says (reconcile reads sessions changed lately). */
+  updatedAt?: number
   acusConsumed?: number
   pullRequests: PullRequest[]
   structuredOutput?: unknown

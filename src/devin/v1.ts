@@ -77,6 +77,7 @@ export function v1Session(raw: unknown): Session {
     rawStatus !== undefined && ENDED_STATUSES.has(rawStatus) ? { status: rawStatus } : undefined
   const mapped = ended ?? (statusEnum === undefined ? undefined : (STATUS_ENUM[statusEnum] ?? { status: 'running', statusDetail: statusEnum }))
   const created = typeof record.created_at === 'string' ? Date.parse(record.created_at) : Number.NaN
+  const updated = typeof record.updated_at === 'string' ? Date.parse(record.updated_at) : Number.NaN
   const pr = record.pull_request as { url?: unknown } | null | undefined
   return {
     id: record.session_id,
@@ -85,6 +86,7 @@ export function v1Session(raw: unknown): Session {
     statusDetail: mapped?.statusDetail,
     tags: Array.isArray(record.tags) ? record.tags.filter((tag): tag is string => typeof tag === 'string') : [],
     createdAt: Number.isNaN(created) ? undefined : Math.floor(created / 1_000),
+    updatedAt: Number.isNaN(updated) ? undefined : Math.floor(updated / 1_000),
     // Not among v1's documented fields; read when the answer has it, and a budget that needs it fails closed when not.
     acusConsumed: typeof record.acus_consumed === 'number' ? record.acus_consumed : undefined,
     pullRequests: pr !== null && pr !== undefined && typeof pr.url === 'string' ? [{ url: pr.url, state: null }] : [],

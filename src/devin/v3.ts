@@ -55,6 +55,7 @@ export function v3Session(raw: unknown): Session {
     statusDetail: typeof record.status_detail === 'string' ? record.status_detail : undefined,
     tags: Array.isArray(record.tags) ? record.tags.filter((tag): tag is string => typeof tag === 'string') : [],
     createdAt: typeof record.created_at === 'number' ? record.created_at : undefined,
+    updatedAt: typeof record.updated_at === 'number' ? record.updated_at : undefined,
     acusConsumed: typeof record.acus_consumed === 'number' ? record.acus_consumed : undefined,
     pullRequests: pullRequests
       .filter((pr): pr is Record<string, unknown> => pr !== null && typeof pr === 'object' && typeof (pr as { pr_url?: unknown }).pr_url === 'string')

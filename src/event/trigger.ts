@@ -32,6 +32,30 @@ export interface Comment {
   url: string
 }
 
+/** A workflow run the event is about (`workflow_run`): what fixing failed CI and check runs need of it. */
+export interface WorkflowRun {
+  id: number
+  attempt: number
+  /** The workflow's name (user-written, in the workflow file). */
+  name: string
+  /** `success`, `failure`, `timed_out`, …; undefined while it runs. */
+  conclusion?: string
+  url: string
+  /** The commit the run ran on (40 hex, lower-cased), when the payload has one. */
+  headSha?: string
+  /** The branch it ran on (named by whoever pushed it). */
+  headBranch?: string
+  /** Pull requests of this repository whose head is that commit, by number (GitHub lists none for forks). */
+  pullRequests: number[]
+  /** The repository of the head commit, `owner/repo`; differs from the repository for a fork's pull request. */
+  headRepo: string
+  /** Who started the run and who re-ran it, when the payload says. */
+  actor?: string
+  triggeringActor?: string
+  /** The triggering actor's account type ("User", "Bot"). */
+  triggeringActorType?: string
+}
+
 /** What an `edited` event changed: the text before the edit. */
 export interface Edit {
   previousBody?: string
@@ -71,6 +95,7 @@ export interface Trigger {
   discussion?: Issue
   comment?: Comment
   edit?: Edit
+  workflowRun?: WorkflowRun
   /** A `synchronize` of a pull request: the head before and after the push (40-hex SHAs; `before` when the payload has it). */
   newCommits?: { before?: string; after: string }
 }
@@ -118,6 +143,29 @@ function pullRequestFrom(pr: Json): PullRequest {
     baseRef: optionalText(base.ref),
     // A deleted fork has no head repository: treat it as a fork, the cautious reading.
     isFork: headRepo === '' || headRepo.toLowerCase() !== baseRepo.toLowerCase()
+  }
+}
+
+/** The workflow_run object of a workflow_run payload. */
+function workflowRunFrom(run: Json): WorkflowRun {
+  const pulls = Array.isArray(run.pull_requests) ? run.pull_requests : []
+  const triggering = record(run.triggering_actor)
+  return {
+    id: Number(run.id),
+    attempt: Number(run.run_attempt ?? 1) || 1,
+    name: text(run.name),
+    conclusion: optionalText(run.conclusion),
+    url: text(run.html_url),
+    headSha: commitSha(run.head_sha),
+    headBranch: optionalText(run.head_branch),
+    pullRequests: pulls.flatMap((pr) => {
+      const number = Number(record(pr)?.number)
+      return Number.isSafeInteger(number) && number > 0 ? [number] : []
+    }),
+    headRepo: text(record(run.head_repository)?.full_name),
+    actor: optionalText(login(run.actor)),
+    triggeringActor: optionalText(login(triggering)),
+    triggeringActorType: optionalText(triggering?.type)
   }
 }
 
@@ -202,6 +250,8 @@ export function readTrigger(env: NodeJS.ProcessEnv, payloadText: string | undefi
   } else if (review !== undefined && trigger.event === 'pull_request_review') {
     trigger.comment = { id: Number(review.id), kind: 'review', body: text(review.body), author: login(review.user), url: text(review.html_url) }
   }
+  const run = record(payload.workflow_run)
+  if (run !== undefined && trigger.event === 'workflow_run') trigger.workflowRun = workflowRunFrom(run)
   if (trigger.pullRequest !== undefined && trigger.action === 'synchronize') {
     const after = commitSha(payload.after) ?? commitSha(trigger.pullRequest.headSha)
     if (after !== undefined) trigger.newCommits = { before: commitSha(payload.before), after }

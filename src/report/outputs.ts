@@ -27,6 +27,7 @@ export function reportOutputs(report: Report): Partial<Record<OutputName, string
   if (report.budget?.remaining !== undefined) outputs[Output.BudgetRemaining] = formatAcus(report.budget.remaining)
   if (report.ended !== undefined) outputs[Output.EndedSessions] = String(report.ended.length)
   if (report.summary !== undefined) outputs[Output.Summary] = report.summary
+  if (report.reconciled !== undefined) outputs[Output.Reconciled] = String(report.reconciled)
   if (report.stale !== undefined) outputs[Output.Stale] = String(report.stale.stale)
   return outputs
 }

@@ -33,6 +33,8 @@ export interface Report {
   summary?: string
   /** Devin's question while it waits for the user (notify-on-blocked): the message's id (or a hash of it) and its text. */
   question?: { id: string; text: string }
+  /** A reconcile run: how many sessions it brought up to date (the `reconciled` output). */
+  reconciled?: number
   /** The pull request's head at the end of a wait, against the commit the session was last asked about. */
   stale?: { askedSha: string; headSha: string; stale: boolean }
   // ---- end-on-close (jobs/close.ts) ----

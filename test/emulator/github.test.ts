@@ -69,13 +69,24 @@ describe('the fake GitHub API', () => {
     })
     expect(created.status).toBe(201)
     expect(created.body).toMatchObject({ name: 'Devin', head_sha: sha, status: 'in_progress', conclusion: null, external_id: 'devin-1' })
-    const other = await call(github, 'POST', '/repos/o/r/check-runs', { name: 'Other', head_sha: sha, status: 'in_progress', output: { title: 't', summary: 's' } })
-    const updated = await call(github, 'PATCH', `/repos/o/r/check-runs/${created.body.id}`, { conclusion: 'success', output: { title: 'Done', summary: 'done' } })
+    const other = await call(github, 'POST', '/repos/o/r/check-runs', {
+      name: 'Other',
+      head_sha: sha,
+      status: 'in_progress',
+      output: { title: 't', summary: 's' }
+    })
+    const updated = await call(github, 'PATCH', `/repos/o/r/check-runs/${created.body.id}`, {
+      conclusion: 'success',
+      output: { title: 'Done', summary: 'done' }
+    })
     expect(updated.body).toMatchObject({ status: 'completed', conclusion: 'success', external_id: 'devin-1', output: { title: 'Done', summary: 'done' } })
     expect(updated.body.completed_at).not.toBeNull()
     const listed = await call(github, 'GET', `/repos/o/r/commits/${sha}/check-runs?check_name=Devin`)
     expect(listed.body).toMatchObject({ total_count: 1, check_runs: [{ id: created.body.id }] })
-    expect((await call(github, 'GET', `/repos/o/r/commits/${sha}/check-runs`)).body.check_runs.map((run: { id: number }) => run.id)).toEqual([other.body.id, created.body.id])
+    expect((await call(github, 'GET', `/repos/o/r/commits/${sha}/check-runs`)).body.check_runs.map((run: { id: number }) => run.id)).toEqual([
+      other.body.id,
+      created.body.id
+    ])
     // GitHub's validation: a completed run needs a conclusion; a conclusion must be one GitHub knows; the summary fits 65,535.
     expect((await call(github, 'POST', '/repos/o/r/check-runs', { name: 'Devin', head_sha: sha, status: 'completed' })).status).toBe(422)
     expect((await call(github, 'PATCH', `/repos/o/r/check-runs/${other.body.id}`, { conclusion: 'great' })).status).toBe(422)
