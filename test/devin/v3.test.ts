@@ -118,6 +118,7 @@ describe('v3 adapter', () => {
       statusDetail: 'finished',
       tags: ['a'],
       createdAt: 1_700_000_000,
+      updatedAt: 1_700_000_000,
       acusConsumed: 2.5,
       pullRequests: [
         { url: 'https://github.com/o/r/pull/1', state: 'open' },
