@@ -1,11 +1,12 @@
 import { State, type OutputName } from './action/constants.js'
 import { type MainDeps, defaultDeps } from './action/edges.js'
-import { endOnCloseWanted, secretValues } from './action/inputs.js'
+import { endOnCloseWanted, reconcileWanted, secretValues } from './action/inputs.js'
 import { UnconfirmedSessionError } from './devin/open.js'
 import { readTrigger, visibleTrigger } from './event/trigger.js'
 import { closeJob, closesThread } from './jobs/close.js'
 import type { JobContext } from './jobs/job.js'
 import { openJob } from './jobs/open.js'
+import { reconcileJob } from './jobs/reconcile.js'
 import { reportOutputs } from './report/outputs.js'
 import { createRedactor, redactReport } from './report/redact.js'
 import type { Report } from './report/report.js'
@@ -49,9 +50,12 @@ export async function run(deps: MainDeps = defaultDeps()): Promise<void> {
   try {
     const eventPath = deps.env.GITHUB_EVENT_PATH
     const trigger = await visibleTrigger(readTrigger(deps.env, eventPath ? deps.readFile(eventPath) : undefined))
-    // The job is picked here from the trigger and the inputs; the jobs to come (reconcile, review) join them.
-    // end-on-close is read alone, before the other inputs: the job it picks checks them its own way.
-    if (closesThread(trigger) && endOnCloseWanted((name) => runner.getInput(name))) await closeJob(ctx, trigger)
+    // The job is picked here from the trigger and the inputs; the jobs to come (review) join them.
+    // reconcile and end-on-close are read alone, before the other inputs: the job each picks checks them its own
+    // way. reconcile comes first: a reconcile step opens nothing, whatever the event.
+    const getInput = (name: Parameters<typeof runner.getInput>[0]) => runner.getInput(name)
+    if (reconcileWanted(getInput)) await reconcileJob(ctx, trigger)
+    else if (closesThread(trigger) && endOnCloseWanted(getInput)) await closeJob(ctx, trigger)
     else await openJob(ctx, trigger)
   } catch (error) {
     if (error instanceof UnconfirmedSessionError) report.unconfirmedTag = error.tag

@@ -1,7 +1,7 @@
 import nock from 'nock'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createGitHub } from '../src/github/client.js'
-import { LivingComment, commentBody, commentMarker, sessionIdOfComment } from '../src/github/comment.js'
+import { LivingComment, commentBody, commentMarker, sessionIdOfComment, stateMarker, stateOfComment } from '../src/github/comment.js'
 import type { Report } from '../src/report/report.js'
 
 const API = 'https://api.github.com'
@@ -117,10 +117,29 @@ describe('the living comment', () => {
     expect(scope.isDone()).toBe(true)
     expect(posted).toHaveLength(2)
     expect(posted[0]).toBe(
-      `${marker}\n<!-- devin-session-action:session devin-1 -->\n### Devin session\n\n⏳ Devin is working: [devin-1](https://app.devin.ai/sessions/devin-1) (status \`running / working\`)\n\nACUs consumed: 1\n\n<sub>[Workflow run](https://github.com/c/actions/runs/1)</sub>\n`
+      `${marker}\n<!-- devin-session-action:session devin-1 -->\n${stateMarker(report)}\n### Devin session\n\n⏳ Devin is working: [devin-1](https://app.devin.ai/sessions/devin-1) (status \`running / working\`)\n\nACUs consumed: 1\n\n<sub>[Workflow run](https://github.com/c/actions/runs/1)</sub>\n`
     )
     expect(posted[1]).toContain('✅ Devin finished')
     expect(warnings).toEqual([])
+  })
+
+  it("carries a hidden state line that changes with what only Devin changes (status, pull requests, ACUs, outcome), not with Devin's words", () => {
+    const body = commentBody(report, marker, '')
+    const state = stateOfComment(body)
+    expect(state).toMatch(/^<!-- devin-session-action:state [0-9a-f]{16} -->$/)
+    expect(state).toBe(stateMarker(report))
+    const session = report.session!
+    const moved = [
+      { ...report, session: { ...session, statusDetail: 'finished' } },
+      { ...report, session: { ...session, acusConsumed: 2 } },
+      { ...report, session: { ...session, pullRequests: [{ url: 'https://github.com/c/pull/3', state: 'open' }] } },
+      { ...report, outcome: 'timeout' as const }
+    ]
+    for (const changed of moved) expect(stateOfComment(commentBody(changed, marker, ''))).not.toBe(state)
+    expect(stateOfComment(commentBody({ ...report, summary: 'Done.' }, marker, ''))).toBe(state)
+    // A comment without a session has none, and a state line quoted further down does not count.
+    expect(stateOfComment(commentBody({ failure: 'boom' }, marker, ''))).toBeUndefined()
+    expect(stateOfComment(`${marker}\nhello\nworld\n${state}`)).toBeUndefined()
   })
 
   it('is found again by its marker on a later run, and never posted twice', async () => {

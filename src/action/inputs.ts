@@ -58,6 +58,12 @@ export function endOnCloseWanted(getInput: GetInput): boolean {
   return parsed.success && parsed.data
 }
 
+/** `reconcile` as main.ts needs it to pick the job, before the other inputs are read: an invalid value reads as false, and the open job's checks then report it. */
+export function reconcileWanted(getInput: GetInput): boolean {
+  const parsed = requiredBoolean(false).safeParse(getInput(Input.Reconcile))
+  return parsed.success && parsed.data
+}
+
 /** The create-session fields as the user set them; the prompt is resolved later, from the trigger too. */
 export type RequestFields = Omit<SessionRequest, 'prompt'>
 

@@ -36,6 +36,35 @@ export function sessionMarker(sessionId: string): string | undefined {
   return MARKABLE_SESSION_ID.test(sessionId) ? `${SESSION_MARKER_PREFIX}${sessionId} -->` : undefined
 }
 
+const STATE_MARKER_PREFIX = `${MARKER_PREFIX}state `
+
+/**
+ * The third hidden line of a comment that names a session: a short hash of what the comment shows that only
+ * Devin changes (status, status detail, pull requests, ACUs, outcome). A reconcile run compares it with the
+ * session as listed and edits the comment only when they differ, so an unchanged session costs no write and no
+ * read of its messages. Devin's words are not in it: they are read only once the state moved (a new question
+ * comes with work, and work moves the ACUs).
+ */
+export function stateMarker(report: Pick<Report, 'session' | 'outcome'>): string | undefined {
+  const { session } = report
+  if (session === undefined) return undefined
+  const shown = [
+    session.status,
+    session.statusDetail ?? null,
+    session.pullRequests.map((pr) => [pr.url, pr.state]),
+    session.acusConsumed ?? null,
+    report.outcome ?? 'running'
+  ]
+  const digest = createHash('sha256').update(JSON.stringify(shown)).digest('hex')
+  return `${STATE_MARKER_PREFIX}${digest.slice(0, 16)} -->`
+}
+
+/** The state line of a comment of the action (its third line, as commentBody writes it), or undefined when it has none. */
+export function stateOfComment(body: string): string | undefined {
+  const third = body.split(/\r?\n/, 3)[2]
+  return third !== undefined && third.startsWith(STATE_MARKER_PREFIX) && /^[0-9a-f]{16} -->$/.test(third.slice(STATE_MARKER_PREFIX.length)) ? third : undefined
+}
+
 /** A step marker line, as commentMarker writes it. */
 const STEP_MARKER = /^<!-- devin-session-action:[0-9a-f]{16} -->$/
 
@@ -88,11 +117,12 @@ function plain(text: string): string {
 export function commentBody(report: Report, marker: string, runUrl: string): string {
   const { session } = report
   const named = session === undefined ? undefined : sessionMarker(session.id)
-  const lines = [marker, ...(named === undefined ? [] : [named]), '### Devin session', '']
+  const state = named === undefined ? undefined : stateMarker(report)
+  const lines = [marker, ...(named === undefined || state === undefined ? [] : [named, state]), '### Devin session', '']
   if (session !== undefined) {
-    const state = OUTCOME_WORDS[report.outcome ?? 'running'] ?? `Outcome: ${report.outcome}`
+    const words = OUTCOME_WORDS[report.outcome ?? 'running'] ?? `Outcome: ${report.outcome}`
     const detail = session.statusDetail !== undefined ? `${session.status} / ${session.statusDetail}` : session.status
-    lines.push(`${state}: ${link(session.id, session.url)} (status \`${plain(detail)}\`)`)
+    lines.push(`${words}: ${link(session.id, session.url)} (status \`${plain(detail)}\`)`)
     if (report.thread !== undefined) lines.push('', threadNoteMarkdown(report.thread))
     else if (report.isNew === false) lines.push('', `Continued an existing session${report.messageSent ? ' and sent it the new message' : ''}.`)
     if (report.restricted !== undefined) {
@@ -175,7 +205,7 @@ export class LivingComment {
     try {
       if (!this.found) {
         const comments = await this.github.listComments(this.issueNumber)
-        const bySession = sessionId === undefined ? undefined : await findTrusted(this.github, comments, (c) => sessionIdOfComment(c.body) === sessionId)
+        const bySession = sessionId === undefined ? undefined : await findSessionComment(this.github, comments, sessionId)
         if (bySession !== undefined && !bySession.body.startsWith(this.marker)) this.keptMarker = bySession.body.split(/\r?\n/, 1)[0]
         const found = bySession ?? (await findMarked(this.github, comments, this.marker))
         this.id = found?.id
@@ -198,6 +228,11 @@ export class LivingComment {
       )
     }
   }
+}
+
+/** The action's own comment that names the session on its second line (sessionIdOfComment). */
+export function findSessionComment(github: GitHub, comments: ThreadComment[], sessionId: string): Promise<ThreadComment | undefined> {
+  return findTrusted(github, comments, (comment) => sessionIdOfComment(comment.body) === sessionId)
 }
 
 /**

@@ -1,7 +1,7 @@
 import { CLEANUP_DEADLINE_MS } from '../action/constants.js'
 import type { Settings } from '../action/inputs.js'
 import type { DevinApi } from '../devin/api.js'
-import { latestDevinMessage, messageKey } from '../devin/messages.js'
+import { type SessionMessage, latestDevinMessage, messageKey } from '../devin/messages.js'
 import type { Outcome, Session } from '../devin/session.js'
 import type { Trigger } from '../event/trigger.js'
 import type { GitHub } from '../github/client.js'
@@ -13,7 +13,7 @@ import type { JobContext } from './job.js'
  * How long the one read of the session's messages may take, retries included: as long as ending a session may
  * take, so an API that fails after the wait holds the step no longer than that.
  */
-const MESSAGES_DEADLINE_MS = CLEANUP_DEADLINE_MS
+export const MESSAGES_DEADLINE_MS = CLEANUP_DEADLINE_MS
 
 const COMMIT_SHA = /^[0-9a-f]{40}$/i
 
@@ -38,13 +38,9 @@ export async function afterWait(
 
   let question: { id: string; text: string } | undefined
   try {
-    const latest = latestDevinMessage(await api.listMessages(session.id, deps.clock.now() + MESSAGES_DEADLINE_MS))
-    if (latest !== undefined) {
-      // Redacted before it is capped: a secret cut in half would no longer be recognised.
-      const text = capSummary(redact(latest.text))
-      report.summary = text
-      if (outcome === 'blocked' && settings.thread.notifyOnBlocked) question = { id: messageKey(latest), text }
-    }
+    const words = devinWords(await api.listMessages(session.id, deps.clock.now() + MESSAGES_DEADLINE_MS), outcome, settings.thread.notifyOnBlocked, redact)
+    if (words.summary !== undefined) report.summary = words.summary
+    question = words.question
   } catch (error) {
     runner.warning(
       redact(
@@ -68,6 +64,23 @@ export async function afterWait(
   const mentioned = await ctx.comment.mentionForQuestion({ sessionId: redact(session.id), sessionUrl: redact(session.url), questionId: question.id, login })
   if (mentioned === 'posted') runner.info(`Devin is waiting for an answer: mentioned @${login} in a new comment.`)
   if (mentioned === 'already-posted') runner.info(`Devin is waiting for an answer: @${login} was already mentioned for this question, so not again.`)
+}
+
+/**
+ * What the run reports of a session's messages: Devin's latest message as the summary (redacted, then capped),
+ * and the same message as the question to mention when Devin waits for the user and notify-on-blocked asks for it.
+ */
+export function devinWords(
+  messages: readonly SessionMessage[],
+  outcome: Outcome,
+  notifyOnBlocked: boolean,
+  redact: (text: string) => string
+): { summary?: string; question?: { id: string; text: string } } {
+  const latest = latestDevinMessage(messages)
+  if (latest === undefined) return {}
+  // Redacted before it is capped: a secret cut in half would no longer be recognised.
+  const text = capSummary(redact(latest.text))
+  return { summary: text, ...(outcome === 'blocked' && notifyOnBlocked ? { question: { id: messageKey(latest), text } } : {}) }
 }
 
 /** The user who caused the run, as they may be mentioned: the triggering comment's author, else the event's sender. */

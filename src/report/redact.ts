@@ -127,6 +127,8 @@ export function redactReport(report: Report, redactor: Redactor): Report {
     question: report.question === undefined ? undefined : { ...report.question, text: redactor.text(report.question.text) },
     // end-on-close: ids and links of the ended sessions are Devin's answers.
     ended: redactor.deep(report.ended),
+    // reconcile: the sessions' ids and links are Devin's answers too.
+    reconcile: redactor.deep(report.reconcile),
     session:
       session === undefined
         ? undefined

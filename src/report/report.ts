@@ -41,6 +41,10 @@ export interface Report {
   /** A run on a closed pull request or issue (the close job): the thread, and how its sessions were looked for. */
   closed?: ClosedThread
   // ---- end of end-on-close ----
+  // ---- reconcile (jobs/reconcile.ts) ----
+  /** A reconcile run: what it listed, what it updated, and the requests it made. */
+  reconcile?: ReconcileRun
+  // ---- end of reconcile ----
 }
 
 // ---- end-on-close (jobs/close.ts) ----
@@ -54,6 +58,32 @@ export interface ClosedThread {
   unfindable?: string
 }
 // ---- end of end-on-close ----
+
+// ---- reconcile (jobs/reconcile.ts) ----
+/** What a reconcile run did; `Report.reconciled` counts `updated`. */
+export interface ReconcileRun {
+  /** The tag this repository's sessions are listed by (`gh-repo:<id>`). */
+  tag: string
+  /** Sessions listed with the tag (undefined in a dry run, which lists nothing). */
+  listed?: number
+  /** Sessions looked at: working, waiting, or changed in the last 24 hours, at most 100. */
+  kept?: number
+  /** Sessions past the cap, left for the next run. */
+  left?: number
+  /** The sessions brought up to date, with what was written for each. */
+  updated: { sessionId: string; url: string; wrote: string[] }[]
+  /** What the run cost. */
+  requests?: ReconcileRequests
+}
+
+/** The requests of a reconcile run, by kind. */
+export interface ReconcileRequests {
+  devinLists: number
+  devinGets: number
+  githubReads: number
+  githubWrites: number
+}
+// ---- end of reconcile ----
 
 /** What the thread step did instead of opening a new session, or besides it. */
 export type ThreadNote =

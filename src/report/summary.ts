@@ -11,7 +11,8 @@ import { threadNoteMarkdown } from './thread-note.js'
  */
 export function summaryMarkdown(report: Report): string {
   const lines: string[] = []
-  lines.push(`## ${report.dryRun !== undefined ? 'Devin session (dry run)' : 'Devin session'}`, '')
+  const heading = report.reconcile !== undefined ? 'Devin sessions reconciled' : 'Devin session'
+  lines.push(`## ${report.dryRun !== undefined || report.outcome === 'dry-run' ? `${heading} (dry run)` : heading}`, '')
 
   if (report.failure !== undefined) {
     const [first = '', ...rest] = report.failure.split('\n')
@@ -48,7 +49,8 @@ export function summaryMarkdown(report: Report): string {
     lines.push(`| Session | ${link(session.id, session.url)} |`)
     lines.push(`| Outcome | \`${report.outcome ?? 'running'}\`${report.terminated ? ' (the action ended the session)' : ''} |`)
     lines.push(`| Status | \`${escapeCell(session.status)}\`${session.statusDetail !== undefined ? ` (\`${escapeCell(session.statusDetail)}\`)` : ''} |`)
-    lines.push(`| Session was | ${how} |`)
+    // A session this run neither created nor messaged (a reconcile run's) says nothing of how it was reached.
+    if (report.isNew !== undefined || report.messageSent !== undefined) lines.push(`| Session was | ${how} |`)
     if (session.acusConsumed !== undefined) lines.push(`| ACUs consumed | ${session.acusConsumed} |`)
     if (report.waitedMs !== undefined) lines.push(`| Time waited | ${formatDuration(report.waitedMs)} |`)
     if (report.apiVersion !== undefined) lines.push(`| API | ${report.apiVersion} |`)
@@ -73,14 +75,17 @@ export function summaryMarkdown(report: Report): string {
     }
   } else if (report.unconfirmedTag !== undefined) {
     lines.push(`Devin may have created a session that the action could not confirm: look for the tag \`${escapeCell(report.unconfirmedTag)}\` in Devin.`, '')
-  } else if (report.failure !== undefined && report.closed === undefined) {
-    // A close (end-on-close) opens nothing by design: that is no news on its failure.
+  } else if (report.failure !== undefined && report.closed === undefined && report.reconcile === undefined) {
+    // A close (end-on-close) and a reconcile open nothing by design: that is no news on their failure.
     lines.push('No session was opened.', '')
   }
 
   // ---- end-on-close: the thread that was closed and the sessions ended ----
   lines.push(...endedMarkdown(report))
   // ---- end of end-on-close ----
+  // ---- reconcile ----
+  lines.push(...reconcileMarkdown(report))
+  // ---- end of reconcile ----
 
   const dryRun = report.dryRun
   if (dryRun !== undefined) {
@@ -131,6 +136,38 @@ function capitalized(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1)
 }
 // ---- end of end-on-close ----
+
+// ---- reconcile ----
+/** A reconcile run: what it listed and looked at, the sessions it updated with what it wrote, and its requests. */
+function reconcileMarkdown(report: Report): string[] {
+  const run = report.reconcile
+  if (run === undefined) return []
+  const tag = `\`${escapeCell(run.tag)}\``
+  if (report.outcome === 'dry-run') {
+    return [
+      `Dry run: nothing was sent to Devin or GitHub. A real run would list the sessions tagged ${tag} and bring the comment and check run of each one that is working, waiting, or changed in the last 24 hours up to date.`,
+      ''
+    ]
+  }
+  const lines: string[] = []
+  if (run.listed !== undefined) {
+    const left = run.left !== undefined && run.left > 0 ? `; ${run.left} left for the next run` : ''
+    lines.push(`Listed ${run.listed} sessions tagged ${tag}; looked at ${run.kept ?? 0} (working, waiting, or changed in the last 24 hours)${left}.`, '')
+  }
+  if (run.updated.length > 0) {
+    lines.push(`Updated ${run.updated.length}:`, '', ...run.updated.map((one) => `- ${link(one.sessionId, one.url)}: ${escapeText(one.wrote.join(', '))}`), '')
+  }
+  const requests = run.requests
+  if (requests !== undefined) {
+    lines.push(
+      `Requests: Devin lists ${requests.devinLists} · Devin GETs ${requests.devinGets} · GitHub reads ${requests.githubReads} · GitHub writes ${requests.githubWrites}`,
+      ''
+    )
+  }
+  if (report.reconciled !== undefined) lines.push(`\`reconciled\`: ${report.reconciled}.`, '')
+  return lines
+}
+// ---- end of reconcile ----
 
 /** What the budgets and the live-session cap counted, and the limit they gave the session. */
 function budgetMarkdown(report: Report): string[] {
