@@ -613,6 +613,38 @@ describe('every input of action.yml through the bundle', { timeout: 30_000 }, ()
     expect(main.outputs['ended-sessions']).toBeUndefined()
   })
   // ---- end of end-on-close ----
+  // ---- reconcile ----
+  inputCase("reconcile: a schedule run opens nothing and brings a finished session's comment up to date", ['reconcile'], async (run) => {
+    const devin = await emulator()
+    const github = await fakeGitHub()
+    const id = 6811672
+    const [finished] = devin.store.seed([{ tags: [`gh-repo:${id}`, `gh-thread:${id}#7`], status: 'exit', status_detail: null }])
+    const sessionId = finished?.session_id ?? ''
+    const at = new Date().toISOString()
+    // The comment a run that did not wait left on the thread: it shows the session at work.
+    github.comments.set(7, [
+      {
+        id: 77,
+        body: `<!-- devin-session-action:0123456789abcdef -->\n<!-- devin-session-action:session ${sessionId} -->\n### Devin session\n\n⏳ Devin is working\n`,
+        user: { login: 'github-actions[bot]', type: 'Bot' },
+        html_url: `https://github.com/${REPO}/issues/7#issuecomment-77`,
+        created_at: at,
+        updated_at: at
+      }
+    ])
+    const { main } = await run({
+      event: 'schedule',
+      payload: { schedule: '*/10 * * * *' },
+      env: { GITHUB_REPOSITORY_ID: String(id), GITHUB_API_URL: github.url },
+      inputs: devinInputs(devin, { prompt: '', reconcile: 'true' })
+    })
+    expect(main.exitCode, main.stdout).toBe(0)
+    // With the default (false) this run would fail: a schedule has no default prompt. Nothing is created.
+    expect(devin.requests.count('POST')).toBe(0)
+    expect(main.outputs).toEqual({ reconciled: '1' })
+    expect(github.comments.get(7)?.[0]?.body).toContain(`⏹️ The session ended: [${sessionId}]`)
+  })
+  // ---- end of reconcile ----
 })
 
 // ---- Coverage: every input of action.yml has a passing case above that ran it with a non-default value ----
