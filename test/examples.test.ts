@@ -19,6 +19,11 @@ interface Workflow {
   jobs: Record<string, { steps: Step[] }>
 }
 
+/** Recipes that keep no comment (a scheduled job that opens a session, a dispatch): no permission at all. */
+const WITHOUT_COMMENTS = new Set(['scheduled-maintenance.yml', 'wait-for-pull-request.yml'])
+/** Recipes that keep check runs (a scheduled reconcile among them, which also edits comments): `checks: write` too. */
+const CHECK_RUNS = new Set(['reconcile.yml'])
+
 describe('example workflows', () => {
   it('are each a recipe the README links', () => {
     const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8')
@@ -30,14 +35,16 @@ describe('example workflows', () => {
     describe(file, () => {
       const workflow = parse(readFileSync(`${dir}${file}`, 'utf8')) as Workflow
 
-      it('sets the least workflow permissions: write only to the threads it comments on', () => {
+      it('sets the least workflow permissions: write only to the threads it comments on, and to checks where it keeps check runs', () => {
         expect(workflow.permissions).toBeDefined()
-        const comments = file !== 'scheduled-maintenance.yml' && file !== 'wait-for-pull-request.yml'
+        const comments = !WITHOUT_COMMENTS.has(file)
+        const scopes = CHECK_RUNS.has(file) ? ['issues', 'pull-requests', 'checks'] : ['issues', 'pull-requests']
         for (const [scope, level] of Object.entries(workflow.permissions)) {
-          expect(['issues', 'pull-requests'], scope).toContain(scope)
+          expect(scopes, scope).toContain(scope)
           expect(level).toBe('write')
         }
         expect(Object.keys(workflow.permissions).length > 0).toBe(comments)
+        if (CHECK_RUNS.has(file)) expect(workflow.permissions.checks).toBe('write')
       })
 
       it('passes the action only inputs it has, and the key from a secret', () => {

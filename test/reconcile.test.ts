@@ -58,14 +58,29 @@ function session(id: string, overrides: Record<string, unknown> = {}, thread = 2
 function openRunComment(id: string, overrides: { authorType?: string; status_detail?: string } = {}) {
   const body = commentBody(
     {
-      session: { id, url: url(id), status: 'running', statusDetail: overrides.status_detail ?? 'working', tags: [], pullRequests: [], isArchived: false, acusConsumed: 0 },
+      session: {
+        id,
+        url: url(id),
+        status: 'running',
+        statusDetail: overrides.status_detail ?? 'working',
+        tags: [],
+        pullRequests: [],
+        isArchived: false,
+        acusConsumed: 0
+      },
       outcome: classifySession({ status: 'running', statusDetail: overrides.status_detail ?? 'working' }),
       isNew: true
     },
     STEP_MARKER,
     'https://github.com/Codertocat/Hello-World/actions/runs/1'
   )
-  return { id: 900, body, authorType: overrides.authorType ?? 'Bot', authorLogin: 'github-actions[bot]', url: 'https://github.com/Codertocat/Hello-World/pull/2#issuecomment-900' }
+  return {
+    id: 900,
+    body,
+    authorType: overrides.authorType ?? 'Bot',
+    authorLogin: 'github-actions[bot]',
+    url: 'https://github.com/Codertocat/Hello-World/pull/2#issuecomment-900'
+  }
 }
 
 /** The in-progress check run an open run with `check-run: true` left for the session. */
@@ -95,14 +110,21 @@ describe('the reconcile job', () => {
     const github = memoryGitHub()
     github.comments.push(openRunComment('devin-a'))
     github.checkRuns.push(inProgressRun('devin-a'))
-    const finished = session('devin-a', { status_detail: 'finished', acus_consumed: 3, pull_requests: [{ pr_url: 'https://github.com/Codertocat/Hello-World/pull/9', pr_state: 'open' }] })
+    const finished = session('devin-a', {
+      status_detail: 'finished',
+      acus_consumed: 3,
+      pull_requests: [{ pr_url: 'https://github.com/Codertocat/Hello-World/pull/9', pr_state: 'open' }]
+    })
     const devin = devinScope()
       .get(SESSIONS)
       .query({ tags: REPO_TAG, first: '100' })
       .reply(200, listing(finished))
       .get(`${SESSIONS}/devin-a/messages`)
       .query({ first: '200' })
-      .reply(200, { items: [{ event_id: 'e1', source: 'devin', message: 'Done: fixed the parser and opened PR 9.', created_at: NOW - 60 }], has_next_page: false })
+      .reply(200, {
+        items: [{ event_id: 'e1', source: 'devin', message: 'Done: fixed the parser and opened PR 9.', created_at: NOW - 60 }],
+        has_next_page: false
+      })
     const runner = await reconcile(github)
     expect(devin.isDone()).toBe(true)
     expect(runner.failed).toBeUndefined()
@@ -138,11 +160,14 @@ describe('the reconcile job', () => {
     expect(second.log).toContain('info: Reconciled 0 of 1 sessions. Requests: Devin lists 1, Devin GETs 0, GitHub reads 2, GitHub writes 0.')
   })
 
-  it("leaves a session alone whose comment already shows its state, and whose check run is as it should be: no GET, no write", async () => {
+  it('leaves a session alone whose comment already shows its state, and whose check run is as it should be: no GET, no write', async () => {
     const github = memoryGitHub()
     github.comments.push(openRunComment('devin-a'))
     github.checkRuns.push(inProgressRun('devin-a'))
-    devinScope().get(SESSIONS).query(true).reply(200, listing(session('devin-a')))
+    devinScope()
+      .get(SESSIONS)
+      .query(true)
+      .reply(200, listing(session('devin-a')))
     const runner = await reconcile(github)
     expect(nock.isDone()).toBe(true)
     expect(runner.outputs).toEqual({ reconciled: '0' })
@@ -153,7 +178,10 @@ describe('the reconcile job', () => {
     const github = memoryGitHub()
     github.comments.push(openRunComment('devin-a'))
     github.checkRuns.push(inProgressRun('devin-a'))
-    devinScope().get(SESSIONS).query(true).reply(200, listing(session('devin-a', { acus_consumed: 1.5 })))
+    devinScope()
+      .get(SESSIONS)
+      .query(true)
+      .reply(200, listing(session('devin-a', { acus_consumed: 1.5 })))
     const runner = await reconcile(github)
     expect(nock.isDone()).toBe(true)
     expect(runner.outputs).toEqual({ reconciled: '1' })
@@ -172,7 +200,10 @@ describe('the reconcile job', () => {
       .reply(200, listing(blocked))
       .get(`${SESSIONS}/devin-a/messages`)
       .query(true)
-      .reply(200, { items: [{ event_id: 'q1', source: 'devin', message: 'Which branch should I target, @maintainers?', created_at: NOW - 60 }], has_next_page: false })
+      .reply(200, {
+        items: [{ event_id: 'q1', source: 'devin', message: 'Which branch should I target, @maintainers?', created_at: NOW - 60 }],
+        has_next_page: false
+      })
     const runner = await reconcile(github)
     expect(nock.isDone()).toBe(true)
     expect(runner.outputs).toEqual({ reconciled: '1' })
@@ -186,8 +217,12 @@ describe('the reconcile job', () => {
     expect(github.comments[0]?.body).toContain('**Devin is asking:**\n\n> Which branch should I target, @\u200bmaintainers?')
     const mention = github.comments[1]?.body ?? ''
     expect(mention.split('\n')[0]).toBe('<!-- devin-session-action:question devin-a q1 -->')
-    expect(mention).toContain(`@octocat Devin is waiting for your answer in session [devin-a](${url('devin-a')}): see [the question](${openRunComment('devin-a').url}).`)
-    expect(runner.log).toContain(`info: Updated session devin-a (${url('devin-a')}): comment on #2, check run completed action_required, mention of the question.`)
+    expect(mention).toContain(
+      `@octocat Devin is waiting for your answer in session [devin-a](${url('devin-a')}): see [the question](${openRunComment('devin-a').url}).`
+    )
+    expect(runner.log).toContain(
+      `info: Updated session devin-a (${url('devin-a')}): comment on #2, check run completed action_required, mention of the question.`
+    )
   })
 
   it('never takes over a comment someone else wrote with the markers, and creates nothing where nothing is', async () => {
@@ -318,7 +353,10 @@ describe('the cap through the job', () => {
     const items = Array.from({ length: 101 }, (_, index) =>
       session(`devin-s${index}`, { status: 'exit', status_detail: null, updated_at: NOW - 10 - index, tags: [REPO_TAG, `gh-thread:${REPO_ID}#${index + 1}`] })
     )
-    devinScope().get(SESSIONS).query(true).reply(200, listing(...items))
+    devinScope()
+      .get(SESSIONS)
+      .query(true)
+      .reply(200, listing(...items))
     const runner = await reconcile(github)
     expect(nock.isDone()).toBe(true)
     expect(runner.log).toContain(

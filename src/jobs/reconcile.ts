@@ -158,7 +158,8 @@ async function reconcileSession(visit: Visit, session: Session): Promise<string[
   const commentChanged = comment !== undefined && stateOfComment(comment.body) !== stateMarker(shown)
   const content = checkRunContent(shown)
   const checkChanged =
-    checkRun !== undefined && (checkRun.status !== content.status || (checkRun.conclusion ?? undefined) !== content.conclusion || checkRun.title !== content.title)
+    checkRun !== undefined &&
+    (checkRun.status !== content.status || (checkRun.conclusion ?? undefined) !== content.conclusion || checkRun.title !== content.title)
   if (!commentChanged && !checkChanged) return []
 
   // Devin's words only once the state moved, and only when it has stopped or waits: a working session's latest
@@ -174,7 +175,9 @@ async function reconcileSession(visit: Visit, session: Session): Promise<string[
       report.summary = words.summary
       report.question = words.question
     } catch (error) {
-      warn(`Could not read Devin's messages in session ${session.id}, so its comment and check run show no summary: ${error instanceof Error ? error.message : String(error)}`)
+      warn(
+        `Could not read Devin's messages in session ${session.id}, so its comment and check run show no summary: ${error instanceof Error ? error.message : String(error)}`
+      )
     }
   }
   const final = redactReport(report, redactor)
@@ -222,7 +225,9 @@ async function mentionQuestion(visit: Visit, session: Session, number: number, c
   const redact = ctx.redactor.text
   const login = userOfSession(session, trigger.repoId)
   if (login === undefined || !isMentionable(login)) {
-    runner.info(redact(`Devin is waiting for an answer in session ${session.id}; no user who could be mentioned opened it, so the question is only shown in the comment.`))
+    runner.info(
+      redact(`Devin is waiting for an answer in session ${session.id}; no user who could be mentioned opened it, so the question is only shown in the comment.`)
+    )
     return false
   }
   const sessionId = redact(session.id)
