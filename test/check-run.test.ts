@@ -204,7 +204,10 @@ describe('the check run of a session', () => {
     const devin = nock(DEVIN)
       .get(SESSIONS)
       .query(true)
-      .reply(200, { items: [v3SessionBody({ session_id: 'devin-old', status: 'exit', acus_consumed: 12, tags: ['gh-repo:186853002', 'gh-thread:186853002#2'] })], has_next_page: false })
+      .reply(200, {
+        items: [v3SessionBody({ session_id: 'devin-old', status: 'exit', acus_consumed: 12, tags: ['gh-repo:186853002', 'gh-thread:186853002#2'] })],
+        has_next_page: false
+      })
     const { runner, github } = await runOn('pull_request', pullRequestOpened(), { ...WAIT, 'budget-per-pr': '10' })
     expect(devin.isDone()).toBe(true)
     expect(runner.outputs.outcome).toBe('skipped')

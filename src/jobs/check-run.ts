@@ -25,7 +25,8 @@ export function checkRunHead(trigger: Trigger): CheckRunHead {
   }
   const pr = trigger.pullRequest
   if (pr === undefined) return { none: `the "${trigger.event}" event is about no pull request` }
-  if (pr.headSha === undefined || !COMMIT_SHA.test(pr.headSha)) return { none: `the head commit of pull request #${pr.number} is not known`, pullRequest: pr.number }
+  if (pr.headSha === undefined || !COMMIT_SHA.test(pr.headSha))
+    return { none: `the head commit of pull request #${pr.number} is not known`, pullRequest: pr.number }
   return { sha: pr.headSha.toLowerCase() }
 }
 

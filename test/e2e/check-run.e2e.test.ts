@@ -61,11 +61,7 @@ describe('the session as a check run, through the bundle', { timeout: 90_000 }, 
     expect(main.exitCode, main.stdout).toBe(0)
     expect(main.outputs.outcome).toBe('finished')
     const sessionId = main.outputs['session-id'] as string
-    expect(checkRequests(gh)).toEqual([
-      `GET /repos/${REPO}/commits/${PAYLOAD_HEAD}/check-runs`,
-      'POST 201 in_progress',
-      'PATCH 200 completed success'
-    ])
+    expect(checkRequests(gh)).toEqual([`GET /repos/${REPO}/commits/${PAYLOAD_HEAD}/check-runs`, 'POST 201 in_progress', 'PATCH 200 completed success'])
     const run = onlyCheckRun(gh)
     expect(run).toMatchObject({
       name: 'Devin',
@@ -90,7 +86,12 @@ describe('the session as a check run, through the bundle', { timeout: 90_000 }, 
     const { main } = await runBundledAction(step(devin, gh, { ...WAIT, 'check-run-name': 'Devin review' }))
     expect(main.exitCode, main.stdout).toBe(0)
     expect(main.outputs.outcome).toBe('blocked')
-    expect(onlyCheckRun(gh)).toMatchObject({ name: 'Devin review', head_sha: PAYLOAD_HEAD, conclusion: 'action_required', output: { title: 'Devin is waiting for input' } })
+    expect(onlyCheckRun(gh)).toMatchObject({
+      name: 'Devin review',
+      head_sha: PAYLOAD_HEAD,
+      conclusion: 'action_required',
+      output: { title: 'Devin is waiting for input' }
+    })
     expect(onlyCheckRun(gh).output.summary).toContain('### Devin is asking\n\n> Which branch should I base the fix on?\n')
   })
 
