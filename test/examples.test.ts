@@ -30,13 +30,16 @@ describe('example workflows', () => {
     describe(file, () => {
       const workflow = parse(readFileSync(`${dir}${file}`, 'utf8')) as Workflow
 
-      it('sets the least workflow permissions: write only to the threads it comments on', () => {
+      it('sets the least workflow permissions: write only to the threads it comments on, and to checks where it keeps a check run', () => {
         expect(workflow.permissions).toBeDefined()
         const comments = file !== 'scheduled-maintenance.yml' && file !== 'wait-for-pull-request.yml'
+        const steps = Object.values(workflow.jobs).flatMap((job) => job.steps)
+        const checkRun = steps.some((step) => step.uses?.startsWith('devin-session-action/') && String(step.with?.['check-run']) === 'true')
         for (const [scope, level] of Object.entries(workflow.permissions)) {
-          expect(['issues', 'pull-requests'], scope).toContain(scope)
+          expect(['issues', 'pull-requests', ...(checkRun ? ['checks'] : [])], scope).toContain(scope)
           expect(level).toBe('write')
         }
+        expect(workflow.permissions.checks === 'write', 'checks: write exactly where a step sets check-run: true').toBe(checkRun)
         expect(Object.keys(workflow.permissions).length > 0).toBe(comments)
       })
 
