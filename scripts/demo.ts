@@ -1,9 +1,9 @@
 /**
  * `npm run demo [-- --scenario NAME]`: see the action work without a Devin account. A pull request is opened
  * on one repository, the gate checks its author on GitHub, Devin reviews it, and the action keeps one comment on
- * the pull request up to date. The Devin API emulator and a fake GitHub API run on 127.0.0.1, the committed
+ * the pull request up to date, and a check run on its head commit. The Devin API emulator and a fake GitHub API run on 127.0.0.1, the committed
  * bundle runs as GitHub's runner runs it (scripts/lib/demo-story.ts), and this prints what people see: the
- * requests as they happen, then the log, the step outputs, the job summary and the comment.
+ * requests as they happen, then the log, the step outputs, the job summary, the comment and the check run.
  */
 import { existsSync } from 'node:fs'
 import { parseArgs } from 'node:util'
@@ -44,6 +44,14 @@ function show(story: DemoStory): void {
     out('(markdown as GitHub holds it; the first line is a hidden marker GitHub does not display)\n\n')
     out(`${comment.body.trimEnd()}\n`)
   }
+  out(rule(`The check run on the pull request's head`))
+  if (story.checkRuns.length === 0) out('There is no check run.\n')
+  for (const run of story.checkRuns) {
+    const state = run.conclusion !== null ? `${run.status}: ${run.conclusion}` : run.status
+    out(`"${run.name}" on ${run.head_sha} · ${state} · ${run.output.title ?? ''}\n`)
+    out(`details_url ${run.details_url ?? '(none)'} · external_id ${run.external_id ?? '(none)'}\n`)
+    out('(its summary is the job summary above)\n')
+  }
   out(rule('Requests GitHub received'))
   for (const request of story.githubRequests) out(`${request.method} ${request.path} -> ${request.status ?? 'no answer'}\n`)
   out(rule('Requests Devin received'))
@@ -70,11 +78,12 @@ async function main(): Promise<void> {
   }
 
   out(`A pull request is opened; the action checks its author on GitHub, Devin reviews it (scenario "${scenario}"),\n`)
-  out('and the action keeps one comment on the pull request up to date. Devin and GitHub are emulated on 127.0.0.1;\n')
-  out('dist/index.js runs as GitHub runs it, polling the session every 5 s (about 15 s for the default scenario).\n\n')
+  out('and the action keeps one comment on the pull request and one check run on its head commit up to date (check-run: true).\n')
+  out('Devin and GitHub are emulated on 127.0.0.1; dist/index.js runs as GitHub runs it, polling the session\n')
+  out('every 5 s (about 15 s for the default scenario).\n\n')
   if (overBudget) {
     out(`With --over-budget: budget-per-pr is ${OVER_BUDGET.budget} ACUs, and earlier sessions on this pull request used ${OVER_BUDGET.used.join(' + ')}.\n`)
-    out('The action lists them, skips the run with the figures, creates nothing, and says so in the comment.\n\n')
+    out('The action lists them, skips the run with the figures, creates nothing, says so in the comment, and the check run is skipped.\n\n')
   }
   const story = await runDemoStory({ scenario, overBudget, onEvent: (e) => out(event(e)) })
   out(`\nRepository ${story.repository}, pull request #${story.pullRequest.number} by ${story.pullRequest.author}: ${story.pullRequest.url}\n`)

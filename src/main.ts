@@ -44,6 +44,7 @@ export async function run(deps: MainDeps = defaultDeps()): Promise<void> {
         runner.setOutput(name as OutputName, value)
       }
       ctx.comment?.refresh()
+      ctx.checkRun?.refresh()
     }
   }
 
@@ -64,7 +65,8 @@ export async function run(deps: MainDeps = defaultDeps()): Promise<void> {
     runner.setFailed(report.failure)
     ctx.comment?.refresh()
   } finally {
-    await ctx.comment?.settled()
+    // The check run's last word is the report as the job summary below shows it, the failure included.
+    await Promise.all([ctx.comment?.settled(), ctx.checkRun?.finish()])
     try {
       await runner.appendSummary(summaryMarkdown(redactReport(report, redactor)))
     } catch (error) {

@@ -21,7 +21,7 @@ interface Workflow {
 
 /** Recipes that keep no comment (a scheduled job that opens a session, a dispatch): no permission at all. */
 const WITHOUT_COMMENTS = new Set(['scheduled-maintenance.yml', 'wait-for-pull-request.yml'])
-/** Recipes that keep check runs (a scheduled reconcile among them, which also edits comments): `checks: write` too. */
+/** Recipes that keep check runs without setting check-run (a scheduled reconcile, which also edits comments): `checks: write` too. */
 const CHECK_RUNS = new Set(['reconcile.yml'])
 
 describe('example workflows', () => {
@@ -38,13 +38,15 @@ describe('example workflows', () => {
       it('sets the least workflow permissions: write only to the threads it comments on, and to checks where it keeps check runs', () => {
         expect(workflow.permissions).toBeDefined()
         const comments = !WITHOUT_COMMENTS.has(file)
-        const scopes = CHECK_RUNS.has(file) ? ['issues', 'pull-requests', 'checks'] : ['issues', 'pull-requests']
+        const steps = Object.values(workflow.jobs).flatMap((job) => job.steps)
+        const checkRun =
+          CHECK_RUNS.has(file) || steps.some((step) => step.uses?.startsWith('devin-session-action/') && String(step.with?.['check-run']) === 'true')
         for (const [scope, level] of Object.entries(workflow.permissions)) {
-          expect(scopes, scope).toContain(scope)
+          expect(['issues', 'pull-requests', ...(checkRun ? ['checks'] : [])], scope).toContain(scope)
           expect(level).toBe('write')
         }
+        expect(workflow.permissions.checks === 'write', 'checks: write exactly where a step keeps check runs').toBe(checkRun)
         expect(Object.keys(workflow.permissions).length > 0).toBe(comments)
-        if (CHECK_RUNS.has(file)) expect(workflow.permissions.checks).toBe('write')
       })
 
       it('passes the action only inputs it has, and the key from a secret', () => {

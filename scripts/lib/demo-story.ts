@@ -1,12 +1,13 @@
 /**
  * The story `npm run demo` tells, as a function a test can run: a pull request is opened on one repository,
  * the action's gate asks GitHub for its author's permission, Devin reviews it (the emulator plays a scripted
- * session), and the comment on the pull request is created once, then edited as the session moves.
+ * session), the comment on the pull request is created once, then edited as the session moves, and a check run
+ * on the pull request's head commit stands for the session: in progress while Devin works, then its conclusion.
  * Everything is on 127.0.0.1: the Devin API emulator, the fake GitHub API, and the committed bundle run as
  * GitHub's runner runs it, with the event's repository as its GITHUB_* context and as the session's repos.
  */
 import { startFakeGitHub } from '../../emulator/github/server.ts'
-import type { FakeComment, GitHubRequest } from '../../emulator/github/server.ts'
+import type { FakeCheckRun, FakeComment, GitHubRequest } from '../../emulator/github/server.ts'
 import { getScenario } from '../../emulator/lifecycle.ts'
 import type { RecordedRequest } from '../../emulator/request-log.ts'
 import { startEmulator } from '../../emulator/server.ts'
@@ -46,6 +47,8 @@ export interface DemoStory {
   comments: FakeComment[]
   /** How often the action created and edited a comment on the pull request. */
   commentWrites: { created: number; edited: number }
+  /** The check runs GitHub holds at the end, oldest first: the one that stands for the session (check-run: true). */
+  checkRuns: FakeCheckRun[]
   /** Requests GitHub received, without their Authorization header. */
   githubRequests: Omit<GitHubRequest, 'authorization'>[]
   devinRequests: RecordedRequest[]
@@ -70,13 +73,16 @@ export const OVER_BUDGET = { budget: '10', used: [7.25, 5.25] } as const
 const PERMISSION_PATH = /\/collaborators\/([^/]+)\/permission$/
 const THREAD_COMMENTS = /\/issues\/(\d+)\/comments$/
 const COMMENT = /\/issues\/comments\/\d+$/
+const PULL = /\/pulls\/(\d+)$/
+const CHECK_RUNS_OF_COMMIT = /\/commits\/([0-9a-f]{40})\/check-runs$/
+const CHECK_RUNS = /\/check-runs(?:\/\d+)?$/
 
 export async function runDemoStory(options: DemoOptions = {}): Promise<DemoStory> {
   const scenario = getScenario(options.scenario ?? DEMO_SCENARIO).name
   const payload = examplePayload('pull_request', 'opened')
   const context = payloadContext(payload)
   const repository = context.GITHUB_REPOSITORY as string
-  const pr = payload.pull_request as { number: number; html_url: string; user: { login: string } }
+  const pr = payload.pull_request as { number: number; html_url: string; user: { login: string }; head: { sha: string; ref: string } }
   const author = pr.user.login
 
   const began = Date.now()
@@ -98,6 +104,9 @@ export async function runDemoStory(options: DemoOptions = {}): Promise<DemoStory
     repository,
     onRequest: (request) => tell({ ...line(request), service: 'GitHub', note: githubNote(request, permissions) })
   })
+
+  // Nobody pushes during the story: at the end of the wait the pull request's head is still the one Devin reviewed.
+  github.pulls.set(pr.number, { headSha: pr.head.sha, headRef: pr.head.ref })
 
   if (options.overBudget === true) {
     const id = String((payload.repository as { id: number }).id)
@@ -129,6 +138,7 @@ export async function runDemoStory(options: DemoOptions = {}): Promise<DemoStory
         wait: 'stopped',
         'poll-interval': '5s',
         'wait-timeout': WAIT_TIMEOUT,
+        'check-run': 'true',
         ...(options.overBudget === true ? { 'budget-per-pr': OVER_BUDGET.budget } : {})
       },
       timeoutMs: 90_000
@@ -146,6 +156,7 @@ export async function runDemoStory(options: DemoOptions = {}): Promise<DemoStory
         created: github.requests.filter((r) => r.method === 'POST' && THREAD_COMMENTS.test(r.path)).length,
         edited: github.requests.filter((r) => r.method === 'PATCH' && COMMENT.test(r.path)).length
       },
+      checkRuns: structuredClone(github.checkRuns),
       githubRequests: github.requests.map(({ authorization: _, ...request }) => structuredClone(request)),
       devinRequests: devin.requests.all(),
       events
@@ -182,5 +193,15 @@ function githubNote(request: GitHubRequest, permissions: Record<string, string>)
   if (thread !== undefined && request.method === 'GET') return `the action looks for its comment on #${thread}`
   if (thread !== undefined && request.method === 'POST') return `the action creates its comment on #${thread}`
   if (COMMENT.test(request.path) && request.method === 'PATCH') return 'the action edits its comment'
+  const pull = PULL.exec(request.path)?.[1]
+  if (pull !== undefined && request.method === 'GET') return `the action reads the head of #${pull}: has the pull request moved on since Devin was asked?`
+  const commit = CHECK_RUNS_OF_COMMIT.exec(request.path)?.[1]
+  if (commit !== undefined) return `the action looks for the session's check run on ${commit.slice(0, 7)}`
+  if (CHECK_RUNS.test(request.path)) {
+    const body = (request.body ?? {}) as { status?: string; conclusion?: string; head_sha?: string }
+    const state = body.conclusion !== undefined ? `completed: ${body.conclusion}` : (body.status ?? '')
+    if (request.method === 'POST') return `the action creates the check run on ${String(body.head_sha).slice(0, 7)} (${state})`
+    if (request.method === 'PATCH') return `the action updates the check run (${state})`
+  }
   return ''
 }

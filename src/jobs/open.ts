@@ -19,6 +19,7 @@ import { restrictOpen } from '../policy/restricted.js'
 import { dryRun } from '../report/dry-run.js'
 import type { JobContext } from './job.js'
 import { threadComment } from './thread-comment.js'
+import { sessionCheckRun } from './check-run.js'
 import { checkBudgets, clampPlan } from './budget.js'
 import { type ThreadRouting, endReplaced, routeByThread, threadAskOf } from './thread.js'
 import { waitAndJudge } from './wait.js'
@@ -66,7 +67,12 @@ export async function openJob(ctx: JobContext, trigger: Trigger): Promise<void> 
   if (!settings.dryRun) ctx.comment = threadComment(trigger, settings, github, report, redactor, (message) => runner.warning(redact(message)))
 
   const texts = expandTexts(settings, trigger, instruction)
-  const tagged = settings.trackingTags ? await withPullHead(trigger, github, (message) => runner.info(redact(message))) : trigger
+  // The head is read for the gh-sha tag and for the check run, which goes on it.
+  const tagged = settings.trackingTags || settings.checks.enabled ? await withPullHead(trigger, github, (message) => runner.info(redact(message))) : trigger
+  ctx.checkRun = sessionCheckRun(tagged, settings, github, report, redactor, {
+    warning: (message) => runner.warning(redact(message)),
+    info: (message) => runner.info(redact(message))
+  })
   let plan: OpenPlan = planOpen(settings, tagged, texts, deps.randomId())
   if (restrictedUsers !== undefined) {
     // Let in only by allowed-users: the session is opened restricted, or not at all (before any request).

@@ -42,6 +42,25 @@ describe('npm run demo', () => {
     for (const text of [log, story.prompt ?? '', body]) expect([...repositoriesIn(text)]).toEqual([repository])
     expect(main.everything).not.toContain('octo-org')
 
+    // The check run on the pull request's head stands for the session: created in progress, completed once with the job summary.
+    const head = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821'
+    expect(story.checkRuns).toHaveLength(1)
+    expect(story.checkRuns[0]).toMatchObject({
+      name: 'Devin',
+      head_sha: head,
+      status: 'completed',
+      conclusion: 'success',
+      external_id: main.outputs['session-id'],
+      details_url: main.outputs['session-url'],
+      output: { title: 'Devin finished', summary: main.summary }
+    })
+    const checkWrites = story.events.filter((e) => e.service === 'GitHub' && /check-runs/.test(e.path)).map((e) => e.note)
+    expect(checkWrites).toEqual([
+      `the action looks for the session's check run on ${head.slice(0, 7)}`,
+      `the action creates the check run on ${head.slice(0, 7)} (in_progress)`,
+      'the action updates the check run (completed: success)'
+    ])
+
     // The gate asked GitHub about the author, and every GitHub call was about that repository.
     expect(story.githubRequests[0]).toMatchObject({ method: 'GET', path: `/repos/${repository}/collaborators/Codertocat/permission`, status: 200 })
     for (const request of story.githubRequests) expect(request.path.startsWith(`/repos/${repository}/`)).toBe(true)
@@ -60,6 +79,8 @@ describe('npm run demo', () => {
     expect(story.comments).toHaveLength(1)
     expect(story.comments[0]?.body).toContain('Skipped: budget: pull request #2 used 12.5 of 10 ACUs (budget-per-pr).')
     expect(story.comments[0]?.body).toContain('Raise `budget-per-pr` to allow more.')
+    expect(story.checkRuns).toHaveLength(1)
+    expect(story.checkRuns[0]).toMatchObject({ status: 'completed', conclusion: 'skipped', output: { title: 'Skipped: over budget' } })
   })
 
   it('names the valid scenarios when given an unknown one, and runs nothing', () => {

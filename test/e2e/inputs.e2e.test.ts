@@ -613,6 +613,34 @@ describe('every input of action.yml through the bundle', { timeout: 30_000 }, ()
     expect(main.outputs['ended-sessions']).toBeUndefined()
   })
   // ---- end of end-on-close ----
+
+  // ---- check runs ----
+  inputCase(
+    "check-run: true keeps a check run named by check-run-name on the pull request's head, not on GITHUB_SHA",
+    ['check-run', 'check-run-name'],
+    async (run) => {
+      const devin = await emulator()
+      const github = await fakeGitHub({ Codertocat: 'write' })
+      const { main } = await run({
+        event: 'pull_request',
+        payload: examplePayload('pull_request', 'opened'),
+        env: { GITHUB_REPOSITORY: 'Codertocat/Hello-World', GITHUB_API_URL: github.url, GITHUB_SHA: '5555555555555555555555555555555555555555' },
+        inputs: devinInputs(devin, { 'check-run': 'true', 'check-run-name': 'Devin review' })
+      })
+      expect(main.exitCode, main.stdout).toBe(0)
+      // The run does not wait: the check run stands for the session in progress.
+      expect(github.checkRuns).toHaveLength(1)
+      expect(github.checkRuns[0]).toMatchObject({
+        name: 'Devin review',
+        head_sha: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821',
+        status: 'in_progress',
+        external_id: main.outputs['session-id'],
+        details_url: main.outputs['session-url']
+      })
+    }
+  )
+  // ---- end of check runs ----
+
   // ---- reconcile ----
   inputCase("reconcile: a schedule run opens nothing and brings a finished session's comment up to date", ['reconcile'], async (run) => {
     const devin = await emulator()
