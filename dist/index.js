@@ -466,7 +466,10 @@ const Input = {
     FollowUp: 'follow-up',
     OnNewCommits: 'on-new-commits',
     EndOnClose: 'end-on-close',
-    NotifyOnBlocked: 'notify-on-blocked'
+    NotifyOnBlocked: 'notify-on-blocked',
+    CheckRun: 'check-run',
+    CheckRunName: 'check-run-name',
+    Reconcile: 'reconcile'
 };
 /** Names of the action's outputs, as declared in action.yml. */
 const Output = {
@@ -485,7 +488,8 @@ const Output = {
     BudgetRemaining: 'budget-remaining',
     EndedSessions: 'ended-sessions',
     Summary: 'summary',
-    Stale: 'stale'
+    Stale: 'stale',
+    Reconciled: 'reconciled'
 };
 /** Keys of the state the main step saves for the post step. */
 const State = {
@@ -547,6 +551,8 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: ./src/github/client.ts
+/** Pages of check runs read at most when looking for a session's check run on a commit. */
+const MAX_CHECK_RUN_PAGES = 5;
 /** Pages of comments read at most when looking for the living comment. */
 const MAX_COMMENT_PAGES = 10;
 const ROLES = new Set(['read', 'triage', 'write', 'maintain', 'admin']);
@@ -631,6 +637,25 @@ function createGitHub(token, apiUrl, repository) {
         async pullHead(pullNumber) {
             return (await (await client()).rest.pulls.get({ owner, repo, pull_number: pullNumber })).data.head.sha;
         },
+        async createCheckRun(headSha, name, write) {
+            const { data } = await (await client()).rest.checks.create({ owner, repo, head_sha: headSha, name, ...checkRunFields(write) });
+            return toCheckRun(data);
+        },
+        async updateCheckRun(checkRunId, write) {
+            await (await client()).rest.checks.update({ owner, repo, check_run_id: checkRunId, ...checkRunFields(write) });
+        },
+        async listCheckRuns(ref, name) {
+            const runs = [];
+            const octokit = await client();
+            const pages = octokit.paginate.iterator(octokit.rest.checks.listForRef, { owner, repo, ref, check_name: name, filter: 'all', per_page: 100 });
+            let page = 0;
+            for await (const response of pages) {
+                runs.push(...response.data.map(toCheckRun));
+                if (++page >= MAX_CHECK_RUN_PAGES)
+                    break;
+            }
+            return runs;
+        },
         async react(commentId, kind, content) {
             const rest = (await client()).rest.reactions;
             if (kind === 'review_comment')
@@ -638,6 +663,30 @@ function createGitHub(token, apiUrl, repository) {
             else
                 await rest.createForIssueComment({ owner, repo, comment_id: commentId, content });
         }
+    };
+}
+function toCheckRun(data) {
+    const run = data;
+    return {
+        id: run.id,
+        name: run.name,
+        headSha: run.head_sha,
+        status: run.status,
+        conclusion: run.conclusion ?? null,
+        externalId: run.external_id ?? null,
+        detailsUrl: run.details_url ?? null,
+        title: run.output?.title ?? null,
+        summary: run.output?.summary ?? null
+    };
+}
+/** A CheckRunWrite in GitHub's field names; undefined fields are left out, so an update keeps what it does not name. */
+function checkRunFields(write) {
+    return {
+        status: write.status,
+        ...(write.conclusion !== undefined ? { conclusion: write.conclusion } : {}),
+        ...(write.detailsUrl !== undefined ? { details_url: write.detailsUrl } : {}),
+        ...(write.externalId !== undefined ? { external_id: write.externalId } : {}),
+        output: { title: write.title, summary: write.summary }
     };
 }
 /** Whether GitHub answered the request: Octokit also reports a request that got no answer with status 500, but without a response. */
@@ -8279,6 +8328,8 @@ function redactReport(report, redactor) {
         question: report.question === undefined ? undefined : { ...report.question, text: redactor.text(report.question.text) },
         // end-on-close: ids and links of the ended sessions are Devin's answers.
         ended: redactor.deep(report.ended),
+        // reconcile: the sessions' ids and links are Devin's answers too.
+        reconcile: redactor.deep(report.reconcile),
         session: session === undefined
             ? undefined
             : {
@@ -8326,6 +8377,11 @@ const THREAD_MESSAGE_EVENTS = new Set([
 /** `end-on-close` as main.ts needs it to pick the job, before the other inputs are read: an invalid value reads as false, and the open job's checks then report it. */
 function endOnCloseWanted(getInput) {
     const parsed = requiredBoolean(true).safeParse(getInput(Input.EndOnClose));
+    return parsed.success && parsed.data;
+}
+/** `reconcile` as main.ts needs it to pick the job, before the other inputs are read: an invalid value reads as false, and the open job's checks then report it. */
+function reconcileWanted(getInput) {
+    const parsed = requiredBoolean(false).safeParse(getInput(Input.Reconcile));
     return parsed.success && parsed.data;
 }
 /** Every problem with the inputs, reported together before anything is sent. */
@@ -8426,6 +8482,11 @@ async function parseInputs(getInput, readFile, context) {
         endOnClose: field(Input.EndOnClose, requiredBoolean(true)) ?? true,
         notifyOnBlocked: field(Input.NotifyOnBlocked, requiredBoolean(true)) ?? true
     };
+    const checks = {
+        enabled: field(Input.CheckRun, requiredBoolean(false)) ?? false,
+        name: field(Input.CheckRunName, checkRunName) ?? 'Devin'
+    };
+    const reconcile = field(Input.Reconcile, requiredBoolean(false)) ?? false;
     // Checks across inputs, run on whatever parsed, so one run reports everything at once.
     let promptText = prompt;
     if (promptFile !== undefined && !isInsideWorkspace(promptFile)) {
@@ -8462,6 +8523,9 @@ async function parseInputs(getInput, readFile, context) {
         // find nothing without tags and say so, since a default cannot be told from a value the user chose.
         if (thread.onNewCommits === 'restart')
             needTags.push(Input.OnNewCommits);
+        // Reconcile finds every session by the repository's tag and its comment and check run by the thread and head tags.
+        if (reconcile)
+            needTags.push(Input.Reconcile);
         for (const name of needTags) {
             problems.push(`${name}: needs the action's tags to find this repository's sessions, and ${Input.TrackingTags} is false. Accepted: ${name} empty, or ${Input.TrackingTags}: true (ask the enterprise admin to allow the gh-* tags).`);
         }
@@ -8471,7 +8535,7 @@ async function parseInputs(getInput, readFile, context) {
     if (sessionId !== undefined && idempotencyKey !== undefined) {
         problems.push(`${Input.SessionId} and ${Input.IdempotencyKey}: both are set. Accepted: one of them (session-id continues a known session; idempotency-key finds or creates one).`);
     }
-    if (prompt === undefined && promptFile === undefined && sessionId === undefined && !context.hasDefaultPrompt) {
+    if (prompt === undefined && promptFile === undefined && sessionId === undefined && !reconcile && !context.hasDefaultPrompt) {
         const event = context.event === '' ? 'this' : `the "${context.event}"`;
         problems.push(`${Input.Prompt}: is empty, and ${event} event has no default prompt. Accepted: the task for Devin in ${Input.Prompt}, or a file with it in ${Input.PromptFile}.`);
     }
@@ -8532,10 +8596,19 @@ async function parseInputs(getInput, readFile, context) {
         spending,
         trackingTags,
         thread,
+        checks,
+        reconcile,
         warnings
     };
 }
 const noQuote = { quoteValue: false };
+/** A check run's name: what GitHub shows in the checks list; empty means the default. */
+const checkRunName = fromText((raw, ctx) => {
+    const name = raw.trim();
+    if (name.length > 100)
+        return fail(ctx, 'is longer than 100 characters. Accepted: a short name for the checks list, e.g. "Devin".');
+    return name === '' ? 'Devin' : name;
+});
 /** A parser runner for one set of inputs: each problem is recorded under the input's name, with its value unless secret. */
 function fieldReader(getInput, problems) {
     return function field(name, parser, options = {}) {
@@ -9791,6 +9864,28 @@ function pullRequestFrom(pr) {
         isFork: headRepo === '' || headRepo.toLowerCase() !== baseRepo.toLowerCase()
     };
 }
+/** The workflow_run object of a workflow_run payload. */
+function workflowRunFrom(run) {
+    const pulls = Array.isArray(run.pull_requests) ? run.pull_requests : [];
+    const triggering = trigger_record(run.triggering_actor);
+    return {
+        id: Number(run.id),
+        attempt: Number(run.run_attempt ?? 1) || 1,
+        name: trigger_text(run.name),
+        conclusion: optionalText(run.conclusion),
+        url: trigger_text(run.html_url),
+        headSha: commitSha(run.head_sha),
+        headBranch: optionalText(run.head_branch),
+        pullRequests: pulls.flatMap((pr) => {
+            const number = Number(trigger_record(pr)?.number);
+            return Number.isSafeInteger(number) && number > 0 ? [number] : [];
+        }),
+        headRepo: trigger_text(trigger_record(run.head_repository)?.full_name),
+        actor: optionalText(login(run.actor)),
+        triggeringActor: optionalText(login(triggering)),
+        triggeringActorType: optionalText(triggering?.type)
+    };
+}
 /** The event payload as an object; an absent or unreadable payload reads as an empty one. */
 function parsePayload(text) {
     if (text === undefined)
@@ -9874,6 +9969,9 @@ function readTrigger(env, payloadText) {
     else if (review !== undefined && trigger.event === 'pull_request_review') {
         trigger.comment = { id: Number(review.id), kind: 'review', body: trigger_text(review.body), author: login(review.user), url: trigger_text(review.html_url) };
     }
+    const run = trigger_record(payload.workflow_run);
+    if (run !== undefined && trigger.event === 'workflow_run')
+        trigger.workflowRun = workflowRunFrom(run);
     if (trigger.pullRequest !== undefined && trigger.action === 'synchronize') {
         const after = commitSha(payload.after) ?? commitSha(trigger.pullRequest.headSha);
         if (after !== undefined)
@@ -10072,6 +10170,7 @@ function v1Session(raw) {
     const ended = rawStatus !== undefined && ENDED_STATUSES.has(rawStatus) ? { status: rawStatus } : undefined;
     const mapped = ended ?? (statusEnum === undefined ? undefined : (STATUS_ENUM[statusEnum] ?? { status: 'running', statusDetail: statusEnum }));
     const created = typeof record.created_at === 'string' ? Date.parse(record.created_at) : Number.NaN;
+    const updated = typeof record.updated_at === 'string' ? Date.parse(record.updated_at) : Number.NaN;
     const pr = record.pull_request;
     return {
         id: record.session_id,
@@ -10080,6 +10179,7 @@ function v1Session(raw) {
         statusDetail: mapped?.statusDetail,
         tags: Array.isArray(record.tags) ? record.tags.filter((tag) => typeof tag === 'string') : [],
         createdAt: Number.isNaN(created) ? undefined : Math.floor(created / 1_000),
+        updatedAt: Number.isNaN(updated) ? undefined : Math.floor(updated / 1_000),
         // Not among v1's documented fields; read when the answer has it, and a budget that needs it fails closed when not.
         acusConsumed: typeof record.acus_consumed === 'number' ? record.acus_consumed : undefined,
         pullRequests: pr !== null && pr !== undefined && typeof pr.url === 'string' ? [{ url: pr.url, state: null }] : [],
@@ -10278,6 +10378,7 @@ function v3Session(raw) {
         statusDetail: typeof record.status_detail === 'string' ? record.status_detail : undefined,
         tags: Array.isArray(record.tags) ? record.tags.filter((tag) => typeof tag === 'string') : [],
         createdAt: typeof record.created_at === 'number' ? record.created_at : undefined,
+        updatedAt: typeof record.updated_at === 'number' ? record.updated_at : undefined,
         acusConsumed: typeof record.acus_consumed === 'number' ? record.acus_consumed : undefined,
         pullRequests: pullRequests
             .filter((pr) => pr !== null && typeof pr === 'object' && typeof pr.pr_url === 'string')
@@ -11088,6 +11189,33 @@ const MARKABLE_SESSION_ID = /^devin-[A-Za-z0-9_-]{1,200}$/;
 function sessionMarker(sessionId) {
     return MARKABLE_SESSION_ID.test(sessionId) ? `${SESSION_MARKER_PREFIX}${sessionId} -->` : undefined;
 }
+const STATE_MARKER_PREFIX = `${MARKER_PREFIX}state `;
+/**
+ * The third hidden line of a comment that names a session: a short hash of what the comment shows that only
+ * Devin changes (status, status detail, pull requests, ACUs, outcome). A reconcile run compares it with the
+ * session as listed and edits the comment only when they differ, so an unchanged session costs no write and no
+ * read of its messages. Devin's words are not in it: they are read only once the state moved (a new question
+ * comes with work, and work moves the ACUs).
+ */
+function stateMarker(report) {
+    const { session } = report;
+    if (session === undefined)
+        return undefined;
+    const shown = [
+        session.status,
+        session.statusDetail ?? null,
+        session.pullRequests.map((pr) => [pr.url, pr.state]),
+        session.acusConsumed ?? null,
+        report.outcome ?? 'running'
+    ];
+    const digest = (0,external_node_crypto_.createHash)('sha256').update(JSON.stringify(shown)).digest('hex');
+    return `${STATE_MARKER_PREFIX}${digest.slice(0, 16)} -->`;
+}
+/** The state line of a comment of the action (its third line, as commentBody writes it), or undefined when it has none. */
+function stateOfComment(body) {
+    const third = body.split(/\r?\n/, 3)[2];
+    return third !== undefined && third.startsWith(STATE_MARKER_PREFIX) && /^[0-9a-f]{16} -->$/.test(third.slice(STATE_MARKER_PREFIX.length)) ? third : undefined;
+}
 /** A step marker line, as commentMarker writes it. */
 const STEP_MARKER = /^<!-- devin-session-action:[0-9a-f]{16} -->$/;
 /**
@@ -11137,11 +11265,12 @@ function plain(text) {
 function commentBody(report, marker, runUrl) {
     const { session } = report;
     const named = session === undefined ? undefined : sessionMarker(session.id);
-    const lines = [marker, ...(named === undefined ? [] : [named]), '### Devin session', ''];
+    const state = named === undefined ? undefined : stateMarker(report);
+    const lines = [marker, ...(named === undefined || state === undefined ? [] : [named, state]), '### Devin session', ''];
     if (session !== undefined) {
-        const state = OUTCOME_WORDS[report.outcome ?? 'running'] ?? `Outcome: ${report.outcome}`;
+        const words = OUTCOME_WORDS[report.outcome ?? 'running'] ?? `Outcome: ${report.outcome}`;
         const detail = session.statusDetail !== undefined ? `${session.status} / ${session.statusDetail}` : session.status;
-        lines.push(`${state}: ${markdown_link(session.id, session.url)} (status \`${plain(detail)}\`)`);
+        lines.push(`${words}: ${markdown_link(session.id, session.url)} (status \`${plain(detail)}\`)`);
         if (report.thread !== undefined)
             lines.push('', threadNoteMarkdown(report.thread));
         else if (report.isNew === false)
@@ -11228,7 +11357,7 @@ class LivingComment {
         try {
             if (!this.found) {
                 const comments = await this.github.listComments(this.issueNumber);
-                const bySession = sessionId === undefined ? undefined : await findTrusted(this.github, comments, (c) => sessionIdOfComment(c.body) === sessionId);
+                const bySession = sessionId === undefined ? undefined : await findSessionComment(this.github, comments, sessionId);
                 if (bySession !== undefined && !bySession.body.startsWith(this.marker))
                     this.keptMarker = bySession.body.split(/\r?\n/, 1)[0];
                 const found = bySession ?? (await findMarked(this.github, comments, this.marker));
@@ -11254,6 +11383,10 @@ class LivingComment {
             this.warn(`Could not write the comment on #${this.issueNumber} (${message}). Give the job "pull-requests: write" and "issues: write" permissions, or set comment: false.`);
         }
     }
+}
+/** The action's own comment that names the session on its second line (sessionIdOfComment). */
+function findSessionComment(github, comments, sessionId) {
+    return findTrusted(github, comments, (comment) => sessionIdOfComment(comment.body) === sessionId);
 }
 /**
  * The action's own comment that starts with the marker (the living comment to edit, a mention already posted).
@@ -11837,6 +11970,390 @@ function dryRun(runner, report, request, settings, redactor) {
     runner.info(`${request.method} ${redactor.text(decodeURI(request.url))}\n${JSON.stringify(redactor.deep(body), null, 2)}`);
 }
 
+;// CONCATENATED MODULE: ./src/policy/check-conclusion.ts
+/**
+ * The conclusion of the check run that stands for a session, from what the run knows (the contract's mapping):
+ * finished → success, blocked → action_required, error and suspended → failure, timeout → timed_out, exited →
+ * neutral, a budget skip → skipped. A review of a head the pull request has moved past (stale) is neutral rather
+ * than a success or a wait for input: it speaks for a commit nobody is merging. Undefined while the session works
+ * (the check run stays in progress) and for runs no check run stands for (gate skips, dry runs).
+ */
+function checkConclusion(report) {
+    const stale = report.stale?.stale === true;
+    switch (report.outcome) {
+        case 'finished':
+            return stale ? 'neutral' : 'success';
+        case 'blocked':
+            return stale ? 'neutral' : 'action_required';
+        case 'error':
+        case 'suspended':
+            return 'failure';
+        case 'timeout':
+            return 'timed_out';
+        case 'exited':
+            return 'neutral';
+        case 'skipped':
+            return report.budget?.go === false ? 'skipped' : undefined;
+        default:
+            return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+
+
+
+
+
+/**
+ * Markdown for the job summary: the session link and what happened (outcome, status, ACUs, time
+ * waited, pull requests, structured output), also when the step failed. Pure; the caller writes it.
+ */
+function summaryMarkdown(report) {
+    const lines = [];
+    const heading = report.reconcile !== undefined ? 'Devin sessions reconciled' : 'Devin session';
+    lines.push(`## ${report.dryRun !== undefined || report.outcome === 'dry-run' ? `${heading} (dry run)` : heading}`, '');
+    if (report.failure !== undefined) {
+        const [first = '', ...rest] = report.failure.split('\n');
+        lines.push(`**The step failed.** ${escapeText(first)}`, '');
+        if (rest.length > 0)
+            lines.push(...rest.map((line) => escapeText(line)), '');
+    }
+    if (report.outcome === 'skipped') {
+        // A budget skip has listed sessions, but created and messaged none.
+        const raise = report.budget?.raise;
+        const after = raise !== undefined ? `No session was created or messaged. Raise \`${raise}\` to allow more.` : 'Nothing was sent to Devin.';
+        lines.push(`Skipped: ${escapeText(report.skipReason ?? '')} ${after}`, '');
+    }
+    lines.push(...budgetMarkdown(report));
+    if (report.restricted !== undefined) {
+        lines.push(`**Restricted session:** ${escapeText(report.restricted.reason)}. No secrets (\`secret_ids: []\`), no session secrets, no bypass of approvals, at most ${report.restricted.maxAcuLimit} ACUs.`, '');
+    }
+    const { session } = report;
+    if (session !== undefined) {
+        const how = report.isNew === false
+            ? report.thread?.kind === 'follow-up' || report.thread?.kind === 'new-commits'
+                ? 'Continued on this thread (message sent)'
+                : report.messageSent
+                    ? 'Reused (message sent)'
+                    : 'Reused'
+            : 'Created by this run';
+        lines.push('| | |', '|---|---|');
+        lines.push(`| Session | ${markdown_link(session.id, session.url)} |`);
+        lines.push(`| Outcome | \`${report.outcome ?? 'running'}\`${report.terminated ? ' (the action ended the session)' : ''} |`);
+        lines.push(`| Status | \`${escapeCell(session.status)}\`${session.statusDetail !== undefined ? ` (\`${escapeCell(session.statusDetail)}\`)` : ''} |`);
+        // A session this run neither created nor messaged (a reconcile run's) says nothing of how it was reached.
+        if (report.isNew !== undefined || report.messageSent !== undefined)
+            lines.push(`| Session was | ${how} |`);
+        if (session.acusConsumed !== undefined)
+            lines.push(`| ACUs consumed | ${session.acusConsumed} |`);
+        if (report.waitedMs !== undefined)
+            lines.push(`| Time waited | ${formatDuration(report.waitedMs)} |`);
+        if (report.apiVersion !== undefined)
+            lines.push(`| API | ${report.apiVersion} |`);
+        lines.push('');
+        if (report.thread !== undefined)
+            lines.push(threadNoteMarkdown(report.thread), '');
+        if (report.stale?.stale === true) {
+            lines.push(`**The pull request has moved on:** the session was last asked about \`${report.stale.askedSha}\`; its head is now \`${report.stale.headSha}\`.`, '');
+        }
+        // The question is Devin's latest message: shown once, under the heading that says what it asks of the reader.
+        if (report.question !== undefined)
+            lines.push('### Devin is asking', '', ...quoteDevin(report.question.text, Number.POSITIVE_INFINITY), '');
+        else if (report.summary !== undefined)
+            lines.push("### Devin's latest message", '', ...quoteDevin(report.summary, Number.POSITIVE_INFINITY), '');
+        if (session.pullRequests.length > 0) {
+            lines.push('### Pull requests', '');
+            for (const pr of session.pullRequests)
+                lines.push(`- ${markdown_link(pr.url, pr.url)}${pr.state !== null ? ` (${escapeText(pr.state)})` : ''}`);
+            lines.push('');
+        }
+        if (session.structuredOutput !== undefined && session.structuredOutput !== null) {
+            lines.push('### Structured output', '', ...structuredOutputMarkdown(session.structuredOutput), '');
+        }
+    }
+    else if (report.unconfirmedTag !== undefined) {
+        lines.push(`Devin may have created a session that the action could not confirm: look for the tag \`${escapeCell(report.unconfirmedTag)}\` in Devin.`, '');
+    }
+    else if (report.failure !== undefined && report.closed === undefined && report.reconcile === undefined) {
+        // A close (end-on-close) and a reconcile open nothing by design: that is no news on their failure.
+        lines.push('No session was opened.', '');
+    }
+    // ---- end-on-close: the thread that was closed and the sessions ended ----
+    lines.push(...endedMarkdown(report));
+    // ---- end of end-on-close ----
+    // ---- reconcile ----
+    lines.push(...reconcileMarkdown(report));
+    // ---- end of reconcile ----
+    const dryRun = report.dryRun;
+    if (dryRun !== undefined) {
+        lines.push('| | |', '|---|---|', '| Outcome | `dry-run` |', '');
+        lines.push('Nothing was sent to Devin. This is what the action would have done:', '');
+        if ('continueSession' in dryRun) {
+            lines.push(`Continue session \`${escapeCell(dryRun.continueSession)}\`${dryRun.message !== undefined ? ' and send it the message.' : '.'}`, '');
+        }
+        else {
+            lines.push(...markdown_codeBlock('json', `${dryRun.method} ${decodeURI(dryRun.url)}\n${JSON.stringify(dryRun.body, null, 2)}`), '');
+        }
+    }
+    return `${lines.join('\n')}\n`;
+}
+// ---- end-on-close ----
+/** A closed thread (the close job): what was looked for, and the sessions ended with links; or sessions ended otherwise. */
+function endedMarkdown(report) {
+    const { closed } = report;
+    const ended = report.ended ?? [];
+    if (closed === undefined && ended.length === 0)
+        return [];
+    const lines = [closed === undefined ? '### Ended sessions' : `### ${capitalized(closed.thread)} closed`, ''];
+    if (closed !== undefined) {
+        const thread = capitalized(closed.thread);
+        const tag = closed.tag === undefined ? '' : `\`${escapeCell(closed.tag)}\``;
+        if (report.outcome === 'dry-run') {
+            lines.push(closed.tag === undefined
+                ? `Dry run: nothing was sent to Devin. A real run could end nothing: ${escapeText(closed.unfindable ?? '')}.`
+                : `Dry run: nothing was sent to Devin. A real run would list the sessions tagged ${tag} and end each live one.`);
+        }
+        else if (closed.tag === undefined) {
+            lines.push(`${thread} was closed, but its live sessions cannot be found and none was ended: ${escapeText(closed.unfindable ?? '')}.`);
+        }
+        else if (report.outcome === 'ended') {
+            lines.push(ended.length === 0
+                ? `${thread} was closed: no live session of it was found (tagged ${tag}).`
+                : `${thread} was closed, so the action ended ${ended.length === 1 ? 'its live session' : `its ${ended.length} live sessions`} (tagged ${tag}):`);
+        }
+        lines.push('');
+    }
+    if (ended.length > 0)
+        lines.push(...ended.map((session) => `- ${markdown_link(session.sessionId, session.url)}`), '');
+    if (report.outcome === 'ended')
+        lines.push(`Outcome \`ended\`, \`ended-sessions\`: ${ended.length}.`, '');
+    return lines;
+}
+function capitalized(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+}
+// ---- end of end-on-close ----
+// ---- reconcile ----
+/** A reconcile run: what it listed and looked at, the sessions it updated with what it wrote, and its requests. */
+function reconcileMarkdown(report) {
+    const run = report.reconcile;
+    if (run === undefined)
+        return [];
+    const tag = `\`${escapeCell(run.tag)}\``;
+    if (report.outcome === 'dry-run') {
+        return [
+            `Dry run: nothing was sent to Devin or GitHub. A real run would list the sessions tagged ${tag} and bring the comment and check run of each one that is working, waiting, or changed in the last 24 hours up to date.`,
+            ''
+        ];
+    }
+    const lines = [];
+    if (run.listed !== undefined) {
+        const left = run.left !== undefined && run.left > 0 ? `; ${run.left} left for the next run` : '';
+        lines.push(`Listed ${run.listed} sessions tagged ${tag}; looked at ${run.kept ?? 0} (working, waiting, or changed in the last 24 hours)${left}.`, '');
+    }
+    if (run.updated.length > 0) {
+        lines.push(`Updated ${run.updated.length}:`, '', ...run.updated.map((one) => `- ${markdown_link(one.sessionId, one.url)}: ${escapeText(one.wrote.join(', '))}`), '');
+    }
+    const requests = run.requests;
+    if (requests !== undefined) {
+        lines.push(`Requests: Devin lists ${requests.devinLists} · Devin GETs ${requests.devinGets} · GitHub reads ${requests.githubReads} · GitHub writes ${requests.githubWrites}`, '');
+    }
+    if (report.reconciled !== undefined)
+        lines.push(`\`reconciled\`: ${report.reconciled}.`, '');
+    return lines;
+}
+// ---- end of reconcile ----
+/** What the budgets and the live-session cap counted, and the limit they gave the session. */
+function budgetMarkdown(report) {
+    const budget = report.budget;
+    if (budget === undefined || budget.figures.length === 0)
+        return [];
+    const lines = ['### Budgets', '', ...budget.figures.map((figure) => `- ${escapeText(describeFigure(figure))}`)];
+    if (budget.go && budget.maxAcuLimit !== undefined)
+        lines.push(`- \`max_acu_limit\` of this session: ${budget.maxAcuLimit}`);
+    if (budget.remaining !== undefined)
+        lines.push(`- \`budget-remaining\`: ${formatAcus(budget.remaining)} ACUs`);
+    return [...lines, ''];
+}
+/** A flat object as a two-column table; anything else as a JSON block. */
+function structuredOutputMarkdown(output) {
+    const isFlat = output !== null &&
+        typeof output === 'object' &&
+        !Array.isArray(output) &&
+        Object.keys(output).length > 0 &&
+        Object.values(output).every((value) => value === null || typeof value !== 'object');
+    if (!isFlat)
+        return markdown_codeBlock('json', JSON.stringify(output, null, 2));
+    return ['| field | value |', '|---|---|', ...Object.entries(output).map(([key, value]) => `| ${escapeCell(key)} | ${escapeCell(String(value))} |`)];
+}
+
+;// CONCATENATED MODULE: ./src/report/check-run.ts
+
+
+/** GitHub's limit on a check run's `output.summary`. */
+const MAX_CHECK_SUMMARY = 65_535;
+const TITLES = {
+    running: 'Devin is working',
+    finished: 'Devin finished',
+    blocked: 'Devin is waiting for input',
+    error: 'The session stopped with an error',
+    suspended: 'The session was suspended',
+    exited: 'The session ended',
+    timeout: 'The wait timed out',
+    skipped: 'Skipped: over budget'
+};
+/**
+ * The check run's content for what the report knows, built from a report whose outside text is already
+ * redacted: completed when the outcome has a conclusion, else in progress; the summary is the job summary's
+ * markdown, cut to GitHub's 65,535 characters with a note. Pure.
+ */
+function checkRunContent(report) {
+    const conclusion = checkConclusion(report);
+    const stale = report.stale?.stale === true && conclusion === 'neutral' && report.outcome !== 'exited';
+    const title = stale ? 'The pull request moved past the commit Devin was asked about' : (TITLES[report.outcome ?? 'running'] ?? `Outcome: ${report.outcome}`);
+    return {
+        status: conclusion === undefined ? 'in_progress' : 'completed',
+        ...(conclusion !== undefined ? { conclusion } : {}),
+        title,
+        summary: check_run_capSummary(summaryMarkdown(report))
+    };
+}
+/** The summary within GitHub's limit, cut on a line where it can be, with a note of what was left out. */
+function check_run_capSummary(markdown) {
+    if (markdown.length <= MAX_CHECK_SUMMARY)
+        return markdown;
+    const note = '\n\n_… cut to fit the check run; the job summary has all of it._\n';
+    let kept = markdown.slice(0, MAX_CHECK_SUMMARY - note.length);
+    const lastLine = kept.lastIndexOf('\n');
+    if (lastLine > kept.length / 2)
+        kept = kept.slice(0, lastLine);
+    // A surrogate pair cut in half would be an invalid character.
+    if (/[\uD800-\uDBFF]$/.test(kept))
+        kept = kept.slice(0, -1);
+    return `${kept}${note}`;
+}
+
+;// CONCATENATED MODULE: ./src/jobs/check-run.ts
+
+
+
+const COMMIT_SHA = /^[0-9a-f]{40}$/i;
+/**
+ * The commit the check run of this run goes on, never GITHUB_SHA (on a pull request event that is a merge
+ * commit nobody looks at): the pull request's head as the payload has it (a comment's trigger carries the head
+ * read from GitHub, see open.ts), or the head of a `workflow_run` that ran for a pull request.
+ */
+function checkRunHead(trigger) {
+    const run = trigger.workflowRun;
+    if (run !== undefined) {
+        if (run.pullRequests.length === 0)
+            return { none: `the workflow run ${run.id} ran for no pull request of this repository` };
+        if (run.headSha === undefined)
+            return { none: `the payload names no head commit of workflow run ${run.id}`, pullRequest: run.pullRequests[0] };
+        return { sha: run.headSha };
+    }
+    const pr = trigger.pullRequest;
+    if (pr === undefined)
+        return { none: `the "${trigger.event}" event is about no pull request` };
+    if (pr.headSha === undefined || !COMMIT_SHA.test(pr.headSha))
+        return { none: `the head commit of pull request #${pr.number} is not known`, pullRequest: pr.number };
+    return { sha: pr.headSha.toLowerCase() };
+}
+/**
+ * The check run that stands for the session on the pull request's head, when `check-run` asks for one and
+ * the run is about a pull request whose head is known. It is created in progress once the session is known
+ * (an existing check run of the session on that commit, from an earlier run, is taken over instead), written
+ * again only when its status or title changes, and completed at the end of the step with the whole report:
+ * the conclusion, and the job summary as its summary. A budget skip is created completed as `skipped`.
+ * Writes are queued, so they happen in order and never block the run; the step waits for them at its end.
+ * A token without `checks: write` (a fork's pull request) is one warning naming it, and nothing more is sent.
+ */
+function sessionCheckRun(trigger, settings, github, report, redactor, log) {
+    if (!settings.checks.enabled || settings.dryRun)
+        return undefined;
+    const head = checkRunHead(trigger);
+    if ('none' in head) {
+        // A run about a pull request was meant to have one; a workflow that also runs on issues is not news.
+        const say = head.pullRequest !== undefined ? log.warning : log.info;
+        say(`check-run is true, but ${head.none}, so there is no check run.`);
+        return undefined;
+    }
+    const { name } = settings.checks;
+    const where = `the check run "${name}" on ${head.sha}`;
+    let queue = Promise.resolve();
+    let disabled = false;
+    /** The check run on GitHub: the session it stands for, and its id once found or created. */
+    let current = {};
+    /** What was last queued: its status, conclusion, title and session, and all of it with the summary. */
+    let queuedShape;
+    let queuedWhole;
+    const put = async (content, session) => {
+        if (disabled)
+            return;
+        try {
+            if (session !== undefined && session.id !== current.sessionId) {
+                // A second run on the same session (a follow-up, a reuse) keeps its one check run on this commit.
+                const existing = (await github.listCheckRuns(head.sha, name)).find((run) => run.externalId === session.id);
+                current = { sessionId: session.id, id: existing?.id };
+            }
+            const write = {
+                ...content,
+                ...(session !== undefined ? { externalId: session.id, ...(session.url !== '' ? { detailsUrl: session.url } : {}) } : {})
+            };
+            if (current.id === undefined)
+                current.id = (await github.createCheckRun(head.sha, name, write)).id;
+            else
+                await github.updateCheckRun(current.id, write);
+        }
+        catch (error) {
+            disabled = true;
+            const message = error instanceof Error ? error.message : String(error);
+            log.warning(githubStatus(error) === 403
+                ? `Could not write ${where}: GitHub refused it (${message}). Give the job the "checks: write" permission; a pull request from a fork gets a read-only token, which cannot have it. The run goes on without a check run.`
+                : `Could not write ${where} (${message}). The run goes on without a check run.`);
+        }
+    };
+    const enqueue = (content, session) => {
+        queuedShape = shapeOf(content, session);
+        queuedWhole = JSON.stringify([queuedShape, content.summary]);
+        queue = queue.then(() => put(content, session));
+    };
+    return {
+        refresh() {
+            if (disabled)
+                return;
+            const shown = redactReport(report, redactor);
+            if (shown.session === undefined)
+                return;
+            const content = checkRunContent(shown);
+            // The conclusion is the run's last word, written once by finish with all the run learnt after the wait.
+            if (content.status === 'completed')
+                return;
+            const session = { id: shown.session.id, url: shown.session.url };
+            if (shapeOf(content, session) !== queuedShape)
+                enqueue(content, session);
+        },
+        async finish() {
+            if (!disabled) {
+                const shown = redactReport(report, redactor);
+                const content = checkRunContent(shown);
+                const session = shown.session === undefined ? undefined : { id: shown.session.id, url: shown.session.url };
+                const whole = JSON.stringify([shapeOf(content, session), content.summary]);
+                // Without a session only a budget skip has a check run; with one, the summary is brought up to date too.
+                const wanted = session !== undefined || content.conclusion === 'skipped';
+                if (wanted && whole !== queuedWhole)
+                    enqueue(content, session);
+            }
+            await queue;
+        }
+    };
+}
+/** What makes a write worth sending during the run: the status, conclusion and title, and the session they stand for. */
+function shapeOf(content, session) {
+    return JSON.stringify([session?.id, content.status, content.conclusion, content.title]);
+}
+
 ;// CONCATENATED MODULE: ./src/jobs/budget.ts
 
 
@@ -12235,7 +12752,7 @@ function failureFor(outcome, session, wait, details = {}) {
  * take, so an API that fails after the wait holds the step no longer than that.
  */
 const MESSAGES_DEADLINE_MS = CLEANUP_DEADLINE_MS;
-const COMMIT_SHA = /^[0-9a-f]{40}$/i;
+const after_wait_COMMIT_SHA = /^[0-9a-f]{40}$/i;
 /**
  * What the run learns once its wait is over, each read once: Devin's latest message (the `summary` output), and
  * when Devin waits for the user, its question with one mention of the user who caused the run
@@ -12248,14 +12765,10 @@ async function afterWait(ctx, api, session, outcome, settings, trigger, github) 
     const redact = redactor.text;
     let question;
     try {
-        const latest = latestDevinMessage(await api.listMessages(session.id, deps.clock.now() + MESSAGES_DEADLINE_MS));
-        if (latest !== undefined) {
-            // Redacted before it is capped: a secret cut in half would no longer be recognised.
-            const text = capSummary(redact(latest.text));
-            report.summary = text;
-            if (outcome === 'blocked' && settings.thread.notifyOnBlocked)
-                question = { id: messageKey(latest), text };
-        }
+        const words = devinWords(await api.listMessages(session.id, deps.clock.now() + MESSAGES_DEADLINE_MS), outcome, settings.thread.notifyOnBlocked, redact);
+        if (words.summary !== undefined)
+            report.summary = words.summary;
+        question = words.question;
     }
     catch (error) {
         runner.warning(redact(`Could not read Devin's messages in session ${session.id}, so the summary output is empty: ${error instanceof Error ? error.message : String(error)}`));
@@ -12279,6 +12792,18 @@ async function afterWait(ctx, api, session, outcome, settings, trigger, github) 
     if (mentioned === 'already-posted')
         runner.info(`Devin is waiting for an answer: @${login} was already mentioned for this question, so not again.`);
 }
+/**
+ * What the run reports of a session's messages: Devin's latest message as the summary (redacted, then capped),
+ * and the same message as the question to mention when Devin waits for the user and notify-on-blocked asks for it.
+ */
+function devinWords(messages, outcome, notifyOnBlocked, redact) {
+    const latest = latestDevinMessage(messages);
+    if (latest === undefined)
+        return {};
+    // Redacted before it is capped: a secret cut in half would no longer be recognised.
+    const text = capSummary(redact(latest.text));
+    return { summary: text, ...(outcome === 'blocked' && notifyOnBlocked ? { question: { id: messageKey(latest), text } } : {}) };
+}
 /** The user who caused the run, as they may be mentioned: the triggering comment's author, else the event's sender. */
 function causedBy(trigger) {
     const login = trigger.comment?.author ?? trigger.actor;
@@ -12292,7 +12817,7 @@ function causedBy(trigger) {
 async function staleness(trigger, github, info) {
     const pr = trigger.pullRequest;
     const asked = trigger.newCommits?.after ?? pr?.headSha;
-    if (pr === undefined || asked === undefined || !COMMIT_SHA.test(asked))
+    if (pr === undefined || asked === undefined || !after_wait_COMMIT_SHA.test(asked))
         return undefined;
     let head;
     try {
@@ -12302,7 +12827,7 @@ async function staleness(trigger, github, info) {
         info(`Could not read the head of pull request #${pr.number} (${error instanceof Error ? error.message : String(error)}); the stale output is not set.`);
         return undefined;
     }
-    if (!COMMIT_SHA.test(head)) {
+    if (!after_wait_COMMIT_SHA.test(head)) {
         info(`GitHub gave no commit SHA as the head of pull request #${pr.number}; the stale output is not set.`);
         return undefined;
     }
@@ -12416,6 +12941,7 @@ async function waitAndJudge(ctx, api, session, settings, trigger, github) {
 
 
 
+
 /**
  * The open job: trigger → gate → inputs → plan → open (reuse, continue or create, exactly once) → wait →
  * report. Skips, dry runs and failures all leave the report filled in for main.ts to publish.
@@ -12456,7 +12982,12 @@ async function openJob(ctx, trigger) {
     if (!settings.dryRun)
         ctx.comment = threadComment(trigger, settings, github, report, redactor, (message) => runner.warning(redact(message)));
     const texts = expandTexts(settings, trigger, instruction);
-    const tagged = settings.trackingTags ? await withPullHead(trigger, github, (message) => runner.info(redact(message))) : trigger;
+    // The head is read for the gh-sha tag and for the check run, which goes on it.
+    const tagged = settings.trackingTags || settings.checks.enabled ? await withPullHead(trigger, github, (message) => runner.info(redact(message))) : trigger;
+    ctx.checkRun = sessionCheckRun(tagged, settings, github, report, redactor, {
+        warning: (message) => runner.warning(redact(message)),
+        info: (message) => runner.info(redact(message))
+    });
     let plan = planOpen(settings, tagged, texts, deps.randomId());
     if (restrictedUsers !== undefined) {
         // Let in only by allowed-users: the session is opened restricted, or not at all (before any request).
@@ -12631,6 +13162,328 @@ async function withPullHead(trigger, github, info) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/github/cached-reads.ts
+/**
+ * The GitHub client of a run that visits many sessions (the reconcile job): each thread's comments and each
+ * commit's check runs are read once and kept for the run, since several sessions share a thread or a commit, and
+ * every read and write is counted so the run can print what it cost. A list is one read however many pages it
+ * took (each is bounded by the client). Writes are not folded into the kept lists: a run writes each session's
+ * own comment and check run at most once, and the question marker it posts names one session only.
+ */
+function cachedReads(github, calls) {
+    const comments = new Map();
+    const checkRuns = new Map();
+    let viewer;
+    const read = (cache, key, load) => {
+        let found = cache.get(key);
+        if (found === undefined) {
+            calls.reads++;
+            // A failed read is kept too: the sessions of that thread or commit are skipped with a warning, rather than
+            // ask again for each of them what GitHub just refused.
+            found = load();
+            cache.set(key, found);
+        }
+        return found;
+    };
+    const write = async (send) => {
+        calls.writes++;
+        return send();
+    };
+    return {
+        permission: (user) => {
+            calls.reads++;
+            return github.permission(user);
+        },
+        listComments: (issueNumber) => read(comments, issueNumber, () => github.listComments(issueNumber)),
+        listCheckRuns: (ref, name) => read(checkRuns, `${ref}\n${name}`, () => github.listCheckRuns(ref, name)),
+        viewer() {
+            if (viewer === undefined) {
+                calls.reads++;
+                viewer = github.viewer();
+            }
+            return viewer;
+        },
+        createComment: (issueNumber, body) => write(() => github.createComment(issueNumber, body)),
+        updateComment: (commentId, body) => write(() => github.updateComment(commentId, body)),
+        createCheckRun: (headSha, name, checkRun) => write(() => github.createCheckRun(headSha, name, checkRun)),
+        updateCheckRun: (checkRunId, checkRun) => write(() => github.updateCheckRun(checkRunId, checkRun)),
+        react: (commentId, kind, content) => write(() => github.react(commentId, kind, content)),
+        pullHead: (pullNumber) => {
+            calls.reads++;
+            return github.pullHead(pullNumber);
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/policy/reconcile.ts
+
+/**
+ * Which of this repository's sessions a reconcile run brings up to date, and where their comment and check run
+ * are, as pure functions of the sessions listed by the repository's tag (`gh-repo:`).
+ */
+/** Sessions changed longer ago than this are left alone (unless still working or waiting): nothing moves them. */
+const RECONCILE_WINDOW_SEC = 24 * 3_600;
+/** The most sessions one reconcile run looks at; the rest wait for the next run, the most recently changed first. */
+const MAX_RECONCILED_SESSIONS = 100;
+/** When the session last changed, as far as the API says: its update time, else its creation time. */
+function lastChange(session) {
+    return session.updatedAt ?? session.createdAt;
+}
+/**
+ * Whether Devin is still working on the session or waiting for a person: its state can change without anyone
+ * touching it (it finishes, asks, or is suspended). A finished session is live for reuse (a message continues
+ * it), but it changes only when someone messages it, and that moves its update time into the window.
+ */
+function mayChangeBySelf(session) {
+    if (session.isArchived)
+        return false;
+    const outcome = classifySession(session);
+    return outcome === 'running' || outcome === 'blocked';
+}
+/** The sessions a run reconciles (at most MAX_RECONCILED_SESSIONS, the most recently changed first), and how many are left for the next run. */
+function sessionsToReconcile(listed, nowSec) {
+    const since = nowSec - RECONCILE_WINDOW_SEC;
+    const candidates = listed.filter((session) => {
+        const changed = lastChange(session);
+        return mayChangeBySelf(session) || (changed !== undefined && changed >= since);
+    });
+    // Ties broken by id, so two runs over the same list pick the same sessions.
+    candidates.sort((a, b) => (lastChange(b) ?? 0) - (lastChange(a) ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return { kept: candidates.slice(0, MAX_RECONCILED_SESSIONS), left: Math.max(0, candidates.length - MAX_RECONCILED_SESSIONS) };
+}
+/** The pull request or issue number of the session's `gh-thread:<repoId>#<number>` tag for this repository; undefined when it has none. */
+function threadOfSession(session, repoId) {
+    const prefix = `gh-thread:${repoId}#`;
+    for (const tag of session.tags) {
+        if (!tag.startsWith(prefix))
+            continue;
+        const number = Number(tag.slice(prefix.length));
+        if (Number.isSafeInteger(number) && number > 0 && /^\d+$/.test(tag.slice(prefix.length)))
+            return number;
+    }
+    return undefined;
+}
+/** The login of the session's `gh-user:<repoId>/<login>` tag for this repository (the user who caused its run); undefined when it has none. */
+function userOfSession(session, repoId) {
+    const prefix = `gh-user:${repoId}/`;
+    const tag = session.tags.find((one) => one.startsWith(prefix) && one.length > prefix.length);
+    return tag?.slice(prefix.length);
+}
+
+;// CONCATENATED MODULE: ./src/jobs/reconcile.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** Pages of this repository's sessions listed at most (100 a page, the newest first). */
+const LIST_PAGES = 10;
+/**
+ * The reconcile job (`reconcile: true`, for a `schedule` workflow): opens nothing and sends no message; it brings
+ * the living comment and the check run of this repository's recent sessions up to date from Devin, so the runs that
+ * opened them need not wait. Choices:
+ * - No permission gate: a schedule has no sender to check, and the job only rewrites what the action wrote.
+ * - One list of the repository's sessions by its `gh-repo` tag (bounded pages); sessions still working or waiting,
+ *   or changed in the last 24 hours, are looked at, at most 100 a run, the most recently changed first.
+ * - A session's comment is found on the thread of its `gh-thread` tag by the hidden line that names it (trusted
+ *   authors only), its check run on the commit of its `gh-sha` tag by `external_id`; each thread's comments and each
+ *   commit's check runs are read once a run. Nothing is ever created in their place (the mention of a question
+ *   aside, which is its own comment).
+ * - Changed or not: the comment's hidden state line (stateMarker) against the session as listed; the check run's
+ *   status, conclusion and title against what they should be. Only a changed session costs a read of its messages
+ *   (when Devin stopped or waits, for the summary and the question) and writes. A failing write is a warning and
+ *   the run goes on; a list of sessions that fails fails the step (nothing could be done).
+ * - `dry-run` lists nothing and says what a real run would list.
+ */
+async function reconcileJob(ctx, trigger) {
+    const { deps, report, publish, secrets, redactor } = ctx;
+    const { runner } = deps;
+    const redact = redactor.text;
+    const settings = await parseInputs((name) => runner.getInput(name), (path) => readWorkspaceFile(trigger.workspace, path), 
+    // Nothing is prompted: a reconcile run opens no session.
+    { event: trigger.event, hasDefaultPrompt: true });
+    report.apiVersion = settings.apiVersion;
+    if (trigger.repoId === '') {
+        throw new Error(`${Input.Reconcile}: the repository id is unknown (neither the payload nor GITHUB_REPOSITORY_ID gives it), and this repository's sessions are found by their gh-repo tag, which is made of it. Run the step on GitHub Actions, which sets GITHUB_REPOSITORY_ID.`);
+    }
+    const tag = repoIdTag(trigger.repoId);
+    const run = { tag, updated: [] };
+    report.reconcile = run;
+    if (settings.dryRun) {
+        report.outcome = 'dry-run';
+        runner.info(`Dry run: nothing was sent to Devin or GitHub. A real run would list the sessions tagged ${tag} (at most ${LIST_PAGES} pages) and bring the comment and check run of each one that is working, waiting, or changed in the last 24 hours up to date (at most ${MAX_RECONCILED_SESSIONS}).`);
+        publish();
+        return;
+    }
+    const requests = { devinLists: 0, devinGets: 0, githubReads: 0, githubWrites: 0 };
+    run.requests = requests;
+    const http = new DevinHttp({ baseUrl: settings.apiUrl, apiKey: settings.apiKey, requestTimeoutMs: REQUEST_TIMEOUT_MS, secrets }, { fetch: countedFetch(deps.fetch, requests), clock: deps.clock, random: deps.random, debug: (message) => runner.debug(redact(message)) });
+    let api;
+    let listed;
+    try {
+        const deadline = deps.clock.now() + OPEN_DEADLINE_MS;
+        api = await connect(http, settings, deadline);
+        listed = await api.listByTag(tag, deadline, { maxPages: LIST_PAGES });
+    }
+    catch (error) {
+        throw new Error(`Could not list this repository's Devin sessions (tagged ${tag}), so no comment or check run was brought up to date: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    const { kept, left } = sessionsToReconcile(listed, Math.floor(deps.clock.now() / 1_000));
+    Object.assign(run, { listed: listed.length, kept: kept.length, left });
+    runner.info(`Listed ${listed.length} sessions tagged ${tag}; ${kept.length} are working, waiting, or changed in the last 24 hours${left > 0 ? `, and ${left} more are left for the next run (at most ${MAX_RECONCILED_SESSIONS} a run)` : ''}.`);
+    const githubCalls = { reads: 0, writes: 0 };
+    const github = cachedReads(deps.github(settings.github.token ?? '', trigger.apiUrl, trigger.repo), githubCalls);
+    const visit = { ctx, settings, trigger, api, github };
+    for (const session of kept) {
+        const wrote = await reconcileSession(visit, session);
+        if (wrote.length === 0)
+            continue;
+        run.updated.push({ sessionId: session.id, url: session.url, wrote });
+        runner.info(redact(`Updated session ${session.id} (${session.url}): ${wrote.join(', ')}.`));
+    }
+    requests.githubReads = githubCalls.reads;
+    requests.githubWrites = githubCalls.writes;
+    report.reconciled = run.updated.length;
+    runner.info(`Reconciled ${run.updated.length} of ${kept.length} sessions. Requests: Devin lists ${requests.devinLists}, Devin GETs ${requests.devinGets}, GitHub reads ${requests.githubReads}, GitHub writes ${requests.githubWrites}.`);
+    publish();
+}
+/**
+ * Brings one session's comment and check run up to date; returns what it wrote (none when nothing changed, the
+ * session has neither, or every write failed).
+ */
+async function reconcileSession(visit, session) {
+    const { ctx, settings, trigger, api, github } = visit;
+    const { deps, redactor } = ctx;
+    const { runner } = deps;
+    const warn = (message) => runner.warning(redactor.text(message));
+    const number = threadOfSession(session, trigger.repoId);
+    const head = headOfSession(session);
+    if (number === undefined && head === undefined) {
+        runner.debug(redactor.text(`Session ${session.id} has no thread or head tag: nothing of it to update.`));
+        return [];
+    }
+    let comment;
+    let checkRun;
+    try {
+        if (number !== undefined)
+            comment = await findSessionComment(github, await github.listComments(number), session.id);
+        if (head !== undefined)
+            checkRun = (await github.listCheckRuns(head, settings.checks.name)).find((one) => one.externalId === session.id);
+    }
+    catch (error) {
+        warn(`Could not read the comment or check run of session ${session.id} (${error instanceof Error ? error.message : String(error)}), so it was not brought up to date. Give the job "pull-requests: write", "issues: write" and "checks: write" permissions.`);
+        return [];
+    }
+    if (comment === undefined && checkRun === undefined) {
+        runner.debug(redactor.text(`Session ${session.id}: no comment of the action and no check run to update.`));
+        return [];
+    }
+    const outcome = classifySession(session);
+    const report = { apiVersion: settings.apiVersion, session, outcome };
+    const shown = redactReport(report, redactor);
+    const commentChanged = comment !== undefined && stateOfComment(comment.body) !== stateMarker(shown);
+    const content = checkRunContent(shown);
+    const checkChanged = checkRun !== undefined &&
+        (checkRun.status !== content.status || (checkRun.conclusion ?? undefined) !== content.conclusion || checkRun.title !== content.title);
+    if (!commentChanged && !checkChanged)
+        return [];
+    // Devin's words only once the state moved, and only when it has stopped or waits: a working session's latest
+    // message is a progress note that the next change replaces.
+    if (outcome !== 'running') {
+        try {
+            const words = devinWords(await api.listMessages(session.id, deps.clock.now() + MESSAGES_DEADLINE_MS), outcome, settings.thread.notifyOnBlocked, redactor.text);
+            report.summary = words.summary;
+            report.question = words.question;
+        }
+        catch (error) {
+            warn(`Could not read Devin's messages in session ${session.id}, so its comment and check run show no summary: ${error instanceof Error ? error.message : String(error)}`);
+        }
+    }
+    const final = redactReport(report, redactor);
+    const wrote = [];
+    if (comment !== undefined && commentChanged) {
+        // The comment keeps its own first line (the marker of the step that created it), so that step still finds it.
+        const marker = comment.body.split(/\r?\n/, 1)[0] ?? '';
+        try {
+            await github.updateComment(comment.id, commentBody(final, marker, trigger.runUrl));
+            wrote.push(`comment on #${number}`);
+        }
+        catch (error) {
+            warn(`Could not update the comment of session ${session.id} on #${number} (${error instanceof Error ? error.message : String(error)}). Give the job "pull-requests: write" and "issues: write" permissions.`);
+        }
+    }
+    if (checkRun !== undefined && checkChanged) {
+        const written = checkRunContent(final);
+        try {
+            await github.updateCheckRun(checkRun.id, written);
+            wrote.push(`check run ${written.status === 'completed' ? `completed ${written.conclusion ?? ''}` : written.status}`);
+        }
+        catch (error) {
+            warn(`Could not update the check run of session ${session.id} on ${head} (${error instanceof Error ? error.message : String(error)}). Give the job "checks: write" permission.`);
+        }
+    }
+    if (final.question !== undefined && comment !== undefined && number !== undefined) {
+        const mentioned = await mentionQuestion(visit, session, number, comment, final.question.id);
+        if (mentioned)
+            wrote.push('mention of the question');
+    }
+    return wrote;
+}
+/**
+ * Mentions the user whose run opened the session (its `gh-user` tag) in one new comment for Devin's question,
+ * unless the thread already has it (the question's marker). Returns whether it posted; a failure is a warning.
+ */
+async function mentionQuestion(visit, session, number, comment, questionId) {
+    const { ctx, settings, trigger, github } = visit;
+    const { runner } = ctx.deps;
+    const redact = ctx.redactor.text;
+    const login = userOfSession(session, trigger.repoId);
+    if (login === undefined || !isMentionable(login)) {
+        runner.info(redact(`Devin is waiting for an answer in session ${session.id}; no user who could be mentioned opened it, so the question is only shown in the comment.`));
+        return false;
+    }
+    const sessionId = redact(session.id);
+    const marker = questionMarker(sessionId, questionId);
+    if (marker === undefined)
+        return false;
+    const replyPhrase = settings.thread.followUp === 'message' ? settings.github.triggerPhrase : undefined;
+    try {
+        const posted = await postMentionOnce(github, number, { marker, login, sessionId, sessionUrl: redact(session.url), commentUrl: comment.url, replyPhrase });
+        if (posted)
+            runner.info(`Devin is waiting for an answer in session ${sessionId}: mentioned @${login} in a new comment on #${number}.`);
+        return posted;
+    }
+    catch (error) {
+        runner.warning(redact(`Could not post the comment that mentions @${login} on #${number} for Devin's question in session ${session.id} (${error instanceof Error ? error.message : String(error)}). Give the job "issues: write" and "pull-requests: write" permissions, or set notify-on-blocked: false.`));
+        return false;
+    }
+}
+/**
+ * Devin's fetch, counting what the run sends: a GET of a session list (a page) is a list, every other request
+ * (the organization's discovery, a session's messages) a GET. Retries count: they are requests too.
+ */
+function countedFetch(fetch, requests) {
+    return (input, init) => {
+        const url = new URL(input instanceof Request ? input.url : String(input));
+        const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
+        if (method === 'GET' && url.pathname.endsWith('/sessions'))
+            requests.devinLists++;
+        else
+            requests.devinGets++;
+        return fetch(input, init);
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
 
 
@@ -12666,165 +13519,15 @@ function reportOutputs(report) {
         outputs[Output.EndedSessions] = String(report.ended.length);
     if (report.summary !== undefined)
         outputs[Output.Summary] = report.summary;
+    if (report.reconciled !== undefined)
+        outputs[Output.Reconciled] = String(report.reconciled);
     if (report.stale !== undefined)
         outputs[Output.Stale] = String(report.stale.stale);
     return outputs;
 }
 
-;// CONCATENATED MODULE: ./src/report/summary.ts
-
-
-
-
-
-/**
- * Markdown for the job summary: the session link and what happened (outcome, status, ACUs, time
- * waited, pull requests, structured output), also when the step failed. Pure; the caller writes it.
- */
-function summaryMarkdown(report) {
-    const lines = [];
-    lines.push(`## ${report.dryRun !== undefined ? 'Devin session (dry run)' : 'Devin session'}`, '');
-    if (report.failure !== undefined) {
-        const [first = '', ...rest] = report.failure.split('\n');
-        lines.push(`**The step failed.** ${escapeText(first)}`, '');
-        if (rest.length > 0)
-            lines.push(...rest.map((line) => escapeText(line)), '');
-    }
-    if (report.outcome === 'skipped') {
-        // A budget skip has listed sessions, but created and messaged none.
-        const raise = report.budget?.raise;
-        const after = raise !== undefined ? `No session was created or messaged. Raise \`${raise}\` to allow more.` : 'Nothing was sent to Devin.';
-        lines.push(`Skipped: ${escapeText(report.skipReason ?? '')} ${after}`, '');
-    }
-    lines.push(...budgetMarkdown(report));
-    if (report.restricted !== undefined) {
-        lines.push(`**Restricted session:** ${escapeText(report.restricted.reason)}. No secrets (\`secret_ids: []\`), no session secrets, no bypass of approvals, at most ${report.restricted.maxAcuLimit} ACUs.`, '');
-    }
-    const { session } = report;
-    if (session !== undefined) {
-        const how = report.isNew === false
-            ? report.thread?.kind === 'follow-up' || report.thread?.kind === 'new-commits'
-                ? 'Continued on this thread (message sent)'
-                : report.messageSent
-                    ? 'Reused (message sent)'
-                    : 'Reused'
-            : 'Created by this run';
-        lines.push('| | |', '|---|---|');
-        lines.push(`| Session | ${markdown_link(session.id, session.url)} |`);
-        lines.push(`| Outcome | \`${report.outcome ?? 'running'}\`${report.terminated ? ' (the action ended the session)' : ''} |`);
-        lines.push(`| Status | \`${escapeCell(session.status)}\`${session.statusDetail !== undefined ? ` (\`${escapeCell(session.statusDetail)}\`)` : ''} |`);
-        lines.push(`| Session was | ${how} |`);
-        if (session.acusConsumed !== undefined)
-            lines.push(`| ACUs consumed | ${session.acusConsumed} |`);
-        if (report.waitedMs !== undefined)
-            lines.push(`| Time waited | ${formatDuration(report.waitedMs)} |`);
-        if (report.apiVersion !== undefined)
-            lines.push(`| API | ${report.apiVersion} |`);
-        lines.push('');
-        if (report.thread !== undefined)
-            lines.push(threadNoteMarkdown(report.thread), '');
-        if (report.stale?.stale === true) {
-            lines.push(`**The pull request has moved on:** the session was last asked about \`${report.stale.askedSha}\`; its head is now \`${report.stale.headSha}\`.`, '');
-        }
-        // The question is Devin's latest message: shown once, under the heading that says what it asks of the reader.
-        if (report.question !== undefined)
-            lines.push('### Devin is asking', '', ...quoteDevin(report.question.text, Number.POSITIVE_INFINITY), '');
-        else if (report.summary !== undefined)
-            lines.push("### Devin's latest message", '', ...quoteDevin(report.summary, Number.POSITIVE_INFINITY), '');
-        if (session.pullRequests.length > 0) {
-            lines.push('### Pull requests', '');
-            for (const pr of session.pullRequests)
-                lines.push(`- ${markdown_link(pr.url, pr.url)}${pr.state !== null ? ` (${escapeText(pr.state)})` : ''}`);
-            lines.push('');
-        }
-        if (session.structuredOutput !== undefined && session.structuredOutput !== null) {
-            lines.push('### Structured output', '', ...structuredOutputMarkdown(session.structuredOutput), '');
-        }
-    }
-    else if (report.unconfirmedTag !== undefined) {
-        lines.push(`Devin may have created a session that the action could not confirm: look for the tag \`${escapeCell(report.unconfirmedTag)}\` in Devin.`, '');
-    }
-    else if (report.failure !== undefined && report.closed === undefined) {
-        // A close (end-on-close) opens nothing by design: that is no news on its failure.
-        lines.push('No session was opened.', '');
-    }
-    // ---- end-on-close: the thread that was closed and the sessions ended ----
-    lines.push(...endedMarkdown(report));
-    // ---- end of end-on-close ----
-    const dryRun = report.dryRun;
-    if (dryRun !== undefined) {
-        lines.push('| | |', '|---|---|', '| Outcome | `dry-run` |', '');
-        lines.push('Nothing was sent to Devin. This is what the action would have done:', '');
-        if ('continueSession' in dryRun) {
-            lines.push(`Continue session \`${escapeCell(dryRun.continueSession)}\`${dryRun.message !== undefined ? ' and send it the message.' : '.'}`, '');
-        }
-        else {
-            lines.push(...markdown_codeBlock('json', `${dryRun.method} ${decodeURI(dryRun.url)}\n${JSON.stringify(dryRun.body, null, 2)}`), '');
-        }
-    }
-    return `${lines.join('\n')}\n`;
-}
-// ---- end-on-close ----
-/** A closed thread (the close job): what was looked for, and the sessions ended with links; or sessions ended otherwise. */
-function endedMarkdown(report) {
-    const { closed } = report;
-    const ended = report.ended ?? [];
-    if (closed === undefined && ended.length === 0)
-        return [];
-    const lines = [closed === undefined ? '### Ended sessions' : `### ${capitalized(closed.thread)} closed`, ''];
-    if (closed !== undefined) {
-        const thread = capitalized(closed.thread);
-        const tag = closed.tag === undefined ? '' : `\`${escapeCell(closed.tag)}\``;
-        if (report.outcome === 'dry-run') {
-            lines.push(closed.tag === undefined
-                ? `Dry run: nothing was sent to Devin. A real run could end nothing: ${escapeText(closed.unfindable ?? '')}.`
-                : `Dry run: nothing was sent to Devin. A real run would list the sessions tagged ${tag} and end each live one.`);
-        }
-        else if (closed.tag === undefined) {
-            lines.push(`${thread} was closed, but its live sessions cannot be found and none was ended: ${escapeText(closed.unfindable ?? '')}.`);
-        }
-        else if (report.outcome === 'ended') {
-            lines.push(ended.length === 0
-                ? `${thread} was closed: no live session of it was found (tagged ${tag}).`
-                : `${thread} was closed, so the action ended ${ended.length === 1 ? 'its live session' : `its ${ended.length} live sessions`} (tagged ${tag}):`);
-        }
-        lines.push('');
-    }
-    if (ended.length > 0)
-        lines.push(...ended.map((session) => `- ${markdown_link(session.sessionId, session.url)}`), '');
-    if (report.outcome === 'ended')
-        lines.push(`Outcome \`ended\`, \`ended-sessions\`: ${ended.length}.`, '');
-    return lines;
-}
-function capitalized(text) {
-    return text.charAt(0).toUpperCase() + text.slice(1);
-}
-// ---- end of end-on-close ----
-/** What the budgets and the live-session cap counted, and the limit they gave the session. */
-function budgetMarkdown(report) {
-    const budget = report.budget;
-    if (budget === undefined || budget.figures.length === 0)
-        return [];
-    const lines = ['### Budgets', '', ...budget.figures.map((figure) => `- ${escapeText(describeFigure(figure))}`)];
-    if (budget.go && budget.maxAcuLimit !== undefined)
-        lines.push(`- \`max_acu_limit\` of this session: ${budget.maxAcuLimit}`);
-    if (budget.remaining !== undefined)
-        lines.push(`- \`budget-remaining\`: ${formatAcus(budget.remaining)} ACUs`);
-    return [...lines, ''];
-}
-/** A flat object as a two-column table; anything else as a JSON block. */
-function structuredOutputMarkdown(output) {
-    const isFlat = output !== null &&
-        typeof output === 'object' &&
-        !Array.isArray(output) &&
-        Object.keys(output).length > 0 &&
-        Object.values(output).every((value) => value === null || typeof value !== 'object');
-    if (!isFlat)
-        return markdown_codeBlock('json', JSON.stringify(output, null, 2));
-    return ['| field | value |', '|---|---|', ...Object.entries(output).map(([key, value]) => `| ${escapeCell(key)} | ${escapeCell(String(value))} |`)];
-}
-
 ;// CONCATENATED MODULE: ./src/main.ts
+
 
 
 
@@ -12865,14 +13568,19 @@ async function run(deps = defaultDeps()) {
                 runner.setOutput(name, value);
             }
             ctx.comment?.refresh();
+            ctx.checkRun?.refresh();
         }
     };
     try {
         const eventPath = deps.env.GITHUB_EVENT_PATH;
         const trigger = await visibleTrigger(readTrigger(deps.env, eventPath ? deps.readFile(eventPath) : undefined));
-        // The job is picked here from the trigger and the inputs; the jobs to come (reconcile, review) join them.
-        // end-on-close is read alone, before the other inputs: the job it picks checks them its own way.
-        if (closesThread(trigger) && endOnCloseWanted((name) => runner.getInput(name)))
+        // The job is picked here from the trigger and the inputs; the jobs to come (review) join them.
+        // reconcile and end-on-close are read alone, before the other inputs: the job each picks checks them its own
+        // way. reconcile comes first: a reconcile step opens nothing, whatever the event.
+        const getInput = (name) => runner.getInput(name);
+        if (reconcileWanted(getInput))
+            await reconcileJob(ctx, trigger);
+        else if (closesThread(trigger) && endOnCloseWanted(getInput))
             await closeJob(ctx, trigger);
         else
             await openJob(ctx, trigger);
@@ -12886,7 +13594,8 @@ async function run(deps = defaultDeps()) {
         ctx.comment?.refresh();
     }
     finally {
-        await ctx.comment?.settled();
+        // The check run's last word is the report as the job summary below shows it, the failure included.
+        await Promise.all([ctx.comment?.settled(), ctx.checkRun?.finish()]);
         try {
             await runner.appendSummary(summaryMarkdown(redactReport(report, redactor)));
         }
