@@ -41,8 +41,9 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts', 'test/release.test.ts'],
-          // The cases of a file run side by side: each waits on its own bundle run and emulator.
-          maxConcurrency: 16
+          // The cases of a file run side by side: each waits on its own bundle run and emulator. Not all of them at
+          // once: on 2 busy cores, 16 bundles starting together pushed cases past their 30 s timeouts.
+          maxConcurrency: 8
         }
       },
       {
