@@ -79,11 +79,16 @@ describe('exactly once, through the bundle', { timeout: 60_000 }, () => {
     expect(remaining).toHaveLength(1)
     const winner = remaining[0]?.session_id
     expect([a.outputs['session-id'], b.outputs['session-id']]).toEqual([winner, winner])
-    // The list hid the first session from the second run, so both created; the newer one was ended.
-    expect(all).toHaveLength(2)
+    // Exactly one run reports the session as its own.
     expect([a, b].filter((step) => step.outputs['is-new-session'] === 'true')).toHaveLength(1)
     const loser = [a, b].find((step) => step.outputs['is-new-session'] === 'false')
-    expect(loser?.warnings.some((w) => w.startsWith(`Devin session ${winner} also has this idempotency-key and is older`))).toBe(true)
+    // Usually the list hid the first session from the second run, so both created and the newer one was ended with a
+    // warning. On a busy machine the second run can start late enough to see the first session and reuse it: one
+    // session, no race. Either way one session is left, and both runs report it.
+    expect(all.length === 1 || all.length === 2).toBe(true)
+    if (all.length === 2) {
+      expect(loser?.warnings.some((w) => w.startsWith(`Devin session ${winner} also has this idempotency-key and is older`))).toBe(true)
+    }
   })
 
   it.concurrent('ends the session of a create in flight when the job is cancelled, in the post step', async () => {
