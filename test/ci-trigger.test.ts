@@ -23,7 +23,11 @@ const github: Settings['github'] = {
 /** The completed workflow_run example that names a pull request, concluded as given. */
 function failedRun(conclusion: string | null, adapt: (run: Record<string, any>, payload: Record<string, any>) => void = () => undefined) {
   // The completed example that lists a pull request.
-  const payload = examplePayload('workflow_run', 'completed', (example) => example.workflow_run.pull_requests.length > 0) as Record<string, any>
+  const payload = examplePayload(
+    'workflow_run',
+    'completed',
+    (example) => (example.workflow_run as { pull_requests: unknown[] }).pull_requests.length > 0
+  ) as Record<string, any>
   payload.workflow_run.conclusion = conclusion
   payload.workflow_run.name = 'CI'
   payload.workflow_run.run_attempt = 2

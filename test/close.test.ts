@@ -1,7 +1,6 @@
 import nock from 'nock'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { InputName } from '../src/action/constants.js'
-import type { ThreadComment } from '../src/github/client.js'
 import { commentMarker } from '../src/github/comment.js'
 import { type MainDeps, run } from '../src/main.js'
 import { TEST_API_KEY, TEST_GITHUB_TOKEN } from './helpers/action-yml.js'
