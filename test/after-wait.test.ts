@@ -55,7 +55,8 @@ function fakeDevin(polled: Session, messages: SessionMessage[] | Error): DevinAp
       return messages
     },
     sendMessage: () => Promise.reject(new Error('not used')),
-    terminate: () => Promise.reject(new Error('not used'))
+    terminate: () => Promise.reject(new Error('not used')),
+    uploadAttachment: () => Promise.reject(new Error('not used'))
   }
   return api
 }

@@ -1,3 +1,4 @@
+import type { AttachmentFile } from './attachments.js'
 import type { SessionMessage } from './messages.js'
 import type { ApiVersion, Session, SessionRequest } from './session.js'
 
@@ -53,4 +54,9 @@ export interface DevinApi {
   sendMessage(sessionId: string, message: string, deadline: number): Promise<Session | undefined>
   /** Ends the session; returns it as Devin answered, when it did. */
   terminate(sessionId: string, deadline: number): Promise<Session | undefined>
+  /**
+   * Uploads a file for a session to be given (its URL in `attachment_urls`, or the prompt on v1); returns the URL.
+   * Sent again only when it certainly never reached Devin: any other failure throws.
+   */
+  uploadAttachment(file: AttachmentFile, deadline: number): Promise<string>
 }
