@@ -33,10 +33,17 @@ describe('example workflows', () => {
       it('sets the least workflow permissions: write only to the threads it comments on', () => {
         expect(workflow.permissions).toBeDefined()
         const comments = file !== 'scheduled-maintenance.yml' && file !== 'wait-for-pull-request.yml'
+        // Fixing failed CI reads the failed jobs and their logs: actions: read, and only there.
+        const reads: Record<string, string> = file === 'fix-failed-ci.yml' ? { actions: 'read' } : {}
         for (const [scope, level] of Object.entries(workflow.permissions)) {
+          if (reads[scope] !== undefined) {
+            expect(level, scope).toBe(reads[scope])
+            continue
+          }
           expect(['issues', 'pull-requests'], scope).toContain(scope)
           expect(level).toBe('write')
         }
+        for (const [scope, level] of Object.entries(reads)) expect(workflow.permissions[scope], `${file} needs ${scope}: ${level}`).toBe(level)
         expect(Object.keys(workflow.permissions).length > 0).toBe(comments)
       })
 
