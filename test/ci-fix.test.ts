@@ -41,19 +41,24 @@ interface Devin {
 }
 
 /**
- * Devin over nock: lists answer the sessions given for each tag, uploads answer a URL named after the file (or
- * the status `uploadStatus` gives for it), a create answers a new session.
+ * Devin over nock: a list answers the sessions given and those created, that carry its tag; an upload answers a
+ * URL named after the file (or the status `uploadStatus` gives for it); a create answers a new session.
  */
-function devin(options: { lists?: Record<string, Record<string, unknown>[]>; uploadStatus?: (fileName: string) => number } = {}): Devin {
+function devin(options: { sessions?: Record<string, unknown>[]; uploadStatus?: (fileName: string) => number } = {}): Devin {
   const state: Devin = { sent: [], creates: [], uploads: [] }
+  const sessions = [...(options.sessions ?? [])]
+  let tag = ''
   nock(DEVIN)
     .persist()
     .get(SESSIONS)
-    .query(true)
-    .reply((uri) => {
-      const tag = new URL(uri, DEVIN).searchParams.get('tags') ?? ''
+    .query((query) => {
+      tag = String(query.tags ?? '')
+      return true
+    })
+    .reply(() => {
       state.sent.push(`GET list ${tag}`)
-      return [200, { items: options.lists?.[tag] ?? [], has_next_page: false }]
+      const items = sessions.filter((session) => (session.tags as string[]).includes(tag))
+      return [200, { items, has_next_page: false }]
     })
   let fileName = ''
   nock(DEVIN)
@@ -77,7 +82,9 @@ function devin(options: { lists?: Record<string, Record<string, unknown>[]>; upl
     })
     .reply(() => {
       state.sent.push('POST create')
-      return [200, v3SessionBody({ session_id: 'devin-new', tags: state.creates.at(-1)?.tags })]
+      const session = v3SessionBody({ session_id: `devin-new-${state.creates.length}`, tags: state.creates.at(-1)?.tags })
+      sessions.push(session)
+      return [200, session]
     })
   return state
 }
@@ -124,13 +131,15 @@ describe('fixing failed CI', () => {
     const state = devin()
     const { runner, github } = await failedRun({ 'attachment-urls': 'https://example.com/notes.txt' })
     expect(runner.failed).toBeUndefined()
-    expect(state.sent).toEqual([
+    expect(state.sent.slice(0, 5)).toEqual([
       `GET list ${IDEM_TAG}`,
       `GET list ${CI_TAG}`,
       `POST upload ${logFileName(JOBS[0] as FailedJobRef)}`,
       `POST upload ${logFileName(JOBS[1] as FailedJobRef)}`,
       'POST create'
     ])
+    // After the create, only the look-ups by the key that settle a race with a run of the same key.
+    expect(state.sent.slice(5).every((request) => request === `GET list ${IDEM_TAG}`)).toBe(true)
     expect(githubReads(github)).toEqual(['failed jobs 289782451/1', 'job log 11', 'job log 12'])
     const [create] = state.creates
     expect(create?.attachment_urls).toEqual([
@@ -146,12 +155,12 @@ describe('fixing failed CI', () => {
     expect(state.uploads[0]).toContain('FAIL test/dates.test.ts')
     expect(state.uploads[0]).not.toContain('\u001b[')
     expect(state.uploads[0]).not.toContain('2026-12-01T10:00:00')
-    expect(runner.outputs['session-id']).toBe('devin-new')
+    expect(runner.outputs['session-id']).toBe('devin-new-1')
     expect(runner.outputs['is-new-session']).toBe('true')
   })
 
   it('reuses the live session of the same failed attempt: no fix-attempt count, no GitHub read, no upload, no create', async () => {
-    const state = devin({ lists: { [IDEM_TAG]: [v3SessionBody({ session_id: 'devin-old', status: 'running', status_detail: 'working', tags: [IDEM_TAG] })] } })
+    const state = devin({ sessions: [v3SessionBody({ session_id: 'devin-old', status: 'running', status_detail: 'working', tags: [IDEM_TAG] })] })
     const { runner, github } = await failedRun()
     expect(runner.failed).toBeUndefined()
     // One list by the key (and the settling look a moment later, for a session created in the same second); nothing else.
@@ -165,7 +174,7 @@ describe('fixing failed CI', () => {
 
   it('skips at max-fix-attempts with the skip-reason, before any GitHub read, upload or create', async () => {
     const old = (id: string, status: string) => v3SessionBody({ session_id: id, status, tags: [CI_TAG] })
-    const state = devin({ lists: { [CI_TAG]: [old('devin-1', 'exit'), old('devin-2', 'exit'), old('devin-3', 'running')] } })
+    const state = devin({ sessions: [old('devin-1', 'exit'), old('devin-2', 'exit'), old('devin-3', 'running')] })
     const { runner, github } = await failedRun()
     expect(runner.failed).toBeUndefined()
     expect(state.sent).toEqual([`GET list ${IDEM_TAG}`, `GET list ${CI_TAG}`])
@@ -176,12 +185,15 @@ describe('fixing failed CI', () => {
 
   it('fails closed when the fix attempts cannot be listed: nothing read, uploaded or created', async () => {
     const state: string[] = []
+    let tag = ''
     nock(DEVIN)
       .persist()
       .get(SESSIONS)
-      .query(true)
-      .reply((uri) => {
-        const tag = new URL(uri, DEVIN).searchParams.get('tags') ?? ''
+      .query((query) => {
+        tag = String(query.tags ?? '')
+        return true
+      })
+      .reply(() => {
         state.push(tag)
         return tag === CI_TAG ? [500, { detail: 'upstream' }] : [200, { items: [], has_next_page: false }]
       })
@@ -204,13 +216,14 @@ describe('fixing failed CI', () => {
     expect(warned).toMatch(/Could not upload the log of job "test \(ubuntu, 20\)" to Devin \(.*HTTP 502.*\); the session opens without it\. .*UseDevinSessions/)
     expect(warned).toMatch(/Could not upload the log of job "lint" to Devin \(.*403 Forbidden.*\).*UseDevinSessions/)
     expect(warned).toMatch(/Could not fetch the log of job "build" \(.*\); the session opens without it\. Reading job logs needs the permission actions: read\./)
-    expect(runner.outputs['session-id']).toBe('devin-new')
+    expect(runner.outputs['session-id']).toBe('devin-new-1')
   })
 
   it('ci-logs: false lists the failed jobs for the prompt and sends no log', async () => {
     const state = devin()
     const { runner, github } = await failedRun({ 'ci-logs': 'false' })
-    expect(state.sent).toEqual([`GET list ${IDEM_TAG}`, `GET list ${CI_TAG}`, 'POST create'])
+    expect(state.sent.slice(0, 3)).toEqual([`GET list ${IDEM_TAG}`, `GET list ${CI_TAG}`, 'POST create'])
+    expect(state.sent.filter((request) => request.startsWith('POST'))).toEqual(['POST create'])
     expect(githubReads(github)).toEqual(['failed jobs 289782451/1'])
     expect(state.creates[0]).not.toHaveProperty('attachment_urls')
     expect(state.creates[0]?.prompt).toContain('lint: Lint')
