@@ -119,7 +119,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       query: url.searchParams,
       headers: req.headers,
       // An upload is logged by its parts' names, types and sizes; its bytes are in the store.
-      body: files !== undefined ? { parts: files.map((part) => ({ field: part.field, name: part.name, contentType: part.contentType, size: part.bytes.length })) } : parsed.invalid ? raw.bytes.toString('utf8') : parsed.value
+      body:
+        files !== undefined
+          ? { parts: files.map((part) => ({ field: part.field, name: part.name, contentType: part.contentType, size: part.bytes.length })) }
+          : parsed.invalid
+            ? raw.bytes.toString('utf8')
+            : parsed.value
     })
     const finish = (status?: number) => {
       if (status !== undefined) entry.status = status

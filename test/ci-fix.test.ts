@@ -98,10 +98,11 @@ async function failedRun(
   inputs: Partial<Record<InputName, string>> = {},
   options: { jobs?: FailedJobRef[]; logs?: Record<number, string | Error> } = {}
 ): Promise<Run> {
-  const payload = examplePayload('workflow_run', 'completed', (example) => (example.workflow_run as { pull_requests: unknown[] }).pull_requests.length > 0) as Record<
-    string,
-    any
-  >
+  const payload = examplePayload(
+    'workflow_run',
+    'completed',
+    (example) => (example.workflow_run as { pull_requests: unknown[] }).pull_requests.length > 0
+  ) as Record<string, any>
   payload.workflow_run.conclusion = 'failure'
   payload.workflow_run.name = 'CI'
   const runner = recordingRunner({ 'api-url': DEVIN, 'api-key': TEST_API_KEY, ...inputs })
@@ -198,7 +199,9 @@ describe('fixing failed CI', () => {
         return tag === CI_TAG ? [500, { detail: 'upstream' }] : [200, { items: [], has_next_page: false }]
       })
     const { runner, github } = await failedRun()
-    expect(runner.failed).toMatch(/^max-fix-attempts is set, but the sessions it counts \(tagged gh-ci:300029405#2\) could not be listed, so no session was created/)
+    expect(runner.failed).toMatch(
+      /^max-fix-attempts is set, but the sessions it counts \(tagged gh-ci:300029405#2\) could not be listed, so no session was created/
+    )
     expect(githubReads(github)).toEqual([])
     expect(state.every((tag) => tag === IDEM_TAG || tag === CI_TAG)).toBe(true)
   })
@@ -207,15 +210,23 @@ describe('fixing failed CI', () => {
     const jobs: FailedJobRef[] = [...JOBS, { id: 13, name: 'build', conclusion: 'failure', failedSteps: [] }]
     // The first upload may have reached Devin (502): it is not sent again, and no second session follows.
     const state = devin({ uploadStatus: (name) => (name.includes('-11.') ? 502 : name.includes('-12.') ? 403 : 200) })
-    const { runner } = await failedRun({}, { jobs, logs: { ...LOGS, 13: new Error('Could not read the log of job 13 (HTTP 403: Resource not accessible by integration).') } })
+    const { runner } = await failedRun(
+      {},
+      { jobs, logs: { ...LOGS, 13: new Error('Could not read the log of job 13 (HTTP 403: Resource not accessible by integration).') } }
+    )
     expect(runner.failed).toBeUndefined()
-    expect(state.sent.filter((request) => request.startsWith('POST upload'))).toEqual(['POST upload ci-log-test-ubuntu-20-11.txt', 'POST upload ci-log-lint-12.txt'])
+    expect(state.sent.filter((request) => request.startsWith('POST upload'))).toEqual([
+      'POST upload ci-log-test-ubuntu-20-11.txt',
+      'POST upload ci-log-lint-12.txt'
+    ])
     expect(state.sent.filter((request) => request === 'POST create')).toHaveLength(1)
     expect(state.creates[0]).not.toHaveProperty('attachment_urls')
     const warned = warnings(runner).join('\n')
     expect(warned).toMatch(/Could not upload the log of job "test \(ubuntu, 20\)" to Devin \(.*HTTP 502.*\); the session opens without it\. .*UseDevinSessions/)
     expect(warned).toMatch(/Could not upload the log of job "lint" to Devin \(.*403 Forbidden.*\).*UseDevinSessions/)
-    expect(warned).toMatch(/Could not fetch the log of job "build" \(.*\); the session opens without it\. Reading job logs needs the permission actions: read\./)
+    expect(warned).toMatch(
+      /Could not fetch the log of job "build" \(.*\); the session opens without it\. Reading job logs needs the permission actions: read\./
+    )
     expect(runner.outputs['session-id']).toBe('devin-new-1')
   })
 
@@ -239,7 +250,9 @@ describe('fixing failed CI', () => {
     const sizes = runner.log.filter((line) => line.startsWith('info: Dry run: a real run would upload the log of job'))
     expect(sizes).toHaveLength(2)
     expect(sizes[0]).toMatch(
-      new RegExp(`job "test \\(ubuntu, 20\\)" as ci-log-test-ubuntu-20-11\\.txt: \\d+ bytes after trimming and redaction \\(of ${Buffer.byteLength(LOGS[11] ?? '')}\\)\\.`)
+      new RegExp(
+        `job "test \\(ubuntu, 20\\)" as ci-log-test-ubuntu-20-11\\.txt: \\d+ bytes after trimming and redaction \\(of ${Buffer.byteLength(LOGS[11] ?? '')}\\)\\.`
+      )
     )
     // The request shown is the one a real run would send, with the failed jobs in its prompt.
     expect(runner.log.join('\n')).toContain('lint: Lint')

@@ -1,4 +1,3 @@
-import type { AttachmentFile } from './attachments.js'
 import type { SessionMessage } from './messages.js'
 import type { ApiVersion, Session, SessionRequest } from './session.js'
 
@@ -17,6 +16,13 @@ export interface ListOptions {
   maxPages?: number
   /** The whole list or an error: read the largest pages, and throw ListTooLongError when pages are left after `maxPages`. */
   whole?: boolean
+}
+
+/** A file to hand Devin as an attachment: its name (shown to Devin), its bytes and their media type. */
+export interface AttachmentFile {
+  name: string
+  bytes: Uint8Array
+  contentType: string
 }
 
 /** A create's answer: the session, and whether Devin made a new one (v1's idempotent create may return an existing one). */

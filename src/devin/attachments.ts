@@ -1,11 +1,5 @@
+import type { AttachmentFile } from './api.js'
 import type { DevinHttp } from './http.js'
-
-/** A file to hand Devin as an attachment: its name (shown to Devin), its bytes and their media type. */
-export interface AttachmentFile {
-  name: string
-  bytes: Uint8Array
-  contentType: string
-}
 
 /** What an upload needs of the version: where it goes, what its answer looks like, and the words for its failures. */
 export interface UploadRoute {

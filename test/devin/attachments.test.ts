@@ -1,6 +1,6 @@
 import nock from 'nock'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { AttachmentFile } from '../../src/devin/attachments.js'
+import type { AttachmentFile } from '../../src/devin/api.js'
 import { DevinApiError } from '../../src/devin/errors.js'
 import { createV1Api, v1CreateBody } from '../../src/devin/v1.js'
 import { createV3Api } from '../../src/devin/v3.js'
@@ -61,7 +61,11 @@ afterEach(() => nock.cleanAll())
 
 describe('uploadAttachment', () => {
   const cases = [
-    { version: 'v3', path: '/v3/organizations/org-1/attachments', answer: { attachment_id: 'att-1', name: file.name, url: 'https://storage.devin.test/att-1/ci.txt' } },
+    {
+      version: 'v3',
+      path: '/v3/organizations/org-1/attachments',
+      answer: { attachment_id: 'att-1', name: file.name, url: 'https://storage.devin.test/att-1/ci.txt' }
+    },
     {
       version: 'v3beta1',
       path: '/v3beta1/organizations/org-1/attachments',
@@ -131,7 +135,9 @@ describe('uploadAttachment', () => {
   it('reads an answer without a URL as a failure, never as a URL', async () => {
     const all = apis()
     nock(BASE).post('/v3/organizations/org-1/attachments').reply(200, { attachment_id: 'att-1', name: file.name })
-    await expect(all.v3.uploadAttachment(file, all.deadline)).rejects.toThrow(/upload the attachment "ci-log-build-linux\.txt", not the JSON the action expects/)
+    await expect(all.v3.uploadAttachment(file, all.deadline)).rejects.toThrow(
+      /upload the attachment "ci-log-build-linux\.txt", not the JSON the action expects/
+    )
     nock(BASE).post('/v1/attachments').reply(200, '<html>proxy</html>')
     await expect(all.v1.uploadAttachment(file, all.deadline)).rejects.toThrow(/HTML page when trying to upload the attachment/)
   })
