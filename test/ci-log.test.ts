@@ -25,7 +25,7 @@ function pieces(secret: string, length = 6): string[] {
 describe('trimming a CI log', () => {
   it('strips timestamps, ANSI escapes and workflow command markers, keeping the text', async () => {
     const log = await trim(failingJobLog())
-    expect(log.text).not.toMatch(/\x1b|\u009b|\uFEFF/)
+    for (const character of ['\x1b', '\u009b', '\uFEFF']) expect(log.text).not.toContain(character)
     expect(log.text).not.toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}/m)
     expect(log.text).not.toContain('##[')
     expect(log.text.split('\n')).toEqual(
@@ -62,9 +62,15 @@ describe('trimming a CI log', () => {
 
   it('strips every kind of escape sequence', async () => {
     const log = await trim(
-      ['\x1b[1;31mred\x1b[0m', '\x1b]8;;https://x.test\x07link\x1b]8;;\x07', '\x1b]0;title\x1b\\plain', '\x1bPdcs\x1b\\after', '\x1b(Bcharset \x1b=keypad', 'cut \x1b[38;5', '\u009b2Jc1'].join(
-        '\n'
-      )
+      [
+        '\x1b[1;31mred\x1b[0m',
+        '\x1b]8;;https://x.test\x07link\x1b]8;;\x07',
+        '\x1b]0;title\x1b\\plain',
+        '\x1bPdcs\x1b\\after',
+        '\x1b(Bcharset \x1b=keypad',
+        'cut \x1b[38;5',
+        '\u009b2Jc1'
+      ].join('\n')
     )
     expect(log.text).toBe(['red', 'link', 'plain', 'after', 'charset keypad', 'cut ', 'c1'].join('\n'))
   })
@@ -147,7 +153,12 @@ describe('trimming a CI log', () => {
   }
 
   it('redacts a private key whose BEGIN line fell before the window read', async () => {
-    const key = ['-----BEGIN OPENSSH PRIVATE KEY-----', 'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ', 'QyNTUxOQAAACBfakekeymaterialline2xxxxxxx', '-----END OPENSSH PRIVATE KEY-----']
+    const key = [
+      '-----BEGIN OPENSSH PRIVATE KEY-----',
+      'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ',
+      'QyNTUxOQAAACBfakekeymaterialline2xxxxxxx',
+      '-----END OPENSSH PRIVATE KEY-----'
+    ]
     // The window starts 5 bytes into the key's first line of material.
     const fromWindow = `${key.slice(1).join('\n').slice(5)}\n`
     const log = `${'x'.repeat(10_000)}\n${key.join('\n')}\n${invisible(rawWindowBytes(1024) - fromWindow.length - 'failed\n'.length)}failed\n`

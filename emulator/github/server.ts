@@ -21,7 +21,10 @@ export interface FakeGitHubOptions {
   onRequest?: (request: GitHubRequest) => void
 }
 
-export interface FakeGitHub extends Pick<GitHubState, 'permissions' | 'comments' | 'reactions' | 'pulls' | 'checkRuns' | 'requests' | 'workflowJobs' | 'jobLogs'> {
+export interface FakeGitHub extends Pick<
+  GitHubState,
+  'permissions' | 'comments' | 'reactions' | 'pulls' | 'checkRuns' | 'requests' | 'workflowJobs' | 'jobLogs'
+> {
   /** Set to answer check-run writes with 403 (no `checks: write`). */
   refuseChecks: boolean
   /** Set to answer the workflow jobs and job logs endpoints with 403 (no `actions: read`). */
@@ -72,13 +75,26 @@ function find(method: string, path: string): { route: Route; params: Record<stri
   return undefined
 }
 
+/** Resolves when the response can take more, or is closed; the listeners go either way. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done)
+      res.off('close', done)
+      resolve()
+    }
+    res.on('drain', done)
+    res.on('close', done)
+  })
+}
+
 async function send(res: ServerResponse, reply: Reply): Promise<void> {
   if (reply.stream !== undefined) {
     res.writeHead(reply.status, { 'content-type': 'text/plain; charset=utf-8', ...reply.headers })
     for await (const chunk of reply.stream()) {
       if (res.destroyed) return
       // Backpressure: a client that reads slowly holds the generator, not a growing buffer.
-      if (!res.write(chunk)) await new Promise<void>((resolve) => (res.once('drain', resolve), res.once('close', resolve)))
+      if (!res.write(chunk)) await drained(res)
     }
     res.end()
     return

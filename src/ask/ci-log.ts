@@ -64,7 +64,7 @@ export async function trimCiLog(chunks: AsyncIterable<Uint8Array>, options: CiLo
   const lines: string[] = []
   /** Where each kept line starts in the original log, in bytes. */
   const offsets: number[] = []
-  for (let at = start; at < raw.length; ) {
+  for (let at = start; at < raw.length;) {
     const end = lineEnd(raw, at)
     const line = cleanLine(raw.toString('utf8', at, end))
     if (line !== undefined) {

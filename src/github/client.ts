@@ -310,7 +310,7 @@ interface GitHubJob {
 function needsActionsRead(error: unknown): string {
   const status = githubStatus(error)
   if (status !== 403 && status !== 404) return ''
-  return ' The github-token needs `actions: read` (add `permissions: actions: read` to the workflow or job); a token for another repository cannot read this one\'s runs.'
+  return " The github-token needs `actions: read` (add `permissions: actions: read` to the workflow or job); a token for another repository cannot read this one's runs."
 }
 
 async function* emptyStream(): AsyncIterable<Uint8Array> {}
