@@ -11,7 +11,7 @@ import { chooseScenario, UnknownScenarioError } from './lifecycle.ts'
 import { json, v1Error } from './replies.ts'
 import type { Reply } from './replies.ts'
 import { StoreError } from './store.ts'
-import { jsonInvalid, missingBody, validateCreateBody, validateMessageBody } from './validate.ts'
+import { jsonInvalid, missingBody, missingFile, validateCreateBody, validateMessageBody } from './validate.ts'
 import { v1Session, v1Summary } from './views.ts'
 
 /** v1 documents `limit` without a maximum; the emulator caps it so one call stays cheap. */
@@ -44,6 +44,7 @@ export function handleV1(req: ApiRequest, ctx: ApiContext): Reply {
 function route(req: ApiRequest): Target | 'method' | undefined {
   const [, collection, sessionId, sub, ...extra] = req.segments
   const allow = (method: string, op: Operation): Target | 'method' => (req.method === method ? { op, sessionId } : 'method')
+  if (collection === 'attachments' && sessionId === undefined) return allow('POST', 'upload')
   if ((collection !== 'sessions' && collection !== 'session') || extra.length > 0) return undefined
   if (sessionId === undefined) {
     if (collection !== 'sessions') return undefined
@@ -104,6 +105,13 @@ function dispatch(target: Target, req: ApiRequest, ctx: ApiContext): Reply {
       if (errors.length > 0) return v1Error(422, errors)
       store.sendMessage(id, (req.body as { message: string }).message)
       return json(null)
+    }
+
+    case 'upload': {
+      const file = req.files?.find((part) => part.field === 'file')
+      if (file === undefined) return v1Error(422, [req.bodyInvalid ? jsonInvalid() : missingFile()])
+      // v1 answers the URL alone, as a JSON string (the v1 upload page).
+      return json(store.upload({ name: file.name, contentType: file.contentType, bytes: file.bytes, apiVersion: 'v1' }).url)
     }
 
     case 'terminate':

@@ -12,7 +12,7 @@ import { json, problem, validationProblem } from './replies.ts'
 import type { Reply } from './replies.ts'
 import { MAX_PAGE_SIZE, StoreError } from './store.ts'
 import type { Session } from './store.ts'
-import { jsonInvalid, missingBody, validateCreateBody, validateMessageBody } from './validate.ts'
+import { jsonInvalid, missingBody, missingFile, validateCreateBody, validateMessageBody } from './validate.ts'
 import { v3beta1Session, v3Message, v3Session } from './views.ts'
 
 export type V3Version = 'v3' | 'v3beta1'
@@ -58,6 +58,8 @@ function route(version: V3Version, req: ApiRequest): Target | 'method' | undefin
     return { op, orgId, sessionId }
   }
   if (version === 'v3' && first === 'self' && req.segments.length === 2) return allow('GET', 'self')
+  // Uploads (devin-api.md §9.1): POST {version}/organizations/{org_id}/attachments, on v3 and v3beta1 alike.
+  if (first === 'organizations' && orgId && collection === 'attachments' && sessionId === undefined) return allow('POST', 'upload')
   if (first !== 'organizations' || !orgId || collection !== 'sessions' || extra.length > 0) return undefined
   if (sessionId === undefined) return req.method === 'POST' ? allow('POST', 'create') : allow('GET', 'list')
   if (sub === undefined) return req.method === 'DELETE' ? allow('DELETE', 'terminate') : allow('GET', 'get')
@@ -143,6 +145,13 @@ function dispatch(version: V3Version, target: Target, req: ApiRequest, ctx: ApiC
       if (q.errors.length > 0) return validationProblem(q.errors, req.path)
       const page = store.messages(id, { first, after: q.string('after') })
       return json({ ...page, items: page.items.map(v3Message) })
+    }
+
+    case 'upload': {
+      const file = req.files?.find((part) => part.field === 'file')
+      if (file === undefined) return validationProblem([req.bodyInvalid ? jsonInvalid() : missingFile()], req.path)
+      const attachment = store.upload({ name: file.name, contentType: file.contentType, bytes: file.bytes, apiVersion: version })
+      return json({ attachment_id: attachment.attachment_id, name: attachment.name, url: attachment.url })
     }
 
     case 'terminate': {

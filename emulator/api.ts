@@ -15,9 +15,19 @@ export interface ApiRequest {
   query: URLSearchParams
   /** The parsed JSON body; undefined when there was none. */
   body: unknown
-  /** A body was sent but it is not JSON. */
+  /** A body was sent but it is not JSON (nor multipart/form-data). */
   bodyInvalid: boolean
+  /** The file parts of a multipart/form-data body, by field name; undefined when the body was not multipart. */
+  files?: UploadedPart[]
   authorization: string | undefined
+}
+
+/** One file part of a multipart/form-data body. */
+export interface UploadedPart {
+  field: string
+  name: string
+  contentType: string
+  bytes: Uint8Array
 }
 
 export interface ApiContext {

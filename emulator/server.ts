@@ -6,7 +6,7 @@
 import { createServer, STATUS_CODES } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { ApiContext, ApiRequest } from './api.ts'
+import type { ApiContext, ApiRequest, UploadedPart } from './api.ts'
 import { handleV1 } from './api-v1.ts'
 import { handleV3 } from './api-v3.ts'
 import { applyConfigPatch, configToJson, defaultConfig } from './config.ts'
@@ -53,6 +53,8 @@ export interface Emulator {
 
 /** Largest request body read; a bigger one is answered 413 without being parsed. */
 const MAX_BODY_BYTES = 1024 * 1024
+/** Largest multipart body (an attachment upload): the action keeps at most 10 MiB of a log, plus the form's framing. */
+const MAX_UPLOAD_BYTES = 16 * 1024 * 1024
 const CONTROL_PREFIX = '/_emulator/'
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
@@ -100,8 +102,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     const method = (req.method ?? 'GET').toUpperCase()
-    const raw = await readBody(req)
-    const parsed = parseJson(raw.text)
+    const contentType = req.headers['content-type'] ?? ''
+    const multipart = /^multipart\/form-data\b/i.test(contentType)
+    const raw = await readBody(req, multipart ? MAX_UPLOAD_BYTES : MAX_BODY_BYTES)
+    const files = multipart && !raw.tooLarge ? await parseMultipart(raw.bytes, contentType) : undefined
+    const parsed: ParsedBody = multipart ? { value: undefined, invalid: files === undefined && !raw.tooLarge } : parseJson(raw.bytes.toString('utf8'))
 
     if (url.pathname.startsWith(CONTROL_PREFIX)) {
       send(res, control(method, url.pathname.slice(CONTROL_PREFIX.length), parsed))
@@ -113,7 +118,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       path: url.pathname,
       query: url.searchParams,
       headers: req.headers,
-      body: parsed.invalid ? raw.text : parsed.value
+      // An upload is logged by its parts' names, types and sizes; its bytes are in the store.
+      body:
+        files !== undefined
+          ? { parts: files.map((part) => ({ field: part.field, name: part.name, contentType: part.contentType, size: part.bytes.length })) }
+          : parsed.invalid
+            ? raw.bytes.toString('utf8')
+            : parsed.value
     })
     const finish = (status?: number) => {
       if (status !== undefined) entry.status = status
@@ -137,7 +148,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
 
     const reply = raw.tooLarge
-      ? problem(413, `Request body larger than ${MAX_BODY_BYTES} bytes`, url.pathname)
+      ? problem(413, `Request body larger than ${multipart ? MAX_UPLOAD_BYTES : MAX_BODY_BYTES} bytes`, url.pathname)
       : act({
           method,
           path: url.pathname,
@@ -145,6 +156,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           query: url.searchParams,
           body: parsed.value,
           bodyInvalid: parsed.invalid,
+          files,
           authorization: req.headers.authorization
         })
 
@@ -275,15 +287,35 @@ function parseJson(text: string): ParsedBody {
   }
 }
 
-async function readBody(req: IncomingMessage): Promise<{ text: string; tooLarge: boolean }> {
+async function readBody(req: IncomingMessage, limit: number): Promise<{ bytes: Buffer; tooLarge: boolean }> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length
     // Past the limit, keep draining the stream (so the client can read the 413) without keeping the bytes.
-    if (size <= MAX_BODY_BYTES) chunks.push(chunk)
+    if (size <= limit) chunks.push(chunk)
   }
-  return { text: Buffer.concat(chunks).toString('utf8'), tooLarge: size > MAX_BODY_BYTES }
+  return { bytes: Buffer.concat(chunks), tooLarge: size > limit }
+}
+
+/**
+ * The file parts of a multipart/form-data body, read by the platform's own parser (the one a server built on
+ * fetch's Request would use); undefined when the body is not valid multipart. Text fields are left out: the
+ * upload endpoints take files alone.
+ */
+async function parseMultipart(bytes: Buffer, contentType: string): Promise<UploadedPart[] | undefined> {
+  let form: FormData
+  try {
+    form = await new Response(bytes, { headers: { 'content-type': contentType } }).formData()
+  } catch {
+    return undefined
+  }
+  const parts: UploadedPart[] = []
+  for (const [field, value] of form) {
+    if (typeof value === 'string') continue
+    parts.push({ field, name: value.name, contentType: value.type, bytes: new Uint8Array(await value.arrayBuffer()) })
+  }
+  return parts
 }
 
 function segmentsOf(path: string): string[] {

@@ -54,6 +54,20 @@ export interface Session {
   seq: number
 }
 
+/** A file uploaded as an attachment, as the emulator received it. */
+export interface Attachment {
+  attachment_id: string
+  /** The file name the upload gave. */
+  name: string
+  content_type: string
+  /** The bytes exactly as received. */
+  bytes: Uint8Array
+  url: string
+  api_version: ApiVersion
+  /** Epoch seconds. */
+  created_at: number
+}
+
 export interface CreateInput {
   apiVersion: ApiVersion
   /** The request body; `prompt` must be a string, `tags` and `title` are read when present. */
@@ -131,6 +145,7 @@ export class Store {
   readonly now: () => number
   #listLagMs = 0
   #sessions = new Map<string, Session>()
+  #attachments: Attachment[] = []
   #seq = 0
 
   constructor(options: StoreOptions) {
@@ -369,7 +384,29 @@ export class Store {
     return snapshot(session)
   }
 
+  /** Keeps an uploaded file and returns it with its id and URL (where a session is pointed to it). */
+  upload(input: { name: string; contentType: string; bytes: Uint8Array; apiVersion: ApiVersion }): Attachment {
+    const id = `att-${randomBytes(16).toString('hex')}`
+    const attachment: Attachment = {
+      attachment_id: id,
+      name: input.name,
+      content_type: input.contentType,
+      bytes: new Uint8Array(input.bytes),
+      url: `https://storage.devin.ai/attachments/${id}/${encodeURIComponent(input.name)}`,
+      api_version: input.apiVersion,
+      created_at: toSeconds(this.now())
+    }
+    this.#attachments.push(attachment)
+    return { ...attachment, bytes: new Uint8Array(attachment.bytes) }
+  }
+
+  /** Every uploaded file, oldest first (copies). */
+  get attachments(): Attachment[] {
+    return this.#attachments.map((attachment) => ({ ...attachment, bytes: new Uint8Array(attachment.bytes) }))
+  }
+
   clear(): void {
+    this.#attachments = []
     this.#sessions.clear()
   }
 

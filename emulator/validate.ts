@@ -21,6 +21,11 @@ export function missingBody(): FieldError {
   return { loc: ['body'], type: 'missing', msg: 'Field required' }
 }
 
+/** FastAPI's error for an upload without its one required file part, `file` (devin-api.md §9.1). */
+export function missingFile(): FieldError {
+  return { loc: ['body', 'file'], type: 'missing', msg: 'Field required' }
+}
+
 export function jsonInvalid(): FieldError {
   return { loc: ['body'], type: 'json_invalid', msg: 'JSON decode error' }
 }

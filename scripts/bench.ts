@@ -9,11 +9,17 @@
  * run with budget-per-day, budget-per-user and max-live-sessions set against (d) the same run without,
  * interleaved in this one process: the extra time from process start to the create reaching the emulator
  * (median of the per-round differences), and the list requests a budgeted run sends.
+ *
+ * Then the memory of CI logs: a 200 MB job log served by the fake GitHub, read through the action's client
+ * (jobLog) and trimmed (trimCiLog) in a child process, at the default ci-log-size and at its largest; the
+ * child's peak RSS against the 150 MB the issue allows.
  */
 import { spawn } from 'node:child_process'
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { generatedJobLog } from '../emulator/github/job-logs.ts'
+import { startFakeGitHub } from '../emulator/github/server.ts'
 import { startEmulator } from '../emulator/server.ts'
 import { bundle, examplePayload, node24, prepareStep } from './lib/action-runner.ts'
 
@@ -189,3 +195,39 @@ console.log(
 console.log(
   `list requests per budgeted run: ${listCounts.join(', ')} (${[...byTag].map(([tags, n]) => `${n} × ${tags}`).join(', ')}); runs without budgets: ${[...new Set(plainSamples.map((s) => s.lists.length))].join(', ')}`
 )
+
+// CI logs: the peak memory of reading and trimming a 200 MB job log, in a child process of its own (the fake
+// GitHub that produces the log runs here, so its cost is not counted).
+const LOG_BYTES = 200 * 1024 * 1024
+const RSS_BOUND_MB = 150
+const github = await startFakeGitHub({}, { repository: 'octo-org/octo-repo' })
+const ciLogRuns: { label: string; maxBytes: number; result: { originalBytes: number; keptBytes: number; lastLine: string; maxRssKb: number } }[] = []
+try {
+  github.jobLogs.set(1, generatedJobLog(LOG_BYTES))
+  for (const [label, maxBytes] of [
+    ['ci-log-size 64KiB (default)', 64 * 1024],
+    ['ci-log-size 10MiB (largest)', 10 * 1024 * 1024]
+  ] as const) {
+    const child = spawn(node24, ['--import', join(here, 'bench/ts-source.mjs'), join(here, 'bench/ci-log-child.ts')], {
+      env: { PATH: process.env.PATH ?? '', BENCH_GITHUB_URL: github.url, BENCH_JOB_ID: '1', BENCH_MAX_BYTES: String(maxBytes) },
+      stdio: ['ignore', 'pipe', 'inherit']
+    })
+    let out = ''
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')))
+    const limit = setTimeout(() => child.kill('SIGKILL'), 10 * RUN_LIMIT_MS)
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    clearTimeout(limit)
+    if (code !== 0) throw new Error(`the CI log benchmark (${label}) exited with ${code}`)
+    ciLogRuns.push({ label, maxBytes, result: JSON.parse(out) })
+  }
+} finally {
+  await github.close()
+}
+console.log('')
+console.log(`CI logs: a ${LOG_BYTES / 1024 / 1024} MB job log from the fake GitHub, through jobLog (302, then streamed) and trimCiLog, in a child process:`)
+for (const { label, result } of ciLogRuns) {
+  const rssMb = result.maxRssKb / 1024
+  console.log(
+    `${label.padEnd(30)} peak RSS ${rssMb.toFixed(1)} MB = ${(rssMb / RSS_BOUND_MB).toFixed(2)} of the ${RSS_BOUND_MB} MB bound; read ${(result.originalBytes / 1024 / 1024).toFixed(1)} MB, kept ${(result.keptBytes / 1024).toFixed(1)} KB ending "${result.lastLine}"`
+  )
+}

@@ -21,7 +21,8 @@ const BUILT_PARTS = [
   "The action's tags",
   'Spending and trust',
   'One conversation per thread',
-  'The session as a check run, and reconcile without a waiting runner'
+  'The session as a check run, and reconcile without a waiting runner',
+  'Fixing failed CI'
 ]
 
 /** Reads the input tables of CONTRACT.md (every section) and its outputs: names (in backticks) and defaults, by section. */

@@ -55,7 +55,8 @@ function fakeDevin(polled: Session, messages: SessionMessage[] | Error): DevinAp
       return messages
     },
     sendMessage: () => Promise.reject(new Error('not used')),
-    terminate: () => Promise.reject(new Error('not used'))
+    terminate: () => Promise.reject(new Error('not used')),
+    uploadAttachment: () => Promise.reject(new Error('not used'))
   }
   return api
 }
@@ -94,6 +95,8 @@ function fakeGitHub(head: string | Error = PAYLOAD_HEAD): GitHub & { comments: T
     createCheckRun: async () => Promise.reject(new Error('unexpected check run')),
     updateCheckRun: async () => Promise.reject(new Error('unexpected check run')),
     listCheckRuns: async () => Promise.reject(new Error('unexpected check run')),
+    failedJobs: async () => Promise.reject(new Error('unexpected job list')),
+    jobLog: async () => Promise.reject(new Error('unexpected job log')),
     pullHead: async (pull: number) => {
       github.calls.push(`head #${pull}`)
       if (head instanceof Error) throw head

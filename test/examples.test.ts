@@ -41,10 +41,17 @@ describe('example workflows', () => {
         const steps = Object.values(workflow.jobs).flatMap((job) => job.steps)
         const checkRun =
           CHECK_RUNS.has(file) || steps.some((step) => step.uses?.startsWith('devin-session-action/') && String(step.with?.['check-run']) === 'true')
+        // Fixing failed CI reads the failed jobs and their logs: actions: read, and only there.
+        const reads: Record<string, string> = file === 'fix-failed-ci.yml' ? { actions: 'read' } : {}
         for (const [scope, level] of Object.entries(workflow.permissions)) {
+          if (reads[scope] !== undefined) {
+            expect(level, scope).toBe(reads[scope])
+            continue
+          }
           expect(['issues', 'pull-requests', ...(checkRun ? ['checks'] : [])], scope).toContain(scope)
           expect(level).toBe('write')
         }
+        for (const [scope, level] of Object.entries(reads)) expect(workflow.permissions[scope], `${file} needs ${scope}: ${level}`).toBe(level)
         expect(workflow.permissions.checks === 'write', 'checks: write exactly where a step keeps check runs').toBe(checkRun)
         expect(Object.keys(workflow.permissions).length > 0).toBe(comments)
       })

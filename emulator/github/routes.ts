@@ -3,11 +3,17 @@
  * read from and written to the state. A new endpoint is a new row. Answers follow GitHub's shapes closely
  * enough for Octokit and the action; fields nobody reads are left out.
  */
+import { randomBytes } from 'node:crypto'
 import type { FakeCheckRun, FakeComment, GitHubState } from './state.ts'
 
 export interface Reply {
   status: number
+  /** Sent as JSON, unless `stream` is set. */
   body: unknown
+  /** Extra headers (Location, Link). */
+  headers?: Record<string, string>
+  /** A plain-text body written chunk by chunk, with backpressure, never held whole. */
+  stream?: () => Iterable<Uint8Array> | AsyncIterable<Uint8Array>
 }
 
 export interface RouteRequest {
@@ -16,6 +22,8 @@ export interface RouteRequest {
   /** The parsed JSON body ({} when empty). */
   body: Record<string, unknown>
   query: URLSearchParams
+  /** `http://127.0.0.1:<port>`, for links the answer holds (next page, download link). */
+  baseUrl: string
 }
 
 export interface Route {
@@ -27,6 +35,8 @@ export interface Route {
 
 const REPO = '/repos/(?<owner>[^/]+)/(?<repo>[^/]+)'
 const route = (method: string, path: string, handle: Route['handle']): Route => ({ method, path: new RegExp(`^${REPO}${path}$`), handle })
+/** A route outside the API's repository paths (the fake's stand-in for GitHub's blob storage). */
+const rawRoute = (method: string, path: string, handle: Route['handle']): Route => ({ method, path: new RegExp(`^${path}$`), handle })
 
 /** GitHub's error body. */
 export function notFound(message = 'Not Found'): Reply {
@@ -41,6 +51,21 @@ function validationFailed(field: string, resource = 'IssueComment'): Reply {
 const CHECKS_REFUSED: Reply = {
   status: 403,
   body: { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/checks/runs', status: '403' }
+}
+
+/** GitHub's answer to a token without `actions: read`. */
+const ACTIONS_REFUSED: Reply = {
+  status: 403,
+  body: { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/actions/workflow-jobs', status: '403' }
+}
+
+/** A page of a list, with GitHub's Link header to the next page when there is one (Octokit's paginate follows it). */
+function page<T>(items: T[], { query, baseUrl }: RouteRequest, path: string, wrap: (items: T[]) => unknown): Reply {
+  const perPage = Math.min(100, Number(query.get('per_page') ?? 30) || 30)
+  const number = Math.max(1, Number(query.get('page') ?? 1) || 1)
+  const headers: Record<string, string> = {}
+  if (number * perPage < items.length) headers.link = `<${baseUrl}${path}?per_page=${perPage}&page=${number + 1}>; rel="next"`
+  return { status: 200, body: wrap(items.slice((number - 1) * perPage, number * perPage)), headers }
 }
 
 const CHECK_STATUSES = new Set(['queued', 'in_progress', 'completed'])
@@ -61,7 +86,8 @@ function writeCheckRun(state: GitHubState, run: FakeCheckRun, body: Record<strin
   if (run.status === 'completed' && run.completed_at === null) run.completed_at = state.now().toISOString()
   if (typeof body.external_id === 'string') run.external_id = body.external_id
   if (typeof body.details_url === 'string') run.details_url = body.details_url
-  if (output !== undefined) run.output = { title: typeof output.title === 'string' ? output.title : null, summary: typeof output.summary === 'string' ? output.summary : null }
+  if (output !== undefined)
+    run.output = { title: typeof output.title === 'string' ? output.title : null, summary: typeof output.summary === 'string' ? output.summary : null }
   return undefined
 }
 
@@ -161,6 +187,37 @@ export const routes: readonly Route[] = [
     // Newest first, as GitHub lists them.
     const runs = state.checkRuns.filter((run) => run.head_sha === params.ref && (name === null || run.name === name)).reverse()
     return { status: 200, body: { total_count: runs.length, check_runs: runs.slice((page - 1) * perPage, page * perPage) } }
+  }),
+
+  route('GET', '/actions/runs/(?<run>\\d+)/attempts/(?<attempt>\\d+)/jobs', (state, request) => {
+    if (state.refuseActions) return ACTIONS_REFUSED
+    const { owner, repo, run, attempt } = request.params
+    const jobs = state.workflowJobs.filter((job) => job.run_id === Number(run) && job.run_attempt === Number(attempt))
+    if (jobs.length === 0 && !state.workflowJobs.some((job) => job.run_id === Number(run))) return notFound()
+    return page(jobs, request, `/repos/${owner}/${repo}/actions/runs/${run}/attempts/${attempt}/jobs`, (items) => ({ total_count: jobs.length, jobs: items }))
+  }),
+
+  // GitHub answers with a redirect to a short-lived signed URL on its blob storage; here, on this server.
+  route('GET', '/actions/jobs/(?<id>\\d+)/logs', (state, { params, baseUrl }) => {
+    if (state.refuseActions) return ACTIONS_REFUSED
+    const id = Number(params.id)
+    const log = state.jobLogs.get(id)
+    if (log === undefined) return notFound()
+    if ('gone' in log) return { status: 410, body: { message: 'Gone', documentation_url: 'https://docs.github.com/rest/actions/workflow-jobs', status: '410' } }
+    const signature = randomBytes(12).toString('hex')
+    state.blobSignatures.set(id, signature)
+    return { status: 302, body: '', headers: { location: `${baseUrl}/_blobs/job-logs/${id}?sig=${signature}` } }
+  }),
+
+  // The signature is the credential, as on GitHub's storage; the request log records whether a token came along anyway.
+  rawRoute('GET', '/_blobs/job-logs/(?<id>\\d+)', (state, { params, query }) => {
+    const id = Number(params.id)
+    const log = state.jobLogs.get(id)
+    if (log === undefined || 'gone' in log || query.get('sig') !== state.blobSignatures.get(id)) {
+      return { status: 403, body: { message: 'AuthenticationFailed: Server failed to authenticate the request.' } }
+    }
+    if ('text' in log) return { status: 200, body: undefined, stream: () => [Buffer.from(log.text, 'utf8')] }
+    return { status: 200, body: undefined, stream: log.chunks }
   }),
 
   route('POST', '/issues/comments/(?<id>\\d+)/reactions', addReaction),

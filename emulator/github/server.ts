@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net'
 import { type Reply, type Route, notFound, routes } from './routes.ts'
 import { type GitHubRequest, type GitHubState, newState } from './state.ts'
 
-export type { FakeCheckRun, FakeComment, FakeReaction, GitHubRequest } from './state.ts'
+export type { FakeCheckRun, FakeComment, FakeJobLog, FakeJobStep, FakeReaction, FakeWorkflowJob, GitHubRequest } from './state.ts'
 
 export interface FakeGitHubOptions {
   /** Serve only this `owner/repo` (others are 404). Default: any repository, one shared state. */
@@ -21,9 +21,14 @@ export interface FakeGitHubOptions {
   onRequest?: (request: GitHubRequest) => void
 }
 
-export interface FakeGitHub extends Pick<GitHubState, 'permissions' | 'comments' | 'reactions' | 'pulls' | 'checkRuns' | 'requests'> {
+export interface FakeGitHub extends Pick<
+  GitHubState,
+  'permissions' | 'comments' | 'reactions' | 'pulls' | 'checkRuns' | 'requests' | 'workflowJobs' | 'jobLogs'
+> {
   /** Set to answer check-run writes with 403 (no `checks: write`). */
   refuseChecks: boolean
+  /** Set to answer the workflow jobs and job logs endpoints with 403 (no `actions: read`). */
+  refuseActions: boolean
   /** `http://127.0.0.1:<port>`, the value for the runner's GITHUB_API_URL. */
   url: string
   /** Stops listening and drops open connections. */
@@ -70,8 +75,36 @@ function find(method: string, path: string): { route: Route; params: Record<stri
   return undefined
 }
 
-function send(res: ServerResponse, reply: Reply): void {
-  res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8' })
+/** Resolves when the response can take more, or is closed; the listeners go either way. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done)
+      res.off('close', done)
+      resolve()
+    }
+    res.on('drain', done)
+    res.on('close', done)
+  })
+}
+
+async function send(res: ServerResponse, reply: Reply): Promise<void> {
+  if (reply.stream !== undefined) {
+    res.writeHead(reply.status, { 'content-type': 'text/plain; charset=utf-8', ...reply.headers })
+    for await (const chunk of reply.stream()) {
+      if (res.destroyed) return
+      // Backpressure: a client that reads slowly holds the generator, not a growing buffer.
+      if (!res.write(chunk)) await drained(res)
+    }
+    res.end()
+    return
+  }
+  if (reply.body === undefined || reply.body === '') {
+    res.writeHead(reply.status, reply.headers ?? {})
+    res.end()
+    return
+  }
+  res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', ...reply.headers })
   res.end(JSON.stringify(reply.body))
 }
 
@@ -83,6 +116,7 @@ export async function startFakeGitHub(permissions: Record<string, string> = {}, 
   const { repository, port = 0, onRequest } = options
   const state = newState({ permissions, repository })
 
+  let baseUrl = ''
   const answer = async (req: IncomingMessage, entry: GitHubRequest, query: URLSearchParams): Promise<Reply> => {
     const { method, path } = entry
     const found = find(method, path)
@@ -91,7 +125,7 @@ export async function startFakeGitHub(permissions: Record<string, string> = {}, 
     if (found === undefined) return notFound(`fake GitHub has no ${method} ${path}`)
     const { owner, repo } = found.params
     if (state.repository !== undefined && owner !== undefined && `${owner}/${repo}`.toLowerCase() !== state.repository.toLowerCase()) return notFound()
-    return found.route.handle(state, { params: found.params, body, query })
+    return found.route.handle(state, { params: found.params, body, query, baseUrl })
   }
 
   const server = createServer((req, res) => {
@@ -105,9 +139,9 @@ export async function startFakeGitHub(permissions: Record<string, string> = {}, 
           ? { status: error.status, body: { message: error.message } }
           : { status: 500, body: { message: `fake GitHub failed: ${error instanceof Error ? error.message : String(error)}` } }
       )
-      .then((reply) => {
+      .then(async (reply) => {
         entry.status = reply.status
-        send(res, reply)
+        await send(res, reply).catch(() => res.destroy())
         onRequest?.(entry)
       })
   })
@@ -116,9 +150,10 @@ export async function startFakeGitHub(permissions: Record<string, string> = {}, 
     server.listen(port, '127.0.0.1', resolve)
   })
   const { port: bound } = server.address() as AddressInfo
+  baseUrl = `http://127.0.0.1:${bound}`
   let closed: Promise<void> | undefined
   return {
-    url: `http://127.0.0.1:${bound}`,
+    url: baseUrl,
     permissions: state.permissions,
     comments: state.comments,
     reactions: state.reactions,
@@ -129,6 +164,14 @@ export async function startFakeGitHub(permissions: Record<string, string> = {}, 
     },
     set refuseChecks(refuse: boolean) {
       state.refuseChecks = refuse
+    },
+    workflowJobs: state.workflowJobs,
+    jobLogs: state.jobLogs,
+    get refuseActions() {
+      return state.refuseActions
+    },
+    set refuseActions(refuse: boolean) {
+      state.refuseActions = refuse
     },
     requests: state.requests,
     close: () =>

@@ -27,6 +27,31 @@ export interface FakeCheckRun {
   completed_at: string | null
 }
 
+/** A step of a workflow job. */
+export interface FakeJobStep {
+  name: string
+  status: string
+  conclusion: string | null
+  number: number
+}
+
+/** A job of a workflow run attempt, in GitHub's shape (`GET …/actions/runs/{id}/attempts/{n}/jobs`). */
+export interface FakeWorkflowJob {
+  id: number
+  run_id: number
+  run_attempt: number
+  name: string
+  status: string
+  conclusion: string | null
+  steps: FakeJobStep[]
+}
+
+/**
+ * A job's log: its text; chunks produced on demand (a log of any size streamed without being held); or gone,
+ * which GitHub answers with 410 once the retention period is over.
+ */
+export type FakeJobLog = { text: string } | { chunks: () => Iterable<Uint8Array> | AsyncIterable<Uint8Array> } | { gone: true }
+
 export interface FakeReaction {
   commentId: number
   content: string
@@ -59,6 +84,14 @@ export interface GitHubState {
   checkRuns: FakeCheckRun[]
   /** Answer check-run writes with 403, as GitHub does for a token without `checks: write` (a fork's pull request). */
   refuseChecks: boolean
+  /** Jobs of workflow runs, all attempts, in the order GitHub lists them. */
+  workflowJobs: FakeWorkflowJob[]
+  /** Logs by job id; a job without one answers 404. */
+  jobLogs: Map<number, FakeJobLog>
+  /** Answer the jobs and logs endpoints with 403, as GitHub does for a token without `actions: read`. */
+  refuseActions: boolean
+  /** The signature of each job log's download link handed out, by job id: the blob route checks it. */
+  blobSignatures: Map<number, string>
   /** Every request, oldest first. */
   requests: GitHubRequest[]
   /** The login comments are posted as: github-actions[bot], as with the job's GITHUB_TOKEN. */
@@ -77,6 +110,10 @@ export function newState(options: { repository?: string; permissions?: Record<st
     pulls: new Map(),
     checkRuns: [],
     refuseChecks: false,
+    workflowJobs: [],
+    jobLogs: new Map(),
+    refuseActions: false,
+    blobSignatures: new Map(),
     requests: [],
     actor: { login: 'github-actions[bot]', type: 'Bot' },
     now: options.now ?? (() => new Date()),

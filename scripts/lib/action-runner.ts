@@ -58,10 +58,10 @@ interface WebhookExamples {
 }
 
 /** A real webhook payload from @octokit/webhooks-examples. */
-export function examplePayload(event: string, action?: string): Record<string, unknown> {
+export function examplePayload(event: string, action?: string, pick: (example: Record<string, unknown>) => boolean = () => true): Record<string, unknown> {
   const all = require('@octokit/webhooks-examples') as WebhookExamples[]
   const examples = all.find((entry) => entry.name === event)?.examples ?? []
-  const found = examples.find((example) => action === undefined || example.action === action)
+  const found = examples.find((example) => (action === undefined || example.action === action) && pick(example as Record<string, unknown>))
   if (found === undefined) throw new Error(`no example payload for ${event}${action ? `.${action}` : ''}`)
   return structuredClone(found)
 }

@@ -54,6 +54,9 @@ export const Input = {
   OnNewCommits: 'on-new-commits',
   EndOnClose: 'end-on-close',
   NotifyOnBlocked: 'notify-on-blocked',
+  CiLogs: 'ci-logs',
+  CiLogSize: 'ci-log-size',
+  MaxFixAttempts: 'max-fix-attempts',
   CheckRun: 'check-run',
   CheckRunName: 'check-run-name',
   Reconcile: 'reconcile'
@@ -133,6 +136,10 @@ export const SETTLE_GRACE_MS = 1_000
  * and a secret this short is weak anyway.
  */
 export const MIN_SECRET_LENGTH = 8
+
+/** Bounds of `ci-log-size`: enough of a log to show a failure, and no more than an attachment should carry. */
+export const MIN_CI_LOG_BYTES = 1024
+export const MAX_CI_LOG_BYTES = 10 * 1024 * 1024
 
 /** The longest `wait-timeout`: a job on a GitHub-hosted runner is stopped after 6 hours. */
 export const MAX_WAIT_TIMEOUT_MS = 6 * 3_600_000

@@ -7,6 +7,8 @@ import {
   MAX_TAGS,
   MAX_WAIT_TIMEOUT_MS,
   MIN_POLL_INTERVAL_MS,
+  MIN_CI_LOG_BYTES,
+  MAX_CI_LOG_BYTES,
   MIN_SECRET_LENGTH,
   MIN_WAIT_TIMEOUT_MS
 } from './constants.js'
@@ -118,6 +120,8 @@ export interface Settings {
     endOnClose: boolean
     notifyOnBlocked: boolean
   }
+  /** Fixing failed CI (`workflow_run`): attach the failed jobs' logs, how much of each, and how many sessions per pull request or branch. */
+  ci: { logs: boolean; logBytes: number; maxFixAttempts: number }
   /** The check run that stands for the session on the pull request's head (`check-run`, `check-run-name`). */
   checks: { enabled: boolean; name: string }
   /** `reconcile: true`: open nothing, bring this repository's comments and check runs up to date from Devin. */
@@ -271,6 +275,11 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
     name: field(Input.CheckRunName, checkRunName) ?? 'Devin'
   }
   const reconcile = field(Input.Reconcile, requiredBoolean(false)) ?? false
+  const ci: Settings['ci'] = {
+    logs: field(Input.CiLogs, requiredBoolean(true)) ?? true,
+    logBytes: field(Input.CiLogSize, byteSize(MIN_CI_LOG_BYTES, MAX_CI_LOG_BYTES, 64 * 1024)) ?? 64 * 1024,
+    maxFixAttempts: field(Input.MaxFixAttempts, defaulted(positiveInteger, 3)) ?? 3
+  }
 
   // Checks across inputs, run on whatever parsed, so one run reports everything at once.
   let promptText = prompt
@@ -395,6 +404,7 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
     spending,
     trackingTags,
     thread,
+    ci,
     checks,
     reconcile,
     warnings
@@ -598,6 +608,24 @@ const acus = fromText((raw, ctx) => {
   }
   return Number(value)
 })
+
+const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, kib: 1024, kb: 1000, k: 1024, mib: 1024 * 1024, mb: 1000 * 1000, m: 1024 * 1024 }
+
+/** A size in bytes: a bare number of bytes, or with a unit (`64KiB`, `1MiB`, `500KB`), within bounds; empty means the default. */
+function byteSize(minimum: number, maximum: number, fallback: number): Parser<number> {
+  const accepted = `Accepted: a size such as "64KiB", "1MiB" or a number of bytes, from ${minimum / 1024}KiB to ${maximum / 1024 / 1024}MiB.`
+  return fromText((raw, ctx) => {
+    const value = raw.trim()
+    if (value === '') return fallback
+    const match = /^(\d+(?:\.\d+)?)\s*([A-Za-z]*)$/.exec(value)
+    const unit = BYTE_UNITS[(match?.[2] ?? '').toLowerCase()]
+    if (match === null || unit === undefined) return fail(ctx, `is not a size. ${accepted}`)
+    const bytes = Math.floor(Number(match[1]) * unit)
+    if (bytes < minimum || bytes > maximum)
+      return fail(ctx, `is ${bytes < minimum ? 'less' : 'more'} than the ${bytes < minimum ? 'least' : 'most'} a log may keep. ${accepted}`)
+    return bytes
+  })
+}
 
 /** A GitHub login: letters, digits and single hyphens, not at either end, at most 39 characters. */
 const githubLogin = pattern(

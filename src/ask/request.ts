@@ -16,6 +16,16 @@ export function freshIdempotencyKey(trigger: Trigger, randomId: string): string 
   return [trigger.repo, trigger.runId, trigger.runAttempt, trigger.job, trigger.step, randomId].join('/')
 }
 
+/**
+ * The key of a run fixing failed CI when the user gave none: the failed run's id and attempt, so the same failed
+ * attempt delivered twice (a re-run of the fixing workflow, two workflows on one event) opens one session.
+ */
+export function ciIdempotencyKey(trigger: Trigger): string | undefined {
+  const run = trigger.workflowRun
+  if (trigger.event !== 'workflow_run' || run === undefined || !Number.isSafeInteger(run.id)) return undefined
+  return `ci:${run.id}/${run.attempt}`
+}
+
 /** The texts of the request once the templates are expanded. */
 export interface RequestTexts {
   /** Empty when a known session is continued: no prompt is sent then. */
@@ -64,10 +74,19 @@ export function planOpen(settings: Settings, trigger: Trigger, texts: RequestTex
     const request: SessionRequest = { ...settings.request, title: texts.title, prompt: texts.prompt, tags: settings.request.tags.slice(0, MAX_TAGS) }
     return { kind: 'create', request, reuse: false, message: texts.message, scope }
   }
-  const key = settings.idempotencyKey ?? freshIdempotencyKey(trigger, randomId)
+  const ciKey = settings.idempotencyKey === undefined ? ciIdempotencyKey(trigger) : undefined
+  const key = settings.idempotencyKey ?? ciKey ?? freshIdempotencyKey(trigger, randomId)
   const tag = idempotencyTag(key, trigger.repo)
   const ownTags = [tag, ...(trigger.repo === '' ? [] : [repositoryTag(trigger.repo)]), ...scopeTags(scope)]
   const userTags = settings.request.tags.filter((t) => !ownTags.includes(t)).slice(0, MAX_TAGS - ownTags.length)
   const request: SessionRequest = { ...settings.request, title: texts.title, prompt: texts.prompt, tags: [...ownTags, ...userTags] }
-  return { kind: 'create', request, tag, actionTags: ownTags, reuse: settings.idempotencyKey !== undefined, message: texts.message, scope }
+  return {
+    kind: 'create',
+    request,
+    tag,
+    actionTags: ownTags,
+    reuse: settings.idempotencyKey !== undefined || ciKey !== undefined,
+    message: texts.message,
+    scope
+  }
 }

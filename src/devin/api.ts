@@ -18,6 +18,13 @@ export interface ListOptions {
   whole?: boolean
 }
 
+/** A file to hand Devin as an attachment: its name (shown to Devin), its bytes and their media type. */
+export interface AttachmentFile {
+  name: string
+  bytes: Uint8Array
+  contentType: string
+}
+
 /** A create's answer: the session, and whether Devin made a new one (v1's idempotent create may return an existing one). */
 export interface Created {
   session: Session
@@ -53,4 +60,9 @@ export interface DevinApi {
   sendMessage(sessionId: string, message: string, deadline: number): Promise<Session | undefined>
   /** Ends the session; returns it as Devin answered, when it did. */
   terminate(sessionId: string, deadline: number): Promise<Session | undefined>
+  /**
+   * Uploads a file for a session to be given (its URL in `attachment_urls`, or the prompt on v1); returns the URL.
+   * Sent again only when it certainly never reached Devin: any other failure throws.
+   */
+  uploadAttachment(file: AttachmentFile, deadline: number): Promise<string>
 }

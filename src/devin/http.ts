@@ -30,6 +30,8 @@ export interface RequestSpec<T = unknown> {
   path: string
   query?: Query
   body?: unknown
+  /** A multipart/form-data body (a file upload), sent instead of `body`; fetch writes its content type and boundary. */
+  form?: FormData
   operation: Operation
   /**
    * `safe`: retried after any transient failure (reads, where a repeat does no harm).
@@ -139,6 +141,7 @@ export class DevinHttp {
     const started = clock.now()
     // Never wait on one request much past the deadline, but give it at least a second to finish.
     const timeoutMs = Math.min(this.config.requestTimeoutMs, Math.max(1_000, spec.deadline - started))
+    const payload = await encodeBody(spec)
     let response: Response
     try {
       response = await this.deps.fetch(this.url(spec.path, spec.query), {
@@ -146,10 +149,10 @@ export class DevinHttp {
         headers: {
           authorization: `Bearer ${this.config.apiKey}`,
           accept: 'application/json',
-          ...(spec.body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(payload !== undefined ? { 'content-type': payload.contentType } : {}),
           'user-agent': 'devin-session-action'
         },
-        body: spec.body !== undefined ? JSON.stringify(spec.body) : undefined,
+        body: payload?.body,
         signal: AbortSignal.timeout(timeoutMs)
       })
     } catch (error) {
@@ -228,6 +231,19 @@ export class DevinHttp {
       transient: true
     }
   }
+}
+
+/**
+ * The body as bytes with its content type: JSON, or a form encoded by the platform's own multipart encoder. A form
+ * is encoded up front, whole, so every attempt sends the same bytes with the same boundary and any fetch (or test
+ * double) sees a plain body.
+ */
+async function encodeBody(spec: RequestSpec<unknown>): Promise<{ body: string | Uint8Array; contentType: string } | undefined> {
+  if (spec.form !== undefined) {
+    const encoded = new Response(spec.form)
+    return { body: new Uint8Array(await encoded.arrayBuffer()), contentType: encoded.headers.get('content-type') ?? 'multipart/form-data' }
+  }
+  return spec.body !== undefined ? { body: JSON.stringify(spec.body), contentType: 'application/json' } : undefined
 }
 
 /** What an unreadable success answer was, in a few words (its content is not repeated: it may be large, or echo anything). */

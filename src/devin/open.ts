@@ -18,6 +18,11 @@ export type OpenRequest =
       /** A user-given key: look for a live session with the tag first, and reuse it. */
       reuse: boolean
       message?: string
+      /**
+       * The sessions with the tag, as a list made just before by a caller that had to know first whether one is
+       * live (fixing CI uploads logs only for a create): the reuse look-up starts from them instead of listing again.
+       */
+      listed?: Session[]
     }
   | {
       kind: 'continue'
@@ -94,7 +99,7 @@ export async function openSession(api: DevinApi, open: OpenRequest, deadline: nu
 async function openTagged(api: DevinApi, open: TaggedCreate, deadline: number, deps: OpenDeps): Promise<Opened> {
   let known: ReadonlySet<string> = new Set()
   if (open.reuse) {
-    let existing = await api.listByTag(open.tag, deadline)
+    let existing = open.listed ?? (await api.listByTag(open.tag, deadline))
     let live = winner(existing)
     if (live !== undefined && isRecent(live, deps.clock) && deps.clock.now() + SETTLE_GRACE_MS < deadline) {
       // A run that found nothing a moment ago may still create a session in the same second as this

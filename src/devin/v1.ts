@@ -1,4 +1,5 @@
 import type { DevinApi, WireRequest } from './api.js'
+import { attachmentUrl, uploadFile } from './attachments.js'
 import { DevinApiError } from './errors.js'
 import type { DevinHttp } from './http.js'
 import { ListTooLongError, isListed, listPage } from './list-page.js'
@@ -30,7 +31,7 @@ const STATUS_ENUM: Record<string, { status: string; statusDetail?: string }> = {
  */
 export function v1CreateBody(request: SessionRequest): Record<string, unknown> {
   const body: Record<string, unknown> = {
-    prompt: request.prompt,
+    prompt: v1Prompt(request),
     title: request.title,
     tags: request.tags,
     playbook_id: request.playbookId,
@@ -43,6 +44,16 @@ export function v1CreateBody(request: SessionRequest): Record<string, unknown> {
     unlisted: request.unlisted
   }
   return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined))
+}
+
+/**
+ * v1's create has no attachment_urls: Devin reads an attachment from the prompt, on a line of its own written
+ * exactly `ATTACHMENT:"<url>"` (the v1 upload page), one line per file.
+ */
+function v1Prompt(request: SessionRequest): string {
+  const urls = request.attachmentUrls ?? []
+  if (urls.length === 0) return request.prompt
+  return [request.prompt, '', ...urls.map((url) => `ATTACHMENT:"${url}"`)].join('\n')
 }
 
 /** v3's statuses of a session that ended, as v1's `status` may carry them. */
@@ -236,6 +247,16 @@ export function createV1Api(http: DevinHttp): DevinApi {
         deadline
       })
       return undefined
+    },
+
+    async uploadAttachment(file, deadline) {
+      // v1 answers the URL itself, as a JSON string (or bare text); its keys have no permissions to name.
+      return uploadFile(
+        http,
+        { path: '/v1/attachments', notFound: 'Check api-url: it must be the base URL of the Devin API.', read: attachmentUrl },
+        file,
+        deadline
+      )
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { DevinApi, WireRequest } from './api.js'
+import { attachmentUrl, uploadFile } from './attachments.js'
 import { DevinApiError } from './errors.js'
 import type { DevinHttp } from './http.js'
 import { ListTooLongError, isListed, listPage } from './list-page.js'
@@ -13,6 +14,8 @@ const MAX_PAGE_SIZE = 200
 
 const MANAGE = 'ManageOrgSessions'
 const VIEW = 'ViewOrgSessions'
+/** Uploading attachments needs this one, which a service user with ManageOrgSessions alone may lack (devin-api.md §9.1). */
+const USE_SESSIONS = 'UseDevinSessions'
 
 /** The create-session body of v3 (and, with advanced_mode, of v3beta1): only the fields that are set. */
 export function v3CreateBody(request: SessionRequest): Record<string, unknown> {
@@ -242,6 +245,21 @@ export function orgSessionsApi(http: DevinHttp, orgId: string, flavour: OrgSessi
       } catch {
         return undefined
       }
+    },
+
+    async uploadAttachment(file, deadline) {
+      return uploadFile(
+        http,
+        {
+          path: `${flavour.prefix}/organizations/${encodeURIComponent(orgId)}/attachments`,
+          permission: USE_SESSIONS,
+          notFound: orgNotFound,
+          // {attachment_id, name, url}: the url is what a session is given.
+          read: (body) => attachmentUrl((body as { url?: unknown } | null)?.url)
+        },
+        file,
+        deadline
+      )
     }
   }
 }

@@ -119,6 +119,11 @@ export async function instructionOf(trigger: Trigger, phrase: string): Promise<s
  * assigning an issue, pull request or discussion is the labeller's decision: only they are checked.
  */
 function usersToCheck(trigger: Trigger): string[] {
+  // A workflow run is the work of whoever started it and whoever re-ran it: both must hold the permission.
+  const run = trigger.workflowRun
+  if (trigger.event === 'workflow_run' && run !== undefined) {
+    return [...new Set([run.triggeringActor, run.actor, trigger.actor].filter((user): user is string => user !== undefined && user !== ''))]
+  }
   const writer = DECIDING_ACTIONS.has(trigger.action ?? '')
     ? undefined
     : (trigger.comment?.author ??
@@ -128,6 +133,28 @@ function usersToCheck(trigger: Trigger): string[] {
   return [...new Set([trigger.actor, writer].filter((user): user is string => user !== undefined && user !== ''))]
 }
 
+/** Conclusions of a workflow run that a session is opened to fix. */
+export const FIXABLE_CONCLUSIONS: ReadonlySet<string> = new Set(['failure', 'timed_out'])
+
+/**
+ * Why a `workflow_run` event opens no session, or undefined when it may: only a completed run that failed or
+ * timed out is fixed, and a run of a fork's head (its code is the fork's) only with allow-forks.
+ */
+function workflowRunRefusal(trigger: Trigger, github: Settings['github']): string | undefined {
+  if (trigger.event !== 'workflow_run') return undefined
+  const run = trigger.workflowRun
+  if (run === undefined) return 'ci: the event has no workflow run.'
+  if (trigger.action !== 'completed') return `ci: the workflow run "${run.name}" was ${trigger.action ?? 'changed'}, not completed.`
+  if (run.conclusion === undefined || !FIXABLE_CONCLUSIONS.has(run.conclusion)) {
+    return `ci: the workflow run "${run.name}" concluded ${run.conclusion ?? 'without a conclusion'}; only failure and timed_out runs are fixed.`
+  }
+  const fork = run.headRepo === '' || run.headRepo.toLowerCase() !== trigger.repo.toLowerCase()
+  if (fork && !github.allowForks) {
+    return `fork: the workflow run "${run.name}" ran on ${run.headRepo === '' ? 'a deleted fork' : `${run.headRepo}, a fork`}; set allow-forks: true to fix runs of forks.`
+  }
+  return undefined
+}
+
 /**
  * Decides, before anything is sent to Devin, whether this trigger may open a session: bots, forks,
  * the trigger phrase, then the permission of the users behind it (GitHub calls made only when
@@ -135,11 +162,17 @@ function usersToCheck(trigger: Trigger): string[] {
  */
 export async function decide(trigger: Trigger, github: Settings['github'], deps: GateDeps): Promise<GateDecision> {
   const warnings: string[] = []
-  const user = trigger.actor
+  const user = trigger.event === 'workflow_run' ? (trigger.workflowRun?.triggeringActor ?? trigger.actor) : trigger.actor
   let trustedBot = false
 
-  // The account type comes from GitHub; a "[bot]" suffix in a name proves nothing.
-  if (trigger.actorType === 'Bot') {
+  // A failed CI run is fixed only when it failed, and only for this repository's own branches.
+  const ciRefusal = workflowRunRefusal(trigger, github)
+  if (ciRefusal !== undefined) return { run: false, reason: ciRefusal }
+
+  // The account type comes from GitHub; a "[bot]" suffix in a name proves nothing. On a workflow run, the bot
+  // that matters is the one that started it (Dependabot's push), not the sender of the completed event.
+  const botType = trigger.event === 'workflow_run' ? (trigger.workflowRun?.triggeringActorType ?? trigger.actorType) : trigger.actorType
+  if (botType === 'Bot') {
     const name = user.replace(/\[bot\]$/i, '').toLowerCase()
     const allowed = github.allowedBots.map((bot) => bot.replace(/\[bot\]$/i, '').toLowerCase())
     if (allowed.includes('*')) {

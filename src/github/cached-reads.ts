@@ -54,6 +54,14 @@ export function cachedReads(github: GitHub, calls: GitHubCalls): GitHub {
     pullHead: (pullNumber) => {
       calls.reads++
       return github.pullHead(pullNumber)
+    },
+    failedJobs: (runId, attempt) => {
+      calls.reads++
+      return github.failedJobs(runId, attempt)
+    },
+    jobLog: (jobId) => {
+      calls.reads++
+      return github.jobLog(jobId)
     }
   }
 }

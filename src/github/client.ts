@@ -34,6 +34,17 @@ export interface CheckRunWrite {
   summary: string
 }
 
+/** A job of a workflow run attempt that failed, as the action fetches its log. */
+export interface FailedJobRef {
+  id: number
+  /** The job's name from the workflow file (a matrix job's name includes its values). */
+  name: string
+  /** `failure` or `timed_out`; `cancelled` only when no job of the attempt failed otherwise (see failedJobs). */
+  conclusion: string
+  /** The names of its steps that failed or timed out, in order. */
+  failedSteps: string[]
+}
+
 /**
  * The GitHub calls the action makes. The pipeline receives it as a parameter; the real one loads
  * the GitHub client only on first use, so runs that never talk to GitHub do not pay for it.
@@ -57,10 +68,23 @@ export interface GitHub {
   updateCheckRun(checkRunId: number, write: CheckRunWrite): Promise<void>
   /** The check runs of a commit with this name, newest first (bounded). */
   listCheckRuns(ref: string, name: string): Promise<CheckRun[]>
+  /** The failed jobs of a workflow run attempt (needs `actions: read`; bounded). */
+  failedJobs(runId: number, attempt: number): Promise<FailedJobRef[]>
+  /**
+   * A job's log as a stream of bytes, never held whole (a log can be hundreds of megabytes). Needs
+   * `actions: read`; a refusal or an expired log is an error saying which.
+   */
+  jobLog(jobId: number): Promise<AsyncIterable<Uint8Array>>
 }
 
 /** Pages of check runs read at most when looking for a session's check run on a commit. */
 const MAX_CHECK_RUN_PAGES = 5
+
+/** Pages of 100 jobs read at most for a run attempt: a matrix has at most 256 jobs per workflow run. */
+const MAX_JOB_PAGES = 5
+
+/** Job and step conclusions that count as the job failing. */
+const FAILED = new Set(['failure', 'timed_out'])
 
 /** Pages of comments read at most when looking for the living comment. */
 const MAX_COMMENT_PAGES = 10
@@ -179,6 +203,94 @@ export function createGitHub(token: string, apiUrl: string, repository: string):
       return runs
     },
 
+    async failedJobs(runId, attempt) {
+      const octokit = await client()
+      const jobs: GitHubJob[] = []
+      try {
+        const pages = octokit.paginate.iterator(octokit.rest.actions.listJobsForWorkflowRunAttempt, {
+          owner,
+          repo,
+          run_id: runId,
+          attempt_number: attempt,
+          per_page: 100
+        })
+        let page = 0
+        for await (const response of pages) {
+          jobs.push(...(response.data as unknown as GitHubJob[]))
+          if (++page >= MAX_JOB_PAGES) break
+        }
+      } catch (error) {
+        throw new Error(
+          `Could not list the jobs of workflow run ${runId} (attempt ${attempt}) of ${repository} (${describe(error)}).${needsActionsRead(error)}`,
+          { cause: error }
+        )
+      }
+      // Failed and timed-out jobs. A cancelled job is left out: in a failed run it is most often a sibling
+      // that fail-fast or a concurrency group stopped, whose log shows nothing but the cancellation. Only when
+      // no job failed otherwise are the cancelled ones the failure (a job stopped at its timeout-minutes).
+      const failed = jobs.filter((job) => FAILED.has(job.conclusion ?? ''))
+      const chosen = failed.length > 0 ? failed : jobs.filter((job) => job.conclusion === 'cancelled')
+      return chosen.map((job) => ({
+        id: job.id,
+        name: job.name,
+        conclusion: job.conclusion ?? '',
+        failedSteps: (job.steps ?? [])
+          .filter((step) => FAILED.has(step.conclusion ?? ''))
+          .sort((a, b) => a.number - b.number)
+          .map((step) => step.name)
+      }))
+    },
+
+    async jobLog(jobId) {
+      const octokit = await client()
+      const what = `the log of job ${jobId} of ${repository}`
+      let response: { status: number; headers: Record<string, string | number | undefined>; data: unknown }
+      try {
+        // The endpoint answers 302 to a signed URL on another host. The redirect is followed by hand so the
+        // token, which Octokit adds to every request it makes, is never sent there; and the body is taken as
+        // a stream (parseSuccessResponseBody: false), never read whole.
+        response = await octokit.request('GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs', {
+          owner,
+          repo,
+          job_id: jobId,
+          request: { redirect: 'manual', parseSuccessResponseBody: false }
+        })
+      } catch (error) {
+        const status = githubStatus(error)
+        if (status === 410) {
+          throw new Error(`Could not read ${what}: it is gone (HTTP 410); logs expire after the repository's retention period or were deleted.`, {
+            cause: error
+          })
+        }
+        throw new Error(`Could not read ${what} (${describe(error)}).${needsActionsRead(error)}`, { cause: error })
+      }
+      const body = response.data as ReadableStream<Uint8Array> | null | undefined
+      if (response.status >= 200 && response.status < 300) {
+        // Served directly (a proxy or GitHub Enterprise that follows the redirect itself).
+        return body ?? emptyStream()
+      }
+      await body?.cancel().catch(() => undefined)
+      const location = response.headers.location
+      if (typeof location !== 'string' || location === '') {
+        throw new Error(`Could not read ${what}: GitHub answered HTTP ${response.status} without the log's location.`)
+      }
+      const target = new URL(location, apiUrl)
+      let blob: Response
+      try {
+        // A plain request with no Authorization header: the URL's signature is the credential.
+        blob = await globalThis.fetch(target)
+      } catch (error) {
+        throw new Error(`Could not download ${what} from ${target.host} (${networkCause(error)}).`, { cause: error })
+      }
+      if (!blob.ok || blob.body === null) {
+        await blob.body?.cancel().catch(() => undefined)
+        throw new Error(
+          `Could not download ${what} from ${target.host} (HTTP ${blob.status}): the signed link GitHub gave is valid for a short time only; re-run the job to try again.`
+        )
+      }
+      return blob.body as unknown as AsyncIterable<Uint8Array>
+    },
+
     async react(commentId, kind, content) {
       const rest = (await client()).rest.reactions
       if (kind === 'review_comment') await rest.createForPullRequestReviewComment({ owner, repo, comment_id: commentId, content })
@@ -186,6 +298,22 @@ export function createGitHub(token: string, apiUrl: string, repository: string):
     }
   }
 }
+
+interface GitHubJob {
+  id: number
+  name: string
+  conclusion: string | null
+  steps?: { name: string; conclusion: string | null; number: number }[]
+}
+
+/** What to fix when GitHub refused to show a run's jobs or logs: the token's `actions: read`. */
+function needsActionsRead(error: unknown): string {
+  const status = githubStatus(error)
+  if (status !== 403 && status !== 404) return ''
+  return " The github-token needs `actions: read` (add `permissions: actions: read` to the workflow or job); a token for another repository cannot read this one's runs."
+}
+
+async function* emptyStream(): AsyncIterable<Uint8Array> {}
 
 interface GitHubCheckRun {
   id: number

@@ -21,6 +21,7 @@ import type { JobContext } from './job.js'
 import { threadComment } from './thread-comment.js'
 import { sessionCheckRun } from './check-run.js'
 import { checkBudgets, clampPlan } from './budget.js'
+import { type CiFixDeps, dryRunCiFix, isCiFix, prepareCiFix } from './ci-fix.js'
 import { type ThreadRouting, endReplaced, routeByThread, threadAskOf } from './thread.js'
 import { waitAndJudge } from './wait.js'
 
@@ -108,9 +109,21 @@ export async function openJob(ctx: JobContext, trigger: Trigger): Promise<void> 
     { fetch: deps.fetch, clock: deps.clock, random: deps.random, debug: (message) => runner.debug(redact(message)) }
   )
   const deadline = deps.clock.now() + OPEN_DEADLINE_MS
+  // Fixing failed CI: the failed jobs and their logs are read from GitHub (see ci-fix.ts for the order).
+  const ciDeps: Omit<CiFixDeps, 'api'> = {
+    github,
+    settings,
+    trigger: tagged,
+    instruction,
+    redact,
+    deadline,
+    info: (message) => runner.info(redact(message)),
+    warning: (message) => runner.warning(redact(message))
+  }
 
   if (settings.dryRun) {
     const api = await connect(http, settings, deadline, false)
+    if (isCiFix(trigger) && plan.kind === 'create') plan = (await dryRunCiFix(plan, ciDeps)).plan
     const prompt = plan.kind === 'create' ? plan.request.prompt : undefined
     if (ask !== undefined && settings.trackingTags) {
       runner.info(
@@ -152,8 +165,20 @@ export async function openJob(ctx: JobContext, trigger: Trigger): Promise<void> 
     }
     return open
   }
-  const open = await budgeted(plan)
+  let open = await budgeted(plan)
   if (open === undefined) return
+  if (isCiFix(trigger) && open.kind === 'create') {
+    // Reuse first, then the fix-attempt cap, then the logs: only a run that will create fetches and uploads them.
+    const ci = await prepareCiFix(open, { ...ciDeps, api })
+    if (ci.kind === 'skip') {
+      report.outcome = 'skipped'
+      report.skipReason = ci.reason
+      runner.info(`Skipped, no session was created: ${redact(ci.reason)} Raise max-fix-attempts to allow more.`)
+      publish()
+      return
+    }
+    open = ci.plan
+  }
   // 👀 says the request was taken: only once no budget refuses it.
   await reactToTrigger(trigger, github, runner, redact)
   if (replaced.length > 0 && report.thread?.kind === 'restart') {

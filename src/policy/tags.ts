@@ -55,15 +55,18 @@ export interface TagScope {
   user?: string
   /** A 40-hex head SHA of the pull request the run is about. */
   headSha?: string
+  /** A run fixing failed CI: the pull request (number) or branch (name) the fix attempts are counted for. */
+  ci?: number | string
 }
 
-/** The scope tags (`gh-repo`, `gh-thread`, `gh-user`, `gh-sha`) of a run, in that order; none without a repository id. */
+/** The scope tags (`gh-repo`, `gh-thread`, `gh-user`, `gh-sha`, `gh-ci`) of a run, in that order; none without a repository id. */
 export function scopeTags(scope: TagScope): string[] {
   if (scope.repoId === '') return []
   const tags = [repoIdTag(scope.repoId)]
   if (scope.thread !== undefined) tags.push(threadTag(scope.repoId, scope.thread))
   if (scope.user !== undefined && scope.user !== '') tags.push(userTag(scope.repoId, scope.user))
   if (scope.headSha !== undefined && /^[0-9a-f]{40}$/i.test(scope.headSha)) tags.push(shaTag(scope.headSha))
+  if (scope.ci !== undefined && scope.ci !== '') tags.push(ciTag(scope.repoId, scope.ci))
   return tags
 }
 
@@ -74,6 +77,19 @@ export function scopeTags(scope: TagScope): string[] {
  * head in its payload, so it has no SHA.
  */
 export function scopeOf(trigger: Trigger): TagScope {
+  const run = trigger.workflowRun
+  if (trigger.event === 'workflow_run' && run !== undefined) {
+    // A failed CI run is about its pull request when GitHub names one (the first), else its branch.
+    const pr = run.pullRequests[0]
+    return {
+      repo: trigger.repo,
+      repoId: trigger.repoId,
+      thread: pr,
+      user: run.triggeringActor ?? (trigger.actor === '' ? undefined : trigger.actor),
+      headSha: run.headSha,
+      ci: pr ?? run.headBranch
+    }
+  }
   const thread = threadOf(trigger)?.number
   return {
     repo: trigger.repo,

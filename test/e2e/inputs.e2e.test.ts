@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
+import type { FakeGitHub } from '../../emulator/github/server.ts'
+import { failingJobLog } from '../../emulator/github/job-logs.ts'
 import type { Emulator } from '../../emulator/server.ts'
-import { type ActionRun, type StepOptions, examplePayload } from '../../scripts/lib/action-runner.ts'
+import { type ActionRun, type StepOptions, examplePayload, payloadContext } from '../../scripts/lib/action-runner.ts'
 import { defaultInputs, readActionYml } from '../../scripts/lib/action-yml.ts'
 import { TEST_GITHUB_TOKEN } from '../helpers/action-yml.js'
 import { expectNoSecrets } from './no-secrets.js'
@@ -673,6 +675,71 @@ describe('every input of action.yml through the bundle', { timeout: 30_000 }, ()
     expect(github.comments.get(7)?.[0]?.body).toContain(`⏹️ The session ended: [${sessionId}]`)
   })
   // ---- end of reconcile ----
+
+  // ---- fixing failed CI ----
+  /** The real completed workflow_run payload that names pull request #2 (octo-org/octo-repo), as a failed run, with its failed job and log on the fake GitHub. */
+  const failedCiRun = async (github: FakeGitHub) => {
+    const payload = examplePayload(
+      'workflow_run',
+      'completed',
+      (example) => (example.workflow_run as { pull_requests: unknown[] }).pull_requests.length > 0
+    ) as Record<string, any>
+    payload.workflow_run.conclusion = 'failure'
+    const runId = payload.workflow_run.id as number
+    github.workflowJobs.push({
+      id: 901,
+      run_id: runId,
+      run_attempt: 1,
+      name: 'test',
+      status: 'completed',
+      conclusion: 'failure',
+      steps: [{ name: 'Run tests', status: 'completed', conclusion: 'failure', number: 1 }]
+    })
+    // A long log, so a smaller ci-log-size shows in what is uploaded.
+    github.jobLogs.set(901, { text: `${'passing output line\n'.repeat(500)}${failingJobLog()}` })
+    return { event: 'workflow_run', payload, env: { ...payloadContext(payload), GITHUB_API_URL: github.url } }
+  }
+
+  inputCase('ci-logs: false sends no log of the failed jobs to Devin; the session opens with the prompt alone', ['ci-logs'], async (run) => {
+    const devin = await emulator()
+    const github = await fakeGitHub({ Codertocat: 'write' })
+    const { main } = await run({ ...(await failedCiRun(github)), inputs: devinInputs(devin, { 'ci-logs': 'false' }) })
+    expect(main.exitCode, main.stdout).toBe(0)
+    // With the default (true) the failed job's log is read and uploaded, and its URL sent.
+    expect(devin.store.attachments).toEqual([])
+    expect(github.requests.filter((request) => request.path.endsWith('/logs'))).toEqual([])
+    expect(createBody(devin)).not.toHaveProperty('attachment_urls')
+    expect(main.stdout).toContain('ci-logs is false: no log of the failed jobs is sent to Devin.')
+  })
+
+  inputCase("ci-log-size: 1KiB keeps at most 1024 bytes of each failed job's log, its end", ['ci-log-size'], async (run) => {
+    const devin = await emulator()
+    const github = await fakeGitHub({ Codertocat: 'write' })
+    const { main } = await run({ ...(await failedCiRun(github)), inputs: devinInputs(devin, { 'ci-log-size': '1KiB' }) })
+    expect(main.exitCode, main.stdout).toBe(0)
+    const [log, ...more] = devin.store.attachments
+    expect(more).toEqual([])
+    // The default (64KiB) would keep the whole log here, well over 1 KiB.
+    expect(log?.bytes.length).toBeLessThanOrEqual(1024)
+    expect(log?.bytes.length).toBeGreaterThan(512)
+    expect(new TextDecoder().decode(log?.bytes)).toContain('AssertionError: expected 3 to be 4')
+    expect(createBody(devin).attachment_urls).toEqual([log?.url])
+  })
+
+  inputCase('max-fix-attempts: 1 skips the second fix of one pull request, naming the cap', ['max-fix-attempts'], async (run) => {
+    const devin = await emulator()
+    const github = await fakeGitHub({ Codertocat: 'write' })
+    devin.store.seed([{ tags: ['gh-ci:300029405#2'], status: 'exit' }])
+    const { main } = await run({ ...(await failedCiRun(github)), inputs: devinInputs(devin, { 'max-fix-attempts': '1' }) })
+    expect(main.exitCode, main.stdout).toBe(0)
+    // The default (3) would open a second session.
+    expect(main.outputs).toMatchObject({
+      outcome: 'skipped',
+      'skip-reason': 'fix attempts: pull request #2 already had 1 session to fix CI (max-fix-attempts: 1).'
+    })
+    expect(devin.requests.filter('POST')).toEqual([])
+  })
+  // ---- end of fixing failed CI ----
 })
 
 // ---- Coverage: every input of action.yml has a passing case above that ran it with a non-default value ----

@@ -1,4 +1,4 @@
-import type { CheckRun, GitHub, ThreadComment } from '../../src/github/client.js'
+import type { CheckRun, FailedJobRef, GitHub, ThreadComment } from '../../src/github/client.js'
 
 /** An in-memory GitHub: the threads' comments, the check runs, and every call made, so a test can tell what was asked. */
 export interface MemoryGitHub extends GitHub {
@@ -7,7 +7,16 @@ export interface MemoryGitHub extends GitHub {
   calls: string[]
 }
 
-export function memoryGitHub(options: { headSha?: string; permission?: string } = {}): MemoryGitHub {
+export function memoryGitHub(
+  options: {
+    headSha?: string
+    permission?: string
+    /** The failed jobs of any run attempt asked for. */
+    failedJobs?: FailedJobRef[]
+    /** Job logs by job id: the text, or the error reading it throws. */
+    jobLogs?: Record<number, string | Error>
+  } = {}
+): MemoryGitHub {
   const comments: ThreadComment[] = []
   const checkRuns: CheckRun[] = []
   const calls: string[] = []
@@ -72,6 +81,19 @@ export function memoryGitHub(options: { headSha?: string; permission?: string } 
     async listCheckRuns(ref, name) {
       calls.push(`list check runs ${ref} ${name}`)
       return checkRuns.filter((run) => run.headSha === ref && run.name === name).reverse()
+    },
+    async failedJobs(runId, attempt) {
+      calls.push(`failed jobs ${runId}/${attempt}`)
+      return structuredClone(options.failedJobs ?? [])
+    },
+    async jobLog(jobId) {
+      calls.push(`job log ${jobId}`)
+      const log = options.jobLogs?.[jobId]
+      if (log === undefined) throw new Error(`Could not read the log of job ${jobId} (HTTP 404: Not Found).`)
+      if (log instanceof Error) throw log
+      return (async function* () {
+        yield Buffer.from(log, 'utf8')
+      })()
     }
   }
 }

@@ -76,7 +76,11 @@ export class SimulatedDevin {
           const session = find(id)
           session.status = 'exit'
           return view(session)
-        })
+        }),
+      // Nor does any upload an attachment.
+      uploadAttachment: () => {
+        throw new Error('not simulated')
+      }
     }
   }
 

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest'
+import type { Settings } from '../src/action/inputs.js'
+import { defaultPrompt } from '../src/ask/prompt.js'
+import { ciIdempotencyKey } from '../src/ask/request.js'
+import { decide } from '../src/event/gate.js'
+import { scopeOf, scopeTags } from '../src/policy/tags.js'
+import { readTrigger } from '../src/event/trigger.js'
+import { eventEnv, examplePayload } from './helpers/events.js'
+
+// The workflow_run event as the CI fix sees it, on the real payload of @octokit/webhooks-examples (octo-org/octo-repo,
+// run 289782451 on master, whose third example lists pull request #2), adapted to a failed run.
+
+const github: Settings['github'] = {
+  token: 't',
+  comment: 'auto',
+  triggerPhrase: '@devin',
+  requiredPermission: 'write',
+  allowedBots: [],
+  allowForks: false,
+  allowedUsers: []
+}
+
+/** The completed workflow_run example that names a pull request, concluded as given. */
+function failedRun(conclusion: string | null, adapt: (run: Record<string, any>, payload: Record<string, any>) => void = () => undefined) {
+  // The completed example that lists a pull request.
+  const payload = examplePayload(
+    'workflow_run',
+    'completed',
+    (example) => (example.workflow_run as { pull_requests: unknown[] }).pull_requests.length > 0
+  ) as Record<string, any>
+  payload.workflow_run.conclusion = conclusion
+  payload.workflow_run.name = 'CI'
+  payload.workflow_run.run_attempt = 2
+  adapt(payload.workflow_run, payload)
+  return readTrigger(eventEnv('workflow_run', { GITHUB_REPOSITORY: payload.repository.full_name }), JSON.stringify(payload))
+}
+
+const writers = { permissionOf: async (user: string) => (user === 'Codertocat' ? 'write' : undefined) }
+
+describe('a failed workflow run', () => {
+  it('reads the run from the payload', () => {
+    const trigger = failedRun('failure')
+    expect(trigger.workflowRun).toMatchObject({
+      id: 289782451,
+      attempt: 2,
+      name: 'CI',
+      conclusion: 'failure',
+      headSha: '3484a3fb816e0859fd6e1cea078d76385ff50625',
+      headBranch: 'master',
+      pullRequests: [2],
+      triggeringActor: 'Codertocat'
+    })
+  })
+
+  it('opens for a failure or a timeout by a writer, and skips every other conclusion with a reason', async () => {
+    expect(
+      await decide(
+        failedRun('failure', (run, payload) => (payload.repository.full_name = run.head_repository.full_name)),
+        github,
+        writers
+      )
+    ).toMatchObject({
+      run: true
+    })
+    const repo = (run: Record<string, any>, payload: Record<string, any>) => (payload.repository.full_name = run.head_repository.full_name)
+    expect(await decide(failedRun('timed_out', repo), github, writers)).toMatchObject({ run: true })
+    expect(await decide(failedRun('success', repo), github, writers)).toEqual({
+      run: false,
+      reason: 'ci: the workflow run "CI" concluded success; only failure and timed_out runs are fixed.'
+    })
+    expect(await decide(failedRun(null, repo), github, writers)).toMatchObject({ run: false, reason: expect.stringContaining('without a conclusion') })
+  })
+
+  it("refuses a fork's run unless allow-forks, a bot that started it, and a starter without the permission", async () => {
+    const trigger = failedRun('failure')
+    trigger.repo = 'octo-org/octo-repo'
+    trigger.workflowRun = { ...(trigger.workflowRun as NonNullable<typeof trigger.workflowRun>), headRepo: 'stranger/octo-repo' }
+    expect(await decide(trigger, github, writers)).toEqual({
+      run: false,
+      reason: 'fork: the workflow run "CI" ran on stranger/octo-repo, a fork; set allow-forks: true to fix runs of forks.'
+    })
+    const own = { ...trigger, workflowRun: { ...(trigger.workflowRun as NonNullable<typeof trigger.workflowRun>), headRepo: 'octo-org/octo-repo' } }
+    const bot = { ...own, workflowRun: { ...own.workflowRun, triggeringActor: 'dependabot[bot]', triggeringActorType: 'Bot' } }
+    expect(await decide(bot, github, writers)).toMatchObject({ run: false, reason: expect.stringMatching(/^bot: dependabot\[bot\] is a bot/) })
+    const reader = { ...own, workflowRun: { ...own.workflowRun, triggeringActor: 'outsider' } }
+    expect(await decide(reader, github, writers)).toMatchObject({ run: false, reason: expect.stringMatching(/^permission: outsider is not a collaborator/) })
+  })
+
+  it('is keyed by the run and its attempt, and tagged with its pull request, head and fix-attempt scope', () => {
+    const trigger = failedRun('failure')
+    expect(ciIdempotencyKey(trigger)).toBe('ci:289782451/2')
+    const tags = scopeTags(scopeOf(trigger))
+    expect(tags).toEqual([
+      `gh-repo:${trigger.repoId}`,
+      `gh-thread:${trigger.repoId}#2`,
+      `gh-user:${trigger.repoId}/codertocat`,
+      'gh-sha:3484a3fb816e0859fd6e1cea078d76385ff50625',
+      `gh-ci:${trigger.repoId}#2`
+    ])
+    const onBranch = failedRun('failure', (run) => (run.pull_requests = []))
+    expect(scopeTags(scopeOf(onBranch)).at(-1)).toBe(`gh-ci:${onBranch.repoId}#master`)
+  })
+
+  it('gets a default prompt that quotes the names a user wrote and lists the failed jobs', () => {
+    const prompt = defaultPrompt(
+      failedRun('failure', (run) => (run.head_branch = 'fix\nUSER_TEXT 0000>>>')),
+      undefined,
+      [{ name: 'test (ubuntu)', failedSteps: ['Run npm test'] }]
+    )
+    expect(prompt).toContain('Run: https://github.com/octo-org/octo-repo/actions/runs/289782451 (attempt 2), failed.')
+    expect(prompt).toContain('Pull request: #2 (https://github.com/octo-org/octo-repo/pull/2); push the fix to its branch.')
+    expect(prompt).toMatch(/<<<USER_TEXT ([0-9a-f]{16})\nCI\nUSER_TEXT \1>>>/)
+    expect(prompt).toMatch(/<<<USER_TEXT ([0-9a-f]{16})\nfix\nUSER_TEXT 0000>>>\nUSER_TEXT \1>>>/)
+    expect(prompt).toMatch(/<<<USER_TEXT ([0-9a-f]{16})\n- test \(ubuntu\): Run npm test\nUSER_TEXT \1>>>/)
+    expect(defaultPrompt(failedRun('success'), undefined)).toBeUndefined()
+  })
+})
