@@ -467,6 +467,9 @@ const Input = {
     OnNewCommits: 'on-new-commits',
     EndOnClose: 'end-on-close',
     NotifyOnBlocked: 'notify-on-blocked',
+    CiLogs: 'ci-logs',
+    CiLogSize: 'ci-log-size',
+    MaxFixAttempts: 'max-fix-attempts',
     CheckRun: 'check-run',
     CheckRunName: 'check-run-name',
     Reconcile: 'reconcile'
@@ -535,6 +538,9 @@ const SETTLE_GRACE_MS = 1_000;
  * and a secret this short is weak anyway.
  */
 const MIN_SECRET_LENGTH = 8;
+/** Bounds of `ci-log-size`: enough of a log to show a failure, and no more than an attachment should carry. */
+const MIN_CI_LOG_BYTES = 1024;
+const MAX_CI_LOG_BYTES = 10 * 1024 * 1024;
 /** The longest `wait-timeout`: a job on a GitHub-hosted runner is stopped after 6 hours. */
 const MAX_WAIT_TIMEOUT_MS = 6 * 3_600_000;
 /** The shortest `wait-timeout`. */
@@ -553,6 +559,10 @@ const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 ;// CONCATENATED MODULE: ./src/github/client.ts
 /** Pages of check runs read at most when looking for a session's check run on a commit. */
 const MAX_CHECK_RUN_PAGES = 5;
+/** Pages of 100 jobs read at most for a run attempt: a matrix has at most 256 jobs per workflow run. */
+const MAX_JOB_PAGES = 5;
+/** Job and step conclusions that count as the job failing. */
+const FAILED = new Set(['failure', 'timed_out']);
 /** Pages of comments read at most when looking for the living comment. */
 const MAX_COMMENT_PAGES = 10;
 const ROLES = new Set(['read', 'triage', 'write', 'maintain', 'admin']);
@@ -656,6 +666,91 @@ function createGitHub(token, apiUrl, repository) {
             }
             return runs;
         },
+        async failedJobs(runId, attempt) {
+            const octokit = await client();
+            const jobs = [];
+            try {
+                const pages = octokit.paginate.iterator(octokit.rest.actions.listJobsForWorkflowRunAttempt, {
+                    owner,
+                    repo,
+                    run_id: runId,
+                    attempt_number: attempt,
+                    per_page: 100
+                });
+                let page = 0;
+                for await (const response of pages) {
+                    jobs.push(...response.data);
+                    if (++page >= MAX_JOB_PAGES)
+                        break;
+                }
+            }
+            catch (error) {
+                throw new Error(`Could not list the jobs of workflow run ${runId} (attempt ${attempt}) of ${repository} (${describe(error)}).${needsActionsRead(error)}`, { cause: error });
+            }
+            // Failed and timed-out jobs. A cancelled job is left out: in a failed run it is most often a sibling
+            // that fail-fast or a concurrency group stopped, whose log shows nothing but the cancellation. Only when
+            // no job failed otherwise are the cancelled ones the failure (a job stopped at its timeout-minutes).
+            const failed = jobs.filter((job) => FAILED.has(job.conclusion ?? ''));
+            const chosen = failed.length > 0 ? failed : jobs.filter((job) => job.conclusion === 'cancelled');
+            return chosen.map((job) => ({
+                id: job.id,
+                name: job.name,
+                conclusion: job.conclusion ?? '',
+                failedSteps: (job.steps ?? [])
+                    .filter((step) => FAILED.has(step.conclusion ?? ''))
+                    .sort((a, b) => a.number - b.number)
+                    .map((step) => step.name)
+            }));
+        },
+        async jobLog(jobId) {
+            const octokit = await client();
+            const what = `the log of job ${jobId} of ${repository}`;
+            let response;
+            try {
+                // The endpoint answers 302 to a signed URL on another host. The redirect is followed by hand so the
+                // token, which Octokit adds to every request it makes, is never sent there; and the body is taken as
+                // a stream (parseSuccessResponseBody: false), never read whole.
+                response = await octokit.request('GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs', {
+                    owner,
+                    repo,
+                    job_id: jobId,
+                    request: { redirect: 'manual', parseSuccessResponseBody: false }
+                });
+            }
+            catch (error) {
+                const status = githubStatus(error);
+                if (status === 410) {
+                    throw new Error(`Could not read ${what}: it is gone (HTTP 410); logs expire after the repository's retention period or were deleted.`, {
+                        cause: error
+                    });
+                }
+                throw new Error(`Could not read ${what} (${describe(error)}).${needsActionsRead(error)}`, { cause: error });
+            }
+            const body = response.data;
+            if (response.status >= 200 && response.status < 300) {
+                // Served directly (a proxy or GitHub Enterprise that follows the redirect itself).
+                return body ?? emptyStream();
+            }
+            await body?.cancel().catch(() => undefined);
+            const location = response.headers.location;
+            if (typeof location !== 'string' || location === '') {
+                throw new Error(`Could not read ${what}: GitHub answered HTTP ${response.status} without the log's location.`);
+            }
+            const target = new URL(location, apiUrl);
+            let blob;
+            try {
+                // A plain request with no Authorization header: the URL's signature is the credential.
+                blob = await globalThis.fetch(target);
+            }
+            catch (error) {
+                throw new Error(`Could not download ${what} from ${target.host} (${networkCause(error)}).`, { cause: error });
+            }
+            if (!blob.ok || blob.body === null) {
+                await blob.body?.cancel().catch(() => undefined);
+                throw new Error(`Could not download ${what} from ${target.host} (HTTP ${blob.status}): the signed link GitHub gave is valid for a short time only; re-run the job to try again.`);
+            }
+            return blob.body;
+        },
         async react(commentId, kind, content) {
             const rest = (await client()).rest.reactions;
             if (kind === 'review_comment')
@@ -665,6 +760,14 @@ function createGitHub(token, apiUrl, repository) {
         }
     };
 }
+/** What to fix when GitHub refused to show a run's jobs or logs: the token's `actions: read`. */
+function needsActionsRead(error) {
+    const status = githubStatus(error);
+    if (status !== 403 && status !== 404)
+        return '';
+    return " The github-token needs `actions: read` (add `permissions: actions: read` to the workflow or job); a token for another repository cannot read this one's runs.";
+}
+async function* emptyStream() { }
 function toCheckRun(data) {
     const run = data;
     return {
@@ -8487,6 +8590,11 @@ async function parseInputs(getInput, readFile, context) {
         name: field(Input.CheckRunName, checkRunName) ?? 'Devin'
     };
     const reconcile = field(Input.Reconcile, requiredBoolean(false)) ?? false;
+    const ci = {
+        logs: field(Input.CiLogs, requiredBoolean(true)) ?? true,
+        logBytes: field(Input.CiLogSize, byteSize(MIN_CI_LOG_BYTES, MAX_CI_LOG_BYTES, 64 * 1024)) ?? 64 * 1024,
+        maxFixAttempts: field(Input.MaxFixAttempts, defaulted(positiveInteger, 3)) ?? 3
+    };
     // Checks across inputs, run on whatever parsed, so one run reports everything at once.
     let promptText = prompt;
     if (promptFile !== undefined && !isInsideWorkspace(promptFile)) {
@@ -8596,6 +8704,7 @@ async function parseInputs(getInput, readFile, context) {
         spending,
         trackingTags,
         thread,
+        ci,
         checks,
         reconcile,
         warnings
@@ -8781,6 +8890,24 @@ const acus = fromText((raw, ctx) => {
     }
     return Number(value);
 });
+const BYTE_UNITS = { '': 1, b: 1, kib: 1024, kb: 1000, k: 1024, mib: 1024 * 1024, mb: 1000 * 1000, m: 1024 * 1024 };
+/** A size in bytes: a bare number of bytes, or with a unit (`64KiB`, `1MiB`, `500KB`), within bounds; empty means the default. */
+function byteSize(minimum, maximum, fallback) {
+    const accepted = `Accepted: a size such as "64KiB", "1MiB" or a number of bytes, from ${minimum / 1024}KiB to ${maximum / 1024 / 1024}MiB.`;
+    return fromText((raw, ctx) => {
+        const value = raw.trim();
+        if (value === '')
+            return fallback;
+        const match = /^(\d+(?:\.\d+)?)\s*([A-Za-z]*)$/.exec(value);
+        const unit = BYTE_UNITS[(match?.[2] ?? '').toLowerCase()];
+        if (match === null || unit === undefined)
+            return fail(ctx, `is not a size. ${accepted}`);
+        const bytes = Math.floor(Number(match[1]) * unit);
+        if (bytes < minimum || bytes > maximum)
+            return fail(ctx, `is ${bytes < minimum ? 'less' : 'more'} than the ${bytes < minimum ? 'least' : 'most'} a log may keep. ${accepted}`);
+        return bytes;
+    });
+}
 /** A GitHub login: letters, digits and single hyphens, not at either end, at most 39 characters. */
 const githubLogin = pattern(/^(?=.{1,39}$)[A-Za-z0-9](?:-?[A-Za-z0-9])*$/, 'is not a GitHub login. Accepted: logins such as "octocat" (letters, digits and single hyphens, at most 39 characters).');
 /** The parser's value, or `fallback` when the input is empty (action.yml's default, for a tool that passes ''). */
@@ -9206,6 +9333,7 @@ class DevinHttp {
         const started = clock.now();
         // Never wait on one request much past the deadline, but give it at least a second to finish.
         const timeoutMs = Math.min(this.config.requestTimeoutMs, Math.max(1_000, spec.deadline - started));
+        const payload = await encodeBody(spec);
         let response;
         try {
             response = await this.deps.fetch(this.url(spec.path, spec.query), {
@@ -9213,10 +9341,10 @@ class DevinHttp {
                 headers: {
                     authorization: `Bearer ${this.config.apiKey}`,
                     accept: 'application/json',
-                    ...(spec.body !== undefined ? { 'content-type': 'application/json' } : {}),
+                    ...(payload !== undefined ? { 'content-type': payload.contentType } : {}),
                     'user-agent': 'devin-session-action'
                 },
-                body: spec.body !== undefined ? JSON.stringify(spec.body) : undefined,
+                body: payload?.body,
                 signal: AbortSignal.timeout(timeoutMs)
             });
         }
@@ -9296,6 +9424,18 @@ class DevinHttp {
             transient: true
         };
     }
+}
+/**
+ * The body as bytes with its content type: JSON, or a form encoded by the platform's own multipart encoder. A form
+ * is encoded up front, whole, so every attempt sends the same bytes with the same boundary and any fetch (or test
+ * double) sees a plain body.
+ */
+async function encodeBody(spec) {
+    if (spec.form !== undefined) {
+        const encoded = new Response(spec.form);
+        return { body: new Uint8Array(await encoded.arrayBuffer()), contentType: encoded.headers.get('content-type') ?? 'multipart/form-data' };
+    }
+    return spec.body !== undefined ? { body: JSON.stringify(spec.body), contentType: 'application/json' } : undefined;
 }
 /** What an unreadable success answer was, in a few words (its content is not repeated: it may be large, or echo anything). */
 function answerKind(body) {
@@ -9396,7 +9536,7 @@ async function openSession(api, open, deadline, deps) {
 async function openTagged(api, open, deadline, deps) {
     let known = new Set();
     if (open.reuse) {
-        let existing = await api.listByTag(open.tag, deadline);
+        let existing = open.listed ?? (await api.listByTag(open.tag, deadline));
         let live = winner(existing);
         if (live !== undefined && isRecent(live, deps.clock) && deps.clock.now() + SETTLE_GRACE_MS < deadline) {
             // A run that found nothing a moment ago may still create a session in the same second as this
@@ -10008,6 +10148,33 @@ function threadOf(trigger) {
     return undefined;
 }
 
+;// CONCATENATED MODULE: ./src/devin/attachments.ts
+/**
+ * Uploads one file as multipart/form-data with the field `file` (devin-api.md §9.1), built with the platform's
+ * FormData and Blob. The upload is not idempotent and Devin keeps what it received: like a create it is sent
+ * again only when it certainly never reached Devin (`retry: 'unsafe'`), and any other failure is the caller's
+ * to report. An attachment that may exist in Devin but was never named in a session is harmless.
+ */
+async function uploadFile(http, route, file, deadline) {
+    const form = new FormData();
+    form.append('file', new Blob([file.bytes], { type: file.contentType }), file.name);
+    return http.request({
+        method: 'POST',
+        path: route.path,
+        form,
+        operation: { description: `upload the attachment "${file.name}"`, permission: route.permission, notFound: route.notFound },
+        retry: 'unsafe',
+        deadline,
+        read: route.read
+    });
+}
+/** An absolute http(s) URL, as an upload's answer must carry. */
+function attachmentUrl(value) {
+    if (typeof value !== 'string' || !/^https?:\/\/\S+$/i.test(value.trim()))
+        throw new Error('no attachment URL');
+    return value.trim();
+}
+
 ;// CONCATENATED MODULE: ./src/devin/list-page.ts
 /**
  * One page of a session list, checked: the answer must be a JSON object whose `field` is an array. An
@@ -10103,6 +10270,7 @@ function messageKey(message) {
 
 
 
+
 /** Pages read at most when listing by tag, as on v3. */
 const MAX_LIST_PAGES = 10;
 const PAGE_SIZE = 100;
@@ -10126,7 +10294,7 @@ const STATUS_ENUM = {
  */
 function v1CreateBody(request) {
     const body = {
-        prompt: request.prompt,
+        prompt: v1Prompt(request),
         title: request.title,
         tags: request.tags,
         playbook_id: request.playbookId,
@@ -10139,6 +10307,16 @@ function v1CreateBody(request) {
         unlisted: request.unlisted
     };
     return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
+}
+/**
+ * v1's create has no attachment_urls: Devin reads an attachment from the prompt, on a line of its own written
+ * exactly `ATTACHMENT:"<url>"` (the v1 upload page), one line per file.
+ */
+function v1Prompt(request) {
+    const urls = request.attachmentUrls ?? [];
+    if (urls.length === 0)
+        return request.prompt;
+    return [request.prompt, '', ...urls.map((url) => `ATTACHMENT:"${url}"`)].join('\n');
 }
 /** v3's statuses of a session that ended, as v1's `status` may carry them. */
 const ENDED_STATUSES = new Set(['error', 'suspended', 'exit']);
@@ -10323,11 +10501,16 @@ function createV1Api(http) {
                 deadline
             });
             return undefined;
+        },
+        async uploadAttachment(file, deadline) {
+            // v1 answers the URL itself, as a JSON string (or bare text); its keys have no permissions to name.
+            return uploadFile(http, { path: '/v1/attachments', notFound: 'Check api-url: it must be the base URL of the Devin API.', read: attachmentUrl }, file, deadline);
         }
     };
 }
 
 ;// CONCATENATED MODULE: ./src/devin/v3.ts
+
 
 
 
@@ -10338,6 +10521,8 @@ const v3_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 200;
 const MANAGE = 'ManageOrgSessions';
 const VIEW = 'ViewOrgSessions';
+/** Uploading attachments needs this one, which a service user with ManageOrgSessions alone may lack (devin-api.md §9.1). */
+const USE_SESSIONS = 'UseDevinSessions';
 /** The create-session body of v3 (and, with advanced_mode, of v3beta1): only the fields that are set. */
 function v3CreateBody(request) {
     const body = {
@@ -10553,6 +10738,15 @@ function orgSessionsApi(http, orgId, flavour) {
             catch {
                 return undefined;
             }
+        },
+        async uploadAttachment(file, deadline) {
+            return uploadFile(http, {
+                path: `${flavour.prefix}/organizations/${encodeURIComponent(orgId)}/attachments`,
+                permission: USE_SESSIONS,
+                notFound: orgNotFound,
+                // {attachment_id, name, url}: the url is what a session is given.
+                read: (body) => attachmentUrl(body?.url)
+            }, file, deadline);
         }
     };
 }
@@ -10677,7 +10871,7 @@ function shaTag(sha) {
 function ciTag(repoId, prOrBranch) {
     return `gh-ci:${repoId}#${prOrBranch}`;
 }
-/** The scope tags (`gh-repo`, `gh-thread`, `gh-user`, `gh-sha`) of a run, in that order; none without a repository id. */
+/** The scope tags (`gh-repo`, `gh-thread`, `gh-user`, `gh-sha`, `gh-ci`) of a run, in that order; none without a repository id. */
 function scopeTags(scope) {
     if (scope.repoId === '')
         return [];
@@ -10688,6 +10882,8 @@ function scopeTags(scope) {
         tags.push(userTag(scope.repoId, scope.user));
     if (scope.headSha !== undefined && /^[0-9a-f]{40}$/i.test(scope.headSha))
         tags.push(shaTag(scope.headSha));
+    if (scope.ci !== undefined && scope.ci !== '')
+        tags.push(ciTag(scope.repoId, scope.ci));
     return tags;
 }
 /**
@@ -10697,6 +10893,19 @@ function scopeTags(scope) {
  * head in its payload, so it has no SHA.
  */
 function scopeOf(trigger) {
+    const run = trigger.workflowRun;
+    if (trigger.event === 'workflow_run' && run !== undefined) {
+        // A failed CI run is about its pull request when GitHub names one (the first), else its branch.
+        const pr = run.pullRequests[0];
+        return {
+            repo: trigger.repo,
+            repoId: trigger.repoId,
+            thread: pr,
+            user: run.triggeringActor ?? (trigger.actor === '' ? undefined : trigger.actor),
+            headSha: run.headSha,
+            ci: pr ?? run.headBranch
+        };
+    }
     const thread = threadOf(trigger)?.number;
     return {
         repo: trigger.repo,
@@ -10838,6 +11047,11 @@ async function instructionOf(trigger, phrase) {
  * assigning an issue, pull request or discussion is the labeller's decision: only they are checked.
  */
 function usersToCheck(trigger) {
+    // A workflow run is the work of whoever started it and whoever re-ran it: both must hold the permission.
+    const run = trigger.workflowRun;
+    if (trigger.event === 'workflow_run' && run !== undefined) {
+        return [...new Set([run.triggeringActor, run.actor, trigger.actor].filter((user) => user !== undefined && user !== ''))];
+    }
     const writer = DECIDING_ACTIONS.has(trigger.action ?? '')
         ? undefined
         : (trigger.comment?.author ??
@@ -10846,6 +11060,29 @@ function usersToCheck(trigger) {
             (PULL_REQUEST_EVENTS.has(trigger.event) ? trigger.pullRequest?.author : undefined));
     return [...new Set([trigger.actor, writer].filter((user) => user !== undefined && user !== ''))];
 }
+/** Conclusions of a workflow run that a session is opened to fix. */
+const FIXABLE_CONCLUSIONS = new Set(['failure', 'timed_out']);
+/**
+ * Why a `workflow_run` event opens no session, or undefined when it may: only a completed run that failed or
+ * timed out is fixed, and a run of a fork's head (its code is the fork's) only with allow-forks.
+ */
+function workflowRunRefusal(trigger, github) {
+    if (trigger.event !== 'workflow_run')
+        return undefined;
+    const run = trigger.workflowRun;
+    if (run === undefined)
+        return 'ci: the event has no workflow run.';
+    if (trigger.action !== 'completed')
+        return `ci: the workflow run "${run.name}" was ${trigger.action ?? 'changed'}, not completed.`;
+    if (run.conclusion === undefined || !FIXABLE_CONCLUSIONS.has(run.conclusion)) {
+        return `ci: the workflow run "${run.name}" concluded ${run.conclusion ?? 'without a conclusion'}; only failure and timed_out runs are fixed.`;
+    }
+    const fork = run.headRepo === '' || run.headRepo.toLowerCase() !== trigger.repo.toLowerCase();
+    if (fork && !github.allowForks) {
+        return `fork: the workflow run "${run.name}" ran on ${run.headRepo === '' ? 'a deleted fork' : `${run.headRepo}, a fork`}; set allow-forks: true to fix runs of forks.`;
+    }
+    return undefined;
+}
 /**
  * Decides, before anything is sent to Devin, whether this trigger may open a session: bots, forks,
  * the trigger phrase, then the permission of the users behind it (GitHub calls made only when
@@ -10853,10 +11090,16 @@ function usersToCheck(trigger) {
  */
 async function decide(trigger, github, deps) {
     const warnings = [];
-    const user = trigger.actor;
+    const user = trigger.event === 'workflow_run' ? (trigger.workflowRun?.triggeringActor ?? trigger.actor) : trigger.actor;
     let trustedBot = false;
-    // The account type comes from GitHub; a "[bot]" suffix in a name proves nothing.
-    if (trigger.actorType === 'Bot') {
+    // A failed CI run is fixed only when it failed, and only for this repository's own branches.
+    const ciRefusal = workflowRunRefusal(trigger, github);
+    if (ciRefusal !== undefined)
+        return { run: false, reason: ciRefusal };
+    // The account type comes from GitHub; a "[bot]" suffix in a name proves nothing. On a workflow run, the bot
+    // that matters is the one that started it (Dependabot's push), not the sender of the completed event.
+    const botType = trigger.event === 'workflow_run' ? (trigger.workflowRun?.triggeringActorType ?? trigger.actorType) : trigger.actorType;
+    if (botType === 'Bot') {
         const name = user.replace(/\[bot\]$/i, '').toLowerCase();
         const allowed = github.allowedBots.map((bot) => bot.replace(/\[bot\]$/i, '').toLowerCase());
         if (allowed.includes('*')) {
@@ -11676,8 +11919,12 @@ const ISSUE_ACTIONS = new Set(['opened', 'edited', 'labeled', 'assigned']);
  * The event's default prompt, used when `prompt` and `prompt-file` are empty; undefined for events
  * without one (schedule, workflow_dispatch, push, …). Everything users wrote is quoted as data.
  */
-function defaultPrompt(trigger, instruction) {
+function defaultPrompt(trigger, instruction, failedJobs) {
     const { pullRequest: pr, issue, repo } = trigger;
+    const run = trigger.workflowRun;
+    if (trigger.event === 'workflow_run' && run !== undefined && FIXABLE_CONCLUSIONS.has(run.conclusion ?? '')) {
+        return fixCiPrompt(trigger, failedJobs);
+    }
     if (COMMENT_EVENTS.has(trigger.event) && trigger.comment !== undefined) {
         const thread = pr ?? issue;
         if (thread === undefined)
@@ -11723,6 +11970,35 @@ function defaultPrompt(trigger, instruction) {
     }
     return undefined;
 }
+/**
+ * Fix a failed workflow run: where it ran and what failed. The workflow's, jobs' and steps' names come from a
+ * workflow file and the branch name from whoever pushed it: quoted as data. The logs, when attached, are named.
+ */
+function fixCiPrompt(trigger, failedJobs) {
+    const run = trigger.workflowRun;
+    const pr = run.pullRequests[0];
+    const where = [
+        `Run: ${run.url}${run.attempt > 1 ? ` (attempt ${run.attempt})` : ''}, ${run.conclusion === 'timed_out' ? 'timed out' : 'failed'}.`,
+        ...(run.headSha !== undefined ? [`Head commit: ${run.headSha}.`] : []),
+        ...(pr !== undefined ? [`Pull request: #${pr} (https://github.com/${trigger.repo}/pull/${pr}); push the fix to its branch.`] : [])
+    ];
+    const jobs = failedJobs === undefined || failedJobs.length === 0
+        ? []
+        : [
+            '',
+            quoteUserText('The failed jobs and their failed steps', failedJobs.map((job) => `- ${job.name}${job.failedSteps.length > 0 ? `: ${job.failedSteps.join('; ')}` : ''}`).join('\n'))
+        ];
+    return [
+        `Fix the failed GitHub Actions workflow run of ${trigger.repo}.`,
+        ...where,
+        '',
+        quoteUserText("The workflow's name", run.name),
+        ...(run.headBranch !== undefined ? ['', quoteUserText('The branch it ran on', run.headBranch)] : []),
+        ...jobs,
+        '',
+        `Find the cause of the failure (the failed jobs' logs are attached when the workflow allows it), fix it${pr === undefined ? ' on a new branch, and open a pull request' : ''}, and make sure the workflow passes. If the failure is not in this repository's code (an outage, a flaky external service), say so instead of changing code.`
+    ].join('\n');
+}
 
 ;// CONCATENATED MODULE: ./src/ask/request.ts
 
@@ -11737,6 +12013,16 @@ function defaultPrompt(trigger, instruction) {
  */
 function freshIdempotencyKey(trigger, randomId) {
     return [trigger.repo, trigger.runId, trigger.runAttempt, trigger.job, trigger.step, randomId].join('/');
+}
+/**
+ * The key of a run fixing failed CI when the user gave none: the failed run's id and attempt, so the same failed
+ * attempt delivered twice (a re-run of the fixing workflow, two workflows on one event) opens one session.
+ */
+function ciIdempotencyKey(trigger) {
+    const run = trigger.workflowRun;
+    if (trigger.event !== 'workflow_run' || run === undefined || !Number.isSafeInteger(run.id))
+        return undefined;
+    return `ci:${run.id}/${run.attempt}`;
 }
 /**
  * Expands the template variables in prompt (or prompt-file), title and message, or uses the event's
@@ -11777,12 +12063,21 @@ function planOpen(settings, trigger, texts, randomId) {
         const request = { ...settings.request, title: texts.title, prompt: texts.prompt, tags: settings.request.tags.slice(0, MAX_TAGS) };
         return { kind: 'create', request, reuse: false, message: texts.message, scope };
     }
-    const key = settings.idempotencyKey ?? freshIdempotencyKey(trigger, randomId);
+    const ciKey = settings.idempotencyKey === undefined ? ciIdempotencyKey(trigger) : undefined;
+    const key = settings.idempotencyKey ?? ciKey ?? freshIdempotencyKey(trigger, randomId);
     const tag = idempotencyTag(key, trigger.repo);
     const ownTags = [tag, ...(trigger.repo === '' ? [] : [repositoryTag(trigger.repo)]), ...scopeTags(scope)];
     const userTags = settings.request.tags.filter((t) => !ownTags.includes(t)).slice(0, MAX_TAGS - ownTags.length);
     const request = { ...settings.request, title: texts.title, prompt: texts.prompt, tags: [...ownTags, ...userTags] };
-    return { kind: 'create', request, tag, actionTags: ownTags, reuse: settings.idempotencyKey !== undefined, message: texts.message, scope };
+    return {
+        kind: 'create',
+        request,
+        tag,
+        actionTags: ownTags,
+        reuse: settings.idempotencyKey !== undefined || ciKey !== undefined,
+        message: texts.message,
+        scope
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/ask/thread-messages.ts
@@ -12419,6 +12714,451 @@ function clampPlan(plan, verdict) {
     return { ...plan, request: { ...plan.request, maxAcuLimit: verdict.maxAcuLimit } };
 }
 
+;// CONCATENATED MODULE: ./src/report/credential-patterns.ts
+
+/** Not preceded by a character that would make the prefix part of a longer word (`xghp_…` is not a token). */
+const START = '(?<![A-Za-z0-9_])';
+/** Not followed by more token characters, so the whole token goes, not a prefix of it. */
+const END = '(?![A-Za-z0-9_])';
+/**
+ * Devin keys have no published length; the random part is required to hold a digit, which a random key
+ * almost always does and an identifier such as `apk_output_dir` does not.
+ */
+const RANDOM_WITH_DIGIT = '(?=[A-Za-z_-]*[0-9])[A-Za-z0-9_-]{16,}';
+const CREDENTIAL_PATTERNS = [
+    // GitHub: personal (ghp_), OAuth (gho_), user-to-server (ghu_), server-to-server such as GITHUB_TOKEN (ghs_), refresh (ghr_).
+    { name: 'GitHub token', pattern: new RegExp(`${START}gh[pousr]_[A-Za-z0-9]{20,}${END}`, 'g'), replacement: REDACTED },
+    { name: 'GitHub fine-grained token', pattern: new RegExp(`${START}github_pat_[A-Za-z0-9_]{20,}${END}`, 'g'), replacement: REDACTED },
+    // Devin: v3 service-user and personal keys (cog_), v1 service (apk_) and personal (apk_user_) keys.
+    { name: 'Devin key', pattern: new RegExp(`${START}(?:cog|apk)_${RANDOM_WITH_DIGIT}`, 'g'), replacement: REDACTED },
+    // AWS access key ids: long-term (AKIA) and temporary (ASIA), 16 upper-case letters and digits.
+    { name: 'AWS access key id', pattern: new RegExp(`${START}(?:AKIA|ASIA)[A-Z0-9]{16}${END}`, 'g'), replacement: REDACTED },
+    // The secret key itself is random base64 with no prefix; only its name (env var, credentials file, CLI output) gives it away.
+    {
+        name: 'AWS secret access key',
+        pattern: /(aws_secret_access_key["']?[ \t]*[=:][ \t]*["']?)[A-Za-z0-9/+=]{16,}/gi,
+        replacement: `$1${REDACTED}`
+    },
+    // An Authorization header or a curl -H echoed in a log: the scheme stays, the credential goes.
+    { name: 'Bearer token', pattern: /(\bBearer[ \t]+)[A-Za-z0-9._~+/=-]{8,}/gi, replacement: `$1${REDACTED}` },
+    { name: 'Authorization header', pattern: /(\bAuthorization:[ \t]*(?:Basic|token)[ \t]+)[A-Za-z0-9._~+/=-]{8,}/gi, replacement: `$1${REDACTED}` }
+];
+/** The BEGIN and END lines of a PEM, OpenSSH or PGP private key (`-----BEGIN RSA PRIVATE KEY-----`, `… PGP PRIVATE KEY BLOCK-----`). */
+const PRIVATE_KEY_BEGIN = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/;
+const PRIVATE_KEY_END = /-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/;
+/**
+ * A private key, BEGIN to END; a block whose END never comes (the text ends inside it) is taken to the
+ * end of the text, since every line after BEGIN may be key material.
+ */
+const PRIVATE_KEY_BLOCK = new RegExp(`${PRIVATE_KEY_BEGIN.source}[\\s\\S]*?(?:${PRIVATE_KEY_END.source}|$(?![\\s\\S]))`, 'g');
+/** Text with every credential these patterns recognize replaced by `***`. */
+function redactCredentials(text) {
+    let result = text.replace(PRIVATE_KEY_BLOCK, REDACTED);
+    for (const { pattern, replacement } of CREDENTIAL_PATTERNS)
+        result = result.replace(pattern, replacement);
+    return result;
+}
+
+;// CONCATENATED MODULE: ./src/ask/ci-log.ts
+
+
+/**
+ * Raw bytes read beyond maxBytes. Cleaning shrinks the text (a timestamp is 29 bytes a line, colour codes
+ * can be half of a line), so twice maxBytes of raw log are read to fill maxBytes of clean text; the fixed
+ * part leaves room for a multi-line secret (a private key block) that ends inside the window.
+ */
+const WINDOW_MARGIN = 64 * 1024;
+/** The raw bytes trimCiLog holds while reading a log, for a given maxBytes: memory is O(maxBytes). */
+function rawWindowBytes(maxBytes) {
+    return 2 * maxBytes + WINDOW_MARGIN;
+}
+/**
+ * The end of a CI job's log, ready to hand to Devin, read from a stream of any size in bounded memory:
+ * only the last rawWindowBytes(maxBytes) bytes are ever held, in one ring buffer, so a 200 MB log costs
+ * what a 200 KB one does. Then, on that window:
+ * - a line cut in two by the window's start is dropped, so a secret that straddled it cannot survive
+ *   half-visible where no pattern recognizes it; a private key whose BEGIN line fell before the window is
+ *   redacted up to its END line;
+ * - the runner's timestamps, ANSI escape sequences (CSI, OSC, string and lone ESC codes) and other control
+ *   characters are removed;
+ * - workflow command markers are neutralized: `##[error]x` becomes `Error: x` (the error's text is what
+ *   the reader needs), `##[group]`/`##[endgroup]` and the like go, and any `##[` or line-leading `::` left
+ *   is broken up, so text from the log can never act as a workflow command wherever it is printed later;
+ * - the action's secrets (options.redact) and credential patterns are replaced with `***`;
+ * - the result is cut to its last maxBytes bytes, on a code point boundary and a line start where there
+ *   is one, after a first line saying how many bytes of the log were left out. Redaction comes first, so
+ *   the cut can never halve a secret and let half of it through.
+ */
+async function trimCiLog(chunks, options) {
+    const { maxBytes } = options;
+    const window = new TailWindow(rawWindowBytes(maxBytes));
+    for await (const chunk of chunks)
+        window.push(chunk);
+    const raw = window.bytes();
+    const originalBytes = window.total;
+    const dropped = originalBytes - raw.length;
+    let start = 0;
+    if (dropped > 0)
+        start = partialLineEnd(raw);
+    const lines = [];
+    /** Where each kept line starts in the original log, in bytes. */
+    const offsets = [];
+    for (let at = start; at < raw.length;) {
+        const end = lineEnd(raw, at);
+        const line = cleanLine(raw.toString('utf8', at, end));
+        if (line !== undefined) {
+            lines.push(line);
+            offsets.push(dropped + at);
+        }
+        at = end + separatorLength(raw, end);
+    }
+    let text = lines.join('\n');
+    if (dropped > 0)
+        text = redactHeadlessKey(text);
+    const redacted = redactCredentials(options.redact(text));
+    const whole = Buffer.from(redacted, 'utf8');
+    if (dropped === 0 && whole.length <= maxBytes) {
+        return { text: redacted, originalBytes, keptBytes: whole.length, cut: false, bufferBytes: window.capacity };
+    }
+    // The note's length depends on the number it holds: reserve room for the largest it can be, and its line break.
+    const budget = Math.max(0, maxBytes - Buffer.byteLength(cutNote(originalBytes, originalBytes)) - 1);
+    let from = Math.max(0, whole.length - budget);
+    while (from < whole.length && (whole[from] & 0xc0) === 0x80)
+        from++;
+    if (from > 0 && whole[from - 1] !== 0x0a) {
+        const next = whole.indexOf(0x0a, from);
+        if (next >= 0 && next + 1 < whole.length)
+            from = next + 1;
+    }
+    const kept = whole.toString('utf8', from);
+    const leftOut = Math.min(originalBytes, leftOutBefore(whole, from, lines.length, offsets, dropped + start));
+    const result = `${cutNote(leftOut, originalBytes)}\n${kept}`;
+    return { text: result, originalBytes, keptBytes: Buffer.byteLength(result), cut: true, bufferBytes: window.capacity };
+}
+/** The first line of a cut log. */
+function cutNote(leftOut, originalBytes) {
+    return `[devin-session-action: the first ${leftOut} of this log's ${originalBytes} bytes were left out; ANSI codes, timestamps and workflow commands removed, secrets redacted]`;
+}
+/**
+ * How many bytes of the original log come before the kept text. Lines are counted from the end: the
+ * kept text's first line is the same line of the log as long as no redaction joined lines within the
+ * kept part (a secret wrapped across lines); when one did, the count is a little too high, never a leak.
+ */
+function leftOutBefore(whole, from, lineCount, offsets, windowStart) {
+    let keptLines = 1;
+    for (let at = whole.indexOf(0x0a, from); at >= 0; at = whole.indexOf(0x0a, at + 1))
+        keptLines++;
+    const index = lineCount - keptLines;
+    const lineStart = index >= 0 ? offsets[index] : windowStart;
+    // A cut inside a line (a line longer than the budget) adds the part of the line left out.
+    const inLine = from > 0 && whole[from - 1] !== 0x0a ? from - (whole.lastIndexOf(0x0a, from - 1) + 1) : 0;
+    return lineStart + inLine;
+}
+/**
+ * Where the text after a window's partial first line starts: after its line break; for a window that is one
+ * line (a log without line breaks), after the first white space, so the cut-off token goes.
+ */
+function partialLineEnd(raw) {
+    for (let at = 0; at < raw.length; at++)
+        if (isSeparator(raw[at]))
+            return at + separatorLength(raw, at);
+    for (let at = 0; at < raw.length; at++)
+        if (raw[at] === 0x20 || raw[at] === 0x09)
+            return at + 1;
+    return raw.length;
+}
+function isSeparator(byte) {
+    return byte === 0x0a || byte === 0x0d;
+}
+/** The index of the line break ending the line that starts at `at` (lines end at \n, \r\n or a lone \r, as the runner reads them). */
+function lineEnd(raw, at) {
+    let end = at;
+    while (end < raw.length && !isSeparator(raw[end]))
+        end++;
+    return end;
+}
+function separatorLength(raw, at) {
+    if (at >= raw.length)
+        return 0;
+    return raw[at] === 0x0d && raw[at + 1] === 0x0a ? 2 : 1;
+}
+/** The runner's timestamp at a line's start (`2026-12-02T04:12:33.1234567Z `), after the log's byte-order mark. */
+const TIMESTAMP = /^\uFEFF?(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z ?)?/;
+/**
+ * ANSI escape sequences: OSC (`ESC ]` … BEL or ST: titles, hyperlinks), CSI (`ESC [` …: colours, cursor),
+ * the string controls DCS, SOS, PM and APC (`ESC P|X|^|_` … ST), two- and three-byte escapes (`ESC (B`,
+ * `ESC =`), a lone ESC, and the 8-bit CSI. A line is matched alone, so an unterminated sequence ends with it.
+ */
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b\[[0-?]*[ -/]*[@-~]?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b[ -/]*[0-~]?|\u009b[0-?]*[ -/]*[@-~]?/g;
+/** Control characters other than tab, left after the escapes are gone (they mean nothing in a text file). */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+/** A legacy workflow command marker, as the runner writes its own lines (`##[group]`, `##[error]`…); the runner reads it anywhere in a line. */
+const LEGACY_COMMAND = /##\[([A-Za-z-]+)[^\]]*\]/g;
+/** What a marker becomes: the annotations keep their kind as a word, the rest of the markup goes. */
+const MARKER_WORDS = { error: 'Error: ', warning: 'Warning: ', notice: 'Notice: ', debug: 'Debug: ' };
+/** A line without timestamp, escapes and workflow command markers; undefined for a line that only closed a group. */
+function cleanLine(line) {
+    let clean = line.replace(TIMESTAMP, '').replace(ANSI, '').replace(CONTROL, '');
+    let marked = false;
+    clean = clean.replace(LEGACY_COMMAND, (_, name) => {
+        marked = true;
+        return MARKER_WORDS[name.toLowerCase()] ?? '';
+    });
+    if (marked && clean.trim() === '')
+        return undefined;
+    // What is left of a marker (`##[` without a closing `]`, or one rebuilt by the replacement) and the
+    // `::name::` form the runner reads at a line's start are broken up so no runner can execute them.
+    return clean.replace(/##\[/g, '## [').replace(/^(\s*)::/, '$1: :');
+}
+/** Text that starts inside a private key block (its BEGIN line before the window) is redacted up to the block's END. */
+function redactHeadlessKey(text) {
+    const end = PRIVATE_KEY_END.exec(text);
+    if (end === null)
+        return text;
+    const begin = PRIVATE_KEY_BEGIN.exec(text);
+    if (begin !== null && begin.index < end.index)
+        return text;
+    return REDACTED + text.slice(end.index + end[0].length);
+}
+/**
+ * The last `capacity` bytes of a stream, in one buffer allocated once: chunks are copied in, never kept,
+ * so a caller's chunk can be reused and memory stays at `capacity` however long the stream is.
+ */
+class TailWindow {
+    capacity;
+    /** Bytes seen in all. */
+    total = 0;
+    ring;
+    /** Where the next byte goes. */
+    end = 0;
+    filled = 0;
+    constructor(capacity) {
+        this.capacity = capacity;
+        // allocUnsafe touches no page until it is written: a short log costs little of a large window.
+        this.ring = Buffer.allocUnsafe(capacity);
+    }
+    push(chunk) {
+        this.total += chunk.length;
+        const bytes = chunk.length > this.capacity ? chunk.subarray(chunk.length - this.capacity) : chunk;
+        const first = Math.min(bytes.length, this.capacity - this.end);
+        this.ring.set(bytes.subarray(0, first), this.end);
+        this.ring.set(bytes.subarray(first), 0);
+        this.end = (this.end + bytes.length) % this.capacity;
+        this.filled = Math.min(this.capacity, this.filled + bytes.length);
+    }
+    /** The bytes held, oldest first. */
+    bytes() {
+        if (this.filled < this.capacity)
+            return this.ring.subarray(0, this.filled);
+        return Buffer.concat([this.ring.subarray(this.end), this.ring.subarray(0, this.end)]);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/policy/fix-attempts.ts
+/** The pull request (by number) or the branch (by name) the fix attempts are counted for, in words. */
+function describeFixTarget(target) {
+    return typeof target === 'number' ? `pull request #${target}` : `branch ${target}`;
+}
+/**
+ * Whether another session may be opened to fix CI for a pull request or branch: every session this repository
+ * opened for it counts, whatever its state (one that ended still spent its try), so a fix loop (Devin's push
+ * fails CI again, which opens a session, which pushes …) stops at `max` sessions. Pure: the listed sessions in.
+ */
+function judgeFixAttempts(sessions, target, max) {
+    const count = new Set(sessions.map((session) => session.id)).size;
+    if (count < max)
+        return { go: true, count };
+    return {
+        go: false,
+        count,
+        reason: `fix attempts: ${describeFixTarget(target)} already had ${count} session${count === 1 ? '' : 's'} to fix CI (max-fix-attempts: ${max}).`
+    };
+}
+
+;// CONCATENATED MODULE: ./src/jobs/ci-fix.ts
+
+
+
+
+
+
+
+/**
+ * The logs of at most this many failed jobs are attached. A failure is usually in one or two jobs and the rest
+ * fail alike (a matrix); each log is one download and one upload, and a session reads a few logs well, not dozens.
+ */
+const MAX_CI_LOGS = 10;
+/** Pages of the fix-attempt list read at most (200 sessions a page on v3): the cap is small, the list short. */
+const FIX_ATTEMPT_MAX_PAGES = 5;
+/** Whether this run fixes a failed workflow run: the gate let only a completed failure or time-out through. */
+function isCiFix(trigger) {
+    return trigger.event === 'workflow_run' && trigger.workflowRun !== undefined && FIXABLE_CONCLUSIONS.has(trigger.workflowRun.conclusion ?? '');
+}
+/**
+ * Prepares the create of a session fixing failed CI, in an order that keeps it exactly once and cheap:
+ * 1. the idempotency key (by default `ci:<run id>/<attempt>`) is looked up first. When a live session has it, the
+ *    same failed attempt was delivered again: nothing is counted, fetched or uploaded, and the open step reuses
+ *    it, starting from this very list (no second look-up);
+ * 2. the fix attempts for the pull request or branch are counted (`max-fix-attempts`); at the cap the run is
+ *    skipped before anything is read from GitHub or sent to Devin; a list that fails fails the step (closed);
+ * 3. the failed jobs are listed (GitHub) and named in the default prompt;
+ * 4. with `ci-logs`, each failed job's log is fetched, trimmed and redacted, and uploaded; its URL joins the
+ *    user's attachment URLs. An upload is sent once (see DevinApi.uploadAttachment): a log that cannot be fetched
+ *    or uploaded is a warning, and the session opens without it. Only then does the open step create, once.
+ */
+async function prepareCiFix(plan, deps) {
+    const { api, deadline } = deps;
+    let listed;
+    if (plan.reuse && plan.tag !== undefined) {
+        listed = await api.listByTag(plan.tag, deadline);
+        if (listed.some(isLiveSession)) {
+            deps.info('A live session already has this failed run attempt: it is reused, and no log is fetched or uploaded.');
+            return { kind: 'open', plan: { ...plan, listed }, logs: [] };
+        }
+    }
+    const capped = await checkFixAttempts(plan, deps);
+    if (capped !== undefined)
+        return { kind: 'skip', reason: capped };
+    const jobs = await listFailedJobs(deps);
+    const logs = [];
+    const urls = [];
+    if (deps.settings.ci.logs) {
+        for (const job of logsToRead(jobs, deps)) {
+            const log = await readLog(job, deps);
+            if (log === undefined)
+                continue;
+            try {
+                const url = await api.uploadAttachment({ name: log.fileName, bytes: log.bytes, contentType: 'text/plain; charset=utf-8' }, deadline);
+                urls.push(url);
+                logs.push({ job: job.name, fileName: log.fileName, keptBytes: log.keptBytes, originalBytes: log.originalBytes, url });
+            }
+            catch (error) {
+                deps.warning(`Could not upload the log of job "${job.name}" to Devin (${ci_fix_messageOf(error)}); the session opens without it. Uploading attachments needs the UseDevinSessions permission on Devin's side.`);
+            }
+        }
+        if (urls.length > 0)
+            deps.info(`Attached ${urls.length} failed job log${urls.length === 1 ? '' : 's'}: ${logs.map((log) => `"${log.job}"`).join(', ')}.`);
+    }
+    else {
+        deps.info('ci-logs is false: no log of the failed jobs is sent to Devin.');
+    }
+    const request = {
+        ...plan.request,
+        prompt: withFailedJobs(plan.request.prompt, deps.trigger, deps.instruction, jobs),
+        ...(urls.length > 0 ? { attachmentUrls: [...(plan.request.attachmentUrls ?? []), ...urls] } : {})
+    };
+    return { kind: 'open', plan: { ...plan, request, ...(listed !== undefined ? { listed } : {}) }, logs };
+}
+/**
+ * A dry run of the CI step: the failed jobs are listed and each log is fetched and trimmed (GitHub reads), so the
+ * run shows what a real one would attach and how big it would be; nothing is counted in, or sent to, Devin.
+ */
+async function dryRunCiFix(plan, deps) {
+    const jobs = await listFailedJobs(deps);
+    const logs = [];
+    if (deps.settings.ci.logs) {
+        for (const job of logsToRead(jobs, deps)) {
+            const log = await readLog(job, deps);
+            if (log === undefined)
+                continue;
+            logs.push({ job: job.name, fileName: log.fileName, keptBytes: log.keptBytes, originalBytes: log.originalBytes });
+            deps.info(`Dry run: a real run would upload the log of job "${job.name}" as ${log.fileName}: ${log.keptBytes} bytes after trimming and redaction (of ${log.originalBytes}).`);
+        }
+    }
+    else {
+        deps.info('ci-logs is false: a real run would send no log of the failed jobs to Devin.');
+    }
+    const request = { ...plan.request, prompt: withFailedJobs(plan.request.prompt, deps.trigger, deps.instruction, jobs) };
+    return { plan: { ...plan, request }, logs };
+}
+/** Counts this repository's sessions for the pull request or branch; the skip reason at the cap, else undefined. */
+async function checkFixAttempts(plan, deps) {
+    const max = deps.settings.ci.maxFixAttempts;
+    const target = plan.scope.ci;
+    if (target === undefined || target === '' || plan.scope.repoId === '' || !deps.settings.trackingTags) {
+        deps.warning(`max-fix-attempts cannot be applied: ${deps.settings.trackingTags ? 'the run names no pull request or branch, or no repository id' : 'tracking-tags is false, so no session carries the tag it counts'}.`);
+        return undefined;
+    }
+    const tag = ciTag(plan.scope.repoId, target);
+    let sessions;
+    try {
+        sessions = await deps.api.listByTag(tag, deps.deadline, { maxPages: FIX_ATTEMPT_MAX_PAGES, whole: true });
+    }
+    catch (error) {
+        // More sessions than a few pages hold is far past any cap: that is an answer, not a failure.
+        if (error instanceof ListTooLongError && error.read >= max) {
+            return `fix attempts: ${describeFixTarget(target)} already had more than ${error.read} sessions to fix CI (max-fix-attempts: ${max}).`;
+        }
+        throw new Error(`max-fix-attempts is set, but the sessions it counts (tagged ${tag}) could not be listed, so no session was created (fix attempts fail closed): ${ci_fix_messageOf(error)}.`, { cause: error });
+    }
+    const verdict = judgeFixAttempts(sessions, target, max);
+    deps.info(`Fix attempts for ${describeFixTarget(target)}: ${verdict.count} of ${max} (max-fix-attempts).`);
+    return verdict.go ? undefined : verdict.reason;
+}
+/** The failed jobs of the run attempt; a list that cannot be read is a warning, and the session opens without them. */
+async function listFailedJobs(deps) {
+    const run = deps.trigger.workflowRun;
+    try {
+        const jobs = await deps.github.failedJobs(run.id, run.attempt);
+        deps.info(`Failed jobs of run ${run.id} (attempt ${run.attempt}): ${jobs.length === 0 ? 'none listed' : jobs.map((job) => `"${job.name}"`).join(', ')}.`);
+        return jobs;
+    }
+    catch (error) {
+        deps.warning(`Could not list the failed jobs of run ${run.id} (${ci_fix_messageOf(error)}); the session opens without them or their logs. The workflow needs the permission actions: read.`);
+        return [];
+    }
+}
+/** The jobs whose logs are read: the first MAX_CI_LOGS, saying so when there are more. */
+function logsToRead(jobs, deps) {
+    if (jobs.length > MAX_CI_LOGS) {
+        deps.info(`${jobs.length} jobs failed; the logs of the first ${MAX_CI_LOGS} are attached (the others most often fail the same way, and each log is a download and an upload).`);
+    }
+    return jobs.slice(0, MAX_CI_LOGS);
+}
+/** One job's log, fetched, trimmed to `ci-log-size` from its end, redacted; undefined (and a warning) when it cannot be read. */
+async function readLog(job, deps) {
+    try {
+        const log = await trimCiLog(await deps.github.jobLog(job.id), { maxBytes: deps.settings.ci.logBytes, redact: deps.redact });
+        return { fileName: logFileName(job), bytes: new TextEncoder().encode(log.text), keptBytes: log.keptBytes, originalBytes: log.originalBytes };
+    }
+    catch (error) {
+        deps.warning(`Could not fetch the log of job "${job.name}" (${ci_fix_messageOf(error)}); the session opens without it. Reading job logs needs the permission actions: read.`);
+        return undefined;
+    }
+}
+/**
+ * The name a log is uploaded under: the job's name (a matrix job's includes its values) made safe for a file name,
+ * and its id, so two jobs whose names sanitize alike stay apart.
+ */
+function logFileName(job) {
+    const safe = job.name
+        .normalize('NFKD')
+        .replace(/[^A-Za-z0-9._-]+/g, '-')
+        .replace(/-{2,}/g, '-')
+        .replace(/^[-.]+|[-.]+$/g, '')
+        .slice(0, 80);
+    return `ci-log-${safe === '' ? 'job' : safe}-${job.id}.txt`;
+}
+/**
+ * The prompt with the failed jobs and steps named, when it is the default prompt (or holds it, framed for a
+ * restricted session): a prompt the user wrote is theirs, and stays as written.
+ */
+function withFailedJobs(prompt, trigger, instruction, jobs) {
+    if (jobs.length === 0)
+        return prompt;
+    const plain = defaultPrompt(trigger, instruction);
+    if (plain === undefined || !prompt.includes(plain))
+        return prompt;
+    const failed = jobs.map((job) => ({ name: job.name, failedSteps: job.failedSteps }));
+    const named = defaultPrompt(trigger, instruction, failed) ?? plain;
+    return prompt.replace(plain, () => named);
+}
+function ci_fix_messageOf(error) {
+    return (error instanceof Error ? error.message : String(error)).replace(/\.$/, '');
+}
+
 ;// CONCATENATED MODULE: ./src/jobs/thread.ts
 
 
@@ -12942,6 +13682,7 @@ async function waitAndJudge(ctx, api, session, settings, trigger, github) {
 
 
 
+
 /**
  * The open job: trigger → gate → inputs → plan → open (reuse, continue or create, exactly once) → wait →
  * report. Skips, dry runs and failures all leave the report filled in for main.ts to publish.
@@ -13018,8 +13759,21 @@ async function openJob(ctx, trigger) {
     }
     const http = new DevinHttp({ baseUrl: settings.apiUrl, apiKey: settings.apiKey, requestTimeoutMs: REQUEST_TIMEOUT_MS, secrets }, { fetch: deps.fetch, clock: deps.clock, random: deps.random, debug: (message) => runner.debug(redact(message)) });
     const deadline = deps.clock.now() + OPEN_DEADLINE_MS;
+    // Fixing failed CI: the failed jobs and their logs are read from GitHub (see ci-fix.ts for the order).
+    const ciDeps = {
+        github,
+        settings,
+        trigger: tagged,
+        instruction,
+        redact,
+        deadline,
+        info: (message) => runner.info(redact(message)),
+        warning: (message) => runner.warning(redact(message))
+    };
     if (settings.dryRun) {
         const api = await connect(http, settings, deadline, false);
+        if (isCiFix(trigger) && plan.kind === 'create')
+            plan = (await dryRunCiFix(plan, ciDeps)).plan;
         const prompt = plan.kind === 'create' ? plan.request.prompt : undefined;
         if (ask !== undefined && settings.trackingTags) {
             runner.info(`A real run would first list this thread's sessions and ${ask.choice === 'restart' ? 'end those opened for an older head, then create' : 'send the newest live one the message below instead of creating, when there is one'}; a dry run lists nothing.`);
@@ -13058,9 +13812,21 @@ async function openJob(ctx, trigger) {
         }
         return open;
     };
-    const open = await budgeted(plan);
+    let open = await budgeted(plan);
     if (open === undefined)
         return;
+    if (isCiFix(trigger) && open.kind === 'create') {
+        // Reuse first, then the fix-attempt cap, then the logs: only a run that will create fetches and uploads them.
+        const ci = await prepareCiFix(open, { ...ciDeps, api });
+        if (ci.kind === 'skip') {
+            report.outcome = 'skipped';
+            report.skipReason = ci.reason;
+            runner.info(`Skipped, no session was created: ${redact(ci.reason)} Raise max-fix-attempts to allow more.`);
+            publish();
+            return;
+        }
+        open = ci.plan;
+    }
     // 👀 says the request was taken: only once no budget refuses it.
     await reactToTrigger(trigger, github, runner, redact);
     if (replaced.length > 0 && report.thread?.kind === 'restart') {
@@ -13211,6 +13977,14 @@ function cachedReads(github, calls) {
         pullHead: (pullNumber) => {
             calls.reads++;
             return github.pullHead(pullNumber);
+        },
+        failedJobs: (runId, attempt) => {
+            calls.reads++;
+            return github.failedJobs(runId, attempt);
+        },
+        jobLog: (jobId) => {
+            calls.reads++;
+            return github.jobLog(jobId);
         }
     };
 }

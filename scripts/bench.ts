@@ -10,9 +10,9 @@
  * interleaved in this one process: the extra time from process start to the create reaching the emulator
  * (median of the per-round differences), and the list requests a budgeted run sends.
  *
- * Then the memory of CI logs: a 200 MB job log served by the fake GitHub, read through the action's client
- * (jobLog) and trimmed (trimCiLog) in a child process, at the default ci-log-size and at its largest; the
- * child's peak RSS against the 150 MB the issue allows.
+ * Then the memory of CI logs: the bundled action fixing a failed run whose failed job's log is 200 MB (served by
+ * the fake GitHub), at the default ci-log-size and at its largest; the action's peak RSS against the 150 MB the
+ * issue allows.
  */
 import { spawn } from 'node:child_process'
 import { readFileSync, readdirSync, statSync } from 'node:fs'
@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url'
 import { generatedJobLog } from '../emulator/github/job-logs.ts'
 import { startFakeGitHub } from '../emulator/github/server.ts'
 import { startEmulator } from '../emulator/server.ts'
-import { bundle, examplePayload, node24, prepareStep } from './lib/action-runner.ts'
+import { bundle, examplePayload, node24, payloadContext, prepareStep } from './lib/action-runner.ts'
 
 const ROUNDS = Math.max(20, Number(process.env.BENCH_ROUNDS ?? 31) || 31)
 /** A process that takes longer than this is stuck, and the benchmark stops rather than hang. */
@@ -196,38 +196,64 @@ console.log(
   `list requests per budgeted run: ${listCounts.join(', ')} (${[...byTag].map(([tags, n]) => `${n} × ${tags}`).join(', ')}); runs without budgets: ${[...new Set(plainSamples.map((s) => s.lists.length))].join(', ')}`
 )
 
-// CI logs: the peak memory of reading and trimming a 200 MB job log, in a child process of its own (the fake
-// GitHub that produces the log runs here, so its cost is not counted).
+// CI logs: the peak memory of the bundled action fixing a failed run whose one failed job has a 200 MB log: the
+// whole run as the runner runs it (gate, job list, the log fetched through the 302 and streamed, trimmed,
+// redacted, uploaded, the session created), at the default ci-log-size and at its largest. The fake GitHub and
+// the emulator run in this process, so producing the log costs the measured process nothing.
 const LOG_BYTES = 200 * 1024 * 1024
 const RSS_BOUND_MB = 150
-const github = await startFakeGitHub({}, { repository: 'octo-org/octo-repo' })
-const ciLogRuns: { label: string; maxBytes: number; result: { originalBytes: number; keptBytes: number; lastLine: string; maxRssKb: number } }[] = []
+const github = await startFakeGitHub({ Codertocat: 'write' })
+const devin = await startEmulator({ orgId: 'org-bench', scenario: 'forever-working' })
+const ciLogRuns: { label: string; rssMb: number; uploadedBytes: number; lastLine: string }[] = []
 try {
+  const payload = examplePayload('workflow_run', 'completed', (example) => (example.workflow_run as { pull_requests: unknown[] }).pull_requests.length > 0) as {
+    workflow_run: { id: number; conclusion: string | null }
+  }
+  payload.workflow_run.conclusion = 'failure'
+  github.workflowJobs.push({
+    id: 1,
+    run_id: payload.workflow_run.id,
+    run_attempt: 1,
+    name: 'test',
+    status: 'completed',
+    conclusion: 'failure',
+    steps: [{ name: 'Run tests', status: 'completed', conclusion: 'failure', number: 1 }]
+  })
   github.jobLogs.set(1, generatedJobLog(LOG_BYTES))
-  for (const [label, maxBytes] of [
-    ['ci-log-size 64KiB (default)', 64 * 1024],
-    ['ci-log-size 10MiB (largest)', 10 * 1024 * 1024]
+  for (const [label, size] of [
+    ['ci-log-size 64KiB (default)', '64KiB'],
+    ['ci-log-size 10MiB (largest)', '10MiB']
   ] as const) {
-    const child = spawn(node24, ['--import', join(here, 'bench/ts-source.mjs'), join(here, 'bench/ci-log-child.ts')], {
-      env: { PATH: process.env.PATH ?? '', BENCH_GITHUB_URL: github.url, BENCH_JOB_ID: '1', BENCH_MAX_BYTES: String(maxBytes) },
-      stdio: ['ignore', 'pipe', 'inherit']
+    devin.store.clear()
+    const step = prepareStep({
+      event: 'workflow_run',
+      payload,
+      env: { ...payloadContext(payload), GITHUB_API_URL: github.url },
+      githubToken: 'ghs_BenchTokenNotASecret0000000000000000',
+      inputs: { 'api-key': KEY, 'api-url': devin.url, 'org-id': 'org-bench', 'ci-log-size': size }
     })
-    let out = ''
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')))
+    const rssFile = join(step.ws.dir, 'rss-ci')
+    const child = spawn(node24, ['--import', preload, bundle], { env: { ...step.env, BENCH_RSS_FILE: rssFile }, stdio: 'ignore' })
     const limit = setTimeout(() => child.kill('SIGKILL'), 10 * RUN_LIMIT_MS)
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
     clearTimeout(limit)
     if (code !== 0) throw new Error(`the CI log benchmark (${label}) exited with ${code}`)
-    ciLogRuns.push({ label, maxBytes, result: JSON.parse(out) })
+    const [uploaded] = devin.store.attachments
+    if (uploaded === undefined || devin.store.size !== 1) throw new Error(`the CI log benchmark (${label}) uploaded no log or created no session`)
+    ciLogRuns.push({
+      label,
+      rssMb: Number(readFileSync(rssFile, 'utf8')) / 1024,
+      uploadedBytes: uploaded.bytes.length,
+      lastLine: new TextDecoder().decode(uploaded.bytes).trimEnd().split('\n').at(-1) ?? ''
+    })
   }
 } finally {
-  await github.close()
+  await Promise.all([github.close(), devin.close()])
 }
 console.log('')
-console.log(`CI logs: a ${LOG_BYTES / 1024 / 1024} MB job log from the fake GitHub, through jobLog (302, then streamed) and trimCiLog, in a child process:`)
-for (const { label, result } of ciLogRuns) {
-  const rssMb = result.maxRssKb / 1024
+console.log(`CI logs: the bundled action fixing a failed run whose failed job has a ${LOG_BYTES / 1024 / 1024} MB log (fetched through the 302, streamed, trimmed, uploaded):`)
+for (const { label, rssMb, uploadedBytes, lastLine } of ciLogRuns) {
   console.log(
-    `${label.padEnd(30)} peak RSS ${rssMb.toFixed(1)} MB = ${(rssMb / RSS_BOUND_MB).toFixed(2)} of the ${RSS_BOUND_MB} MB bound; read ${(result.originalBytes / 1024 / 1024).toFixed(1)} MB, kept ${(result.keptBytes / 1024).toFixed(1)} KB ending "${result.lastLine}"`
+    `${label.padEnd(30)} peak RSS ${rssMb.toFixed(1)} MB = ${(rssMb / RSS_BOUND_MB).toFixed(2)} of the ${RSS_BOUND_MB} MB bound; uploaded ${(uploadedBytes / 1024).toFixed(1)} KB ending "${lastLine}"`
   )
 }
