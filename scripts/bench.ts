@@ -251,7 +251,9 @@ try {
   await Promise.all([github.close(), devin.close()])
 }
 console.log('')
-console.log(`CI logs: the bundled action fixing a failed run whose failed job has a ${LOG_BYTES / 1024 / 1024} MB log (fetched through the 302, streamed, trimmed, uploaded):`)
+console.log(
+  `CI logs: the bundled action fixing a failed run whose failed job has a ${LOG_BYTES / 1024 / 1024} MB log (fetched through the 302, streamed, trimmed, uploaded):`
+)
 for (const { label, rssMb, uploadedBytes, lastLine } of ciLogRuns) {
   console.log(
     `${label.padEnd(30)} peak RSS ${rssMb.toFixed(1)} MB = ${(rssMb / RSS_BOUND_MB).toFixed(2)} of the ${RSS_BOUND_MB} MB bound; uploaded ${(uploadedBytes / 1024).toFixed(1)} KB ending "${lastLine}"`

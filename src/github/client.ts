@@ -1,3 +1,5 @@
+import { download } from './download.js'
+
 /** A comment on an issue or pull request, as the living comment needs it. */
 export interface ThreadComment {
   id: number
@@ -275,20 +277,20 @@ export function createGitHub(token: string, apiUrl: string, repository: string):
         throw new Error(`Could not read ${what}: GitHub answered HTTP ${response.status} without the log's location.`)
       }
       const target = new URL(location, apiUrl)
-      let blob: Response
+      let blob: Awaited<ReturnType<typeof download>>
       try {
         // A plain request with no Authorization header: the URL's signature is the credential.
-        blob = await globalThis.fetch(target)
+        blob = await download(target)
       } catch (error) {
         throw new Error(`Could not download ${what} from ${target.host} (${networkCause(error)}).`, { cause: error })
       }
-      if (!blob.ok || blob.body === null) {
-        await blob.body?.cancel().catch(() => undefined)
+      if (blob.status < 200 || blob.status >= 300) {
+        blob.body.destroy()
         throw new Error(
           `Could not download ${what} from ${target.host} (HTTP ${blob.status}): the signed link GitHub gave is valid for a short time only; re-run the job to try again.`
         )
       }
-      return blob.body as unknown as AsyncIterable<Uint8Array>
+      return blob.body
     },
 
     async react(commentId, kind, content) {
