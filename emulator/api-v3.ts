@@ -10,6 +10,7 @@ import type { Operation } from './config.ts'
 import { chooseScenario, UnknownScenarioError } from './lifecycle.ts'
 import { json, problem, validationProblem } from './replies.ts'
 import type { Reply } from './replies.ts'
+import { ReviewStore } from './reviews.ts'
 import { MAX_PAGE_SIZE, StoreError } from './store.ts'
 import type { Session } from './store.ts'
 import { jsonInvalid, missingBody, validateCreateBody, validateMessageBody } from './validate.ts'
@@ -58,6 +59,9 @@ function route(version: V3Version, req: ApiRequest): Target | 'method' | undefin
     return { op, orgId, sessionId }
   }
   if (version === 'v3' && first === 'self' && req.segments.length === 2) return allow('GET', 'self')
+  if (version === 'v3' && first === 'organizations' && orgId && collection === 'pr-reviews' && sessionId === undefined) {
+    return req.method === 'POST' ? allow('POST', 'review-create') : allow('GET', 'review-get')
+  }
   if (first !== 'organizations' || !orgId || collection !== 'sessions' || extra.length > 0) return undefined
   if (sessionId === undefined) return req.method === 'POST' ? allow('POST', 'create') : allow('GET', 'list')
   if (sub === undefined) return req.method === 'DELETE' ? allow('DELETE', 'terminate') : allow('GET', 'get')
@@ -143,6 +147,23 @@ function dispatch(version: V3Version, target: Target, req: ApiRequest, ctx: ApiC
       if (q.errors.length > 0) return validationProblem(q.errors, req.path)
       const page = store.messages(id, { first, after: q.string('after') })
       return json({ ...page, items: page.items.map(v3Message) })
+    }
+
+    case 'review-create': {
+      if (req.bodyInvalid) return validationProblem([jsonInvalid()], req.path)
+      const prUrl = (req.body as { pr_url?: unknown } | undefined)?.pr_url
+      if (typeof prUrl !== 'string' || !ReviewStore.isPullRequestUrl(prUrl)) {
+        return validationProblem([{ loc: ['body', 'pr_url'], msg: 'pr_url must be a GitHub pull request URL', type: 'value_error' }], req.path)
+      }
+      return json(store.reviews.request(prUrl))
+    }
+
+    case 'review-get': {
+      const q = new QueryReader(req.query)
+      const prUrl = q.string('pr_url')
+      if (prUrl === undefined) return validationProblem([{ loc: ['query', 'pr_url'], msg: 'Field required', type: 'missing' }], req.path)
+      const found = store.reviews.find(prUrl, q.string('commit_sha'))
+      return found === undefined ? problem(404, `No review found for ${prUrl}`, req.path) : json(found)
     }
 
     case 'terminate': {

@@ -6,7 +6,7 @@
 import { DEFAULT_SCENARIO, getScenario } from './lifecycle.ts'
 
 /** The operations whose permission can be withdrawn (`forbidden`) to test 403 handling. */
-export const OPERATIONS = ['create', 'get', 'list', 'send-message', 'list-messages', 'terminate', 'self'] as const
+export const OPERATIONS = ['create', 'get', 'list', 'send-message', 'list-messages', 'terminate', 'self', 'review-get', 'review-create'] as const
 export type Operation = (typeof OPERATIONS)[number]
 
 /** The v3 permission each operation needs (devin-api.md §1), quoted in 403 messages. */
@@ -17,7 +17,9 @@ export const PERMISSION: Record<Operation, string> = {
   get: 'ViewOrgSessions',
   list: 'ViewOrgSessions',
   'list-messages': 'ViewOrgSessions',
-  self: 'ViewOrgSessions'
+  self: 'ViewOrgSessions',
+  'review-get': 'UseReviewManual',
+  'review-create': 'UseReviewManual'
 }
 
 export interface EmulatorConfig {

@@ -3,6 +3,7 @@
  * so tests can drive it directly. One store serves every API version: v1, v3beta1 and v3 are views of the same
  * sessions, as on the real service. Every method returns copies; mutate only through the methods.
  */
+import { ReviewStore } from './reviews.ts'
 import { randomBytes } from 'node:crypto'
 import { EMULATED_REPO } from './lifecycle.ts'
 import type { LifecycleState, PullRequest, Scenario } from './lifecycle.ts'
@@ -132,10 +133,13 @@ export class Store {
   #listLagMs = 0
   #sessions = new Map<string, Session>()
   #seq = 0
+  /** Devin Review's reviews (reviews.ts). */
+  readonly reviews: ReviewStore
 
   constructor(options: StoreOptions) {
     this.orgId = options.orgId
     this.now = options.now ?? Date.now
+    this.reviews = new ReviewStore(this.now)
     this.listLagMs = options.listLagMs ?? 0
   }
 
@@ -371,6 +375,7 @@ export class Store {
 
   clear(): void {
     this.#sessions.clear()
+    this.reviews.clear()
   }
 
   #require(id: string): Session {

@@ -61,7 +61,8 @@ function writeCheckRun(state: GitHubState, run: FakeCheckRun, body: Record<strin
   if (run.status === 'completed' && run.completed_at === null) run.completed_at = state.now().toISOString()
   if (typeof body.external_id === 'string') run.external_id = body.external_id
   if (typeof body.details_url === 'string') run.details_url = body.details_url
-  if (output !== undefined) run.output = { title: typeof output.title === 'string' ? output.title : null, summary: typeof output.summary === 'string' ? output.summary : null }
+  if (output !== undefined)
+    run.output = { title: typeof output.title === 'string' ? output.title : null, summary: typeof output.summary === 'string' ? output.summary : null }
   return undefined
 }
 
