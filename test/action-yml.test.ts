@@ -21,7 +21,8 @@ const BUILT_PARTS = [
   "The action's tags",
   'Spending and trust',
   'One conversation per thread',
-  'The session as a check run, and reconcile without a waiting runner'
+  'The session as a check run, and reconcile without a waiting runner',
+  'Devin Review'
 ]
 
 /** Reads the input tables of CONTRACT.md (every section) and its outputs: names (in backticks) and defaults, by section. */
@@ -41,7 +42,7 @@ function readContract(): { inputs: (ContractInput & { section: string })[]; outp
     if (!line.startsWith('|')) {
       table = undefined
       // Outputs a built part names in its prose ("Output `budget-remaining`: …").
-      for (const match of line.matchAll(/\b[Oo]utputs? `([a-z-]+)`/g)) outputs.push({ name: match[1] as string, section })
+      for (const match of line.matchAll(/\b[Oo]utputs?:? `([a-z-]+)`/g)) outputs.push({ name: match[1] as string, section })
       continue
     }
     if (line.startsWith('|---')) continue

@@ -56,7 +56,8 @@ export const Input = {
   NotifyOnBlocked: 'notify-on-blocked',
   CheckRun: 'check-run',
   CheckRunName: 'check-run-name',
-  Reconcile: 'reconcile'
+  Reconcile: 'reconcile',
+  DevinReview: 'devin-review'
 } as const
 export type InputName = (typeof Input)[keyof typeof Input]
 
@@ -78,7 +79,8 @@ export const Output = {
   EndedSessions: 'ended-sessions',
   Summary: 'summary',
   Stale: 'stale',
-  Reconciled: 'reconciled'
+  Reconciled: 'reconciled',
+  ReviewStatus: 'review-status'
 } as const
 export type OutputName = (typeof Output)[keyof typeof Output]
 
