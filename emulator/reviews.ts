@@ -33,8 +33,12 @@ export class ReviewStore {
   /** The head commit of each pull request, as GitHub would report it; a pull request not set gets a hash of its URL. */
   readonly heads = new Map<string, string>()
   readonly #reviews: { review: StoredReview; step: number; script: readonly string[] }[] = []
+  readonly #now: () => number
 
-  constructor(private readonly now: () => number) {}
+  // No parameter property: the emulator runs as TypeScript with types stripped, which does not support them.
+  constructor(now: () => number) {
+    this.#now = now
+  }
 
   /** Whether the text is a pull request URL the emulator accepts. */
   static isPullRequestUrl(url: string): boolean {
@@ -56,7 +60,7 @@ export class ReviewStore {
       pr_number: Number(match[2]),
       repo_path: `github.com/${match[1]}`,
       status: script[0] ?? 'pending',
-      created_at: new Date(this.now()).toISOString()
+      created_at: new Date(this.#now()).toISOString()
     }
     this.#reviews.push({ review, step: 0, script })
     return { ...review }
