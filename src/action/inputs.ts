@@ -101,6 +101,12 @@ export function reconcileWanted(getInput: GetInput): boolean {
   return parsed.success && parsed.data
 }
 
+/** `devin-review` as main.ts needs it to pick the job, before the other inputs are read: an invalid value reads as false, and the open job's checks then report it. */
+export function devinReviewWanted(getInput: GetInput): boolean {
+  const parsed = requiredBoolean(false).safeParse(getInput(Input.DevinReview))
+  return parsed.success && parsed.data
+}
+
 /** The create-session fields as the user set them; the prompt is resolved later, from the trigger too. */
 export type RequestFields = Omit<SessionRequest, 'prompt'>
 
@@ -386,6 +392,12 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
       problems.push(`${Input.DevinReview}: Devin Review is in the v3 API only, and an apk_ key selects v1. Accepted: a cog_ key (v3).`)
     }
     if (reconcile) problems.push(`${Input.DevinReview} and ${Input.Reconcile}: both are set. Accepted: one of them.`)
+    // A review has no pull request or structured output of its own to wait for: only its status.
+    if (wait.mode === 'pull-request' || wait.mode === 'structured-output') {
+      problems.push(
+        `${Input.Wait}: ${wait.mode} waits for what only a session makes, and devin-review is true. Accepted: none, or stopped (alias true) to wait until the review's status is final.`
+      )
+    }
   }
   if (prompt === undefined && promptFile === undefined && sessionId === undefined && !reconcile && !devinReview && !context.hasDefaultPrompt) {
     const event = context.event === '' ? 'this' : `the "${context.event}"`

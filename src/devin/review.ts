@@ -2,7 +2,7 @@ import { RECONCILE_FIRST_PAUSE_MS, RECONCILE_MAX_PAUSE_MS } from '../action/cons
 import { formatDuration } from '../action/duration.js'
 import { DevinApiError } from './errors.js'
 import type { Clock, DevinHttp } from './http.js'
-import type { Outcome } from './session.js'
+import { type Review } from './review-status.js'
 
 /**
  * Devin Review (devin-api.md §9.2): a review of a pull request's head commit, asked for with
@@ -12,37 +12,7 @@ import type { Outcome } from './session.js'
  * it is looked up again, never asked for twice.
  */
 
-/** A review as the action sees it. */
-export interface Review {
-  prUrl: string
-  /** The commit reviewed (40 hex), when Devin says. */
-  commitSha?: string
-  prNumber?: number
-  /** `github.com/owner/repo`. */
-  repoPath?: string
-  /** `pending`, `running`, `completed`, `errored`, `cancelled`, `skipped`; other values are tolerated. */
-  status: string
-  /** ISO date-time, when Devin says. */
-  createdAt?: string
-}
-
-/** Statuses a review does not leave. */
-export const FINAL_REVIEW_STATUSES: ReadonlySet<string> = new Set(['completed', 'errored', 'cancelled', 'skipped'])
-
-/** The run's outcome for a review status: completed → finished, errored → error, cancelled and skipped → exited, else still working. */
-export function reviewOutcome(status: string): Outcome {
-  switch (status) {
-    case 'completed':
-      return 'finished'
-    case 'errored':
-      return 'error'
-    case 'cancelled':
-    case 'skipped':
-      return 'exited'
-    default:
-      return 'running'
-  }
-}
+export { FINAL_REVIEW_STATUSES, type Review, reviewOutcome } from './review-status.js'
 
 const PERMISSION = 'UseReviewManual'
 
@@ -75,6 +45,11 @@ export class DevinReviews {
   /** The URL a review of this pull request is asked for at, for dry runs. */
   describeRequest(prUrl: string): { method: 'POST'; url: string; body: { pr_url: string } } {
     return { method: 'POST', url: this.http.url(this.path), body: { pr_url: prUrl } }
+  }
+
+  /** The URL the review of a commit is looked up at, for dry runs. */
+  describeLookUp(prUrl: string, commitSha: string): { method: 'GET'; url: string } {
+    return { method: 'GET', url: this.http.url(this.path, { pr_url: prUrl, commit_sha: commitSha }) }
   }
 
   /** The latest review of the commit, or undefined when there is none (404). */
