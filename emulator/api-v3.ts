@@ -10,6 +10,7 @@ import type { Operation } from './config.ts'
 import { chooseScenario, UnknownScenarioError } from './lifecycle.ts'
 import { json, problem, validationProblem } from './replies.ts'
 import type { Reply } from './replies.ts'
+import { ReviewStore } from './reviews.ts'
 import { MAX_PAGE_SIZE, StoreError } from './store.ts'
 import type { Session } from './store.ts'
 import { jsonInvalid, missingBody, missingFile, validateCreateBody, validateMessageBody } from './validate.ts'
@@ -60,6 +61,9 @@ function route(version: V3Version, req: ApiRequest): Target | 'method' | undefin
   if (version === 'v3' && first === 'self' && req.segments.length === 2) return allow('GET', 'self')
   // Uploads (devin-api.md §9.1): POST {version}/organizations/{org_id}/attachments, on v3 and v3beta1 alike.
   if (first === 'organizations' && orgId && collection === 'attachments' && sessionId === undefined) return allow('POST', 'upload')
+  if (version === 'v3' && first === 'organizations' && orgId && collection === 'pr-reviews' && sessionId === undefined) {
+    return req.method === 'POST' ? allow('POST', 'review-create') : allow('GET', 'review-get')
+  }
   if (first !== 'organizations' || !orgId || collection !== 'sessions' || extra.length > 0) return undefined
   if (sessionId === undefined) return req.method === 'POST' ? allow('POST', 'create') : allow('GET', 'list')
   if (sub === undefined) return req.method === 'DELETE' ? allow('DELETE', 'terminate') : allow('GET', 'get')
@@ -152,6 +156,23 @@ function dispatch(version: V3Version, target: Target, req: ApiRequest, ctx: ApiC
       if (file === undefined) return validationProblem([req.bodyInvalid ? jsonInvalid() : missingFile()], req.path)
       const attachment = store.upload({ name: file.name, contentType: file.contentType, bytes: file.bytes, apiVersion: version })
       return json({ attachment_id: attachment.attachment_id, name: attachment.name, url: attachment.url })
+    }
+
+    case 'review-create': {
+      if (req.bodyInvalid) return validationProblem([jsonInvalid()], req.path)
+      const prUrl = (req.body as { pr_url?: unknown } | undefined)?.pr_url
+      if (typeof prUrl !== 'string' || !ReviewStore.isPullRequestUrl(prUrl)) {
+        return validationProblem([{ loc: ['body', 'pr_url'], msg: 'pr_url must be a GitHub pull request URL', type: 'value_error' }], req.path)
+      }
+      return json(store.reviews.request(prUrl))
+    }
+
+    case 'review-get': {
+      const q = new QueryReader(req.query)
+      const prUrl = q.string('pr_url')
+      if (prUrl === undefined) return validationProblem([{ loc: ['query', 'pr_url'], msg: 'Field required', type: 'missing' }], req.path)
+      const found = store.reviews.find(prUrl, q.string('commit_sha'))
+      return found === undefined ? problem(404, `No review found for ${prUrl}`, req.path) : json(found)
     }
 
     case 'terminate': {

@@ -6,7 +6,7 @@
 import { DEFAULT_SCENARIO, getScenario } from './lifecycle.ts'
 
 /** The operations whose permission can be withdrawn (`forbidden`) to test 403 handling. */
-export const OPERATIONS = ['create', 'get', 'list', 'send-message', 'list-messages', 'terminate', 'self', 'upload'] as const
+export const OPERATIONS = ['create', 'get', 'list', 'send-message', 'list-messages', 'terminate', 'self', 'upload', 'review-get', 'review-create'] as const
 export type Operation = (typeof OPERATIONS)[number]
 
 /** The v3 permission each operation needs (devin-api.md §1), quoted in 403 messages. */
@@ -19,7 +19,9 @@ export const PERMISSION: Record<Operation, string> = {
   'list-messages': 'ViewOrgSessions',
   self: 'ViewOrgSessions',
   // Uploading attachments needs UseDevinSessions (devin-api.md §9.1), which ManageOrgSessions does not imply.
-  upload: 'UseDevinSessions'
+  upload: 'UseDevinSessions',
+  'review-get': 'UseReviewManual',
+  'review-create': 'UseReviewManual'
 }
 
 export interface EmulatorConfig {

@@ -3,6 +3,7 @@
  * so tests can drive it directly. One store serves every API version: v1, v3beta1 and v3 are views of the same
  * sessions, as on the real service. Every method returns copies; mutate only through the methods.
  */
+import { ReviewStore } from './reviews.ts'
 import { randomBytes } from 'node:crypto'
 import { EMULATED_REPO } from './lifecycle.ts'
 import type { LifecycleState, PullRequest, Scenario } from './lifecycle.ts'
@@ -147,10 +148,13 @@ export class Store {
   #sessions = new Map<string, Session>()
   #attachments: Attachment[] = []
   #seq = 0
+  /** Devin Review's reviews (reviews.ts). */
+  readonly reviews: ReviewStore
 
   constructor(options: StoreOptions) {
     this.orgId = options.orgId
     this.now = options.now ?? Date.now
+    this.reviews = new ReviewStore(this.now)
     this.listLagMs = options.listLagMs ?? 0
   }
 
@@ -408,6 +412,7 @@ export class Store {
   clear(): void {
     this.#attachments = []
     this.#sessions.clear()
+    this.reviews.clear()
   }
 
   #require(id: string): Session {

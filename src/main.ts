@@ -1,12 +1,13 @@
 import { State, type OutputName } from './action/constants.js'
 import { type MainDeps, defaultDeps } from './action/edges.js'
-import { endOnCloseWanted, reconcileWanted, secretValues } from './action/inputs.js'
+import { devinReviewWanted, endOnCloseWanted, reconcileWanted, secretValues } from './action/inputs.js'
 import { UnconfirmedSessionError } from './devin/open.js'
 import { readTrigger, visibleTrigger } from './event/trigger.js'
 import { closeJob, closesThread } from './jobs/close.js'
 import type { JobContext } from './jobs/job.js'
 import { openJob } from './jobs/open.js'
 import { reconcileJob } from './jobs/reconcile.js'
+import { reviewJob } from './jobs/review.js'
 import { reportOutputs } from './report/outputs.js'
 import { createRedactor, redactReport } from './report/redact.js'
 import type { Report } from './report/report.js'
@@ -51,11 +52,13 @@ export async function run(deps: MainDeps = defaultDeps()): Promise<void> {
   try {
     const eventPath = deps.env.GITHUB_EVENT_PATH
     const trigger = await visibleTrigger(readTrigger(deps.env, eventPath ? deps.readFile(eventPath) : undefined))
-    // The job is picked here from the trigger and the inputs; the jobs to come (review) join them.
-    // reconcile and end-on-close are read alone, before the other inputs: the job each picks checks them its own
-    // way. reconcile comes first: a reconcile step opens nothing, whatever the event.
+    // The job is picked here from the trigger and the inputs. reconcile, devin-review and end-on-close are read
+    // alone, before the other inputs: the job each picks checks them its own way. reconcile comes first: a
+    // reconcile step opens nothing, whatever the event. A review step has no sessions to end when its pull request
+    // is closed: the review job says so.
     const getInput = (name: Parameters<typeof runner.getInput>[0]) => runner.getInput(name)
     if (reconcileWanted(getInput)) await reconcileJob(ctx, trigger)
+    else if (devinReviewWanted(getInput)) await reviewJob(ctx, trigger)
     else if (closesThread(trigger) && endOnCloseWanted(getInput)) await closeJob(ctx, trigger)
     else await openJob(ctx, trigger)
   } catch (error) {

@@ -22,7 +22,8 @@ const BUILT_PARTS = [
   'Spending and trust',
   'One conversation per thread',
   'The session as a check run, and reconcile without a waiting runner',
-  'Fixing failed CI'
+  'Fixing failed CI',
+  'Devin Review'
 ]
 
 /** Reads the input tables of CONTRACT.md (every section) and its outputs: names (in backticks) and defaults, by section. */
@@ -42,7 +43,7 @@ function readContract(): { inputs: (ContractInput & { section: string })[]; outp
     if (!line.startsWith('|')) {
       table = undefined
       // Outputs a built part names in its prose ("Output `budget-remaining`: …").
-      for (const match of line.matchAll(/\b[Oo]utputs? `([a-z-]+)`/g)) outputs.push({ name: match[1] as string, section })
+      for (const match of line.matchAll(/\b[Oo]utputs?:? `([a-z-]+)`/g)) outputs.push({ name: match[1] as string, section })
       continue
     }
     if (line.startsWith('|---')) continue

@@ -272,6 +272,19 @@ describe('parseInputs', () => {
     ).toHaveLength(1)
   })
 
+  it('refuses devin-review with inputs only a session takes, listing them, and off v3', async () => {
+    expect((await parse({ prompt: '', 'devin-review': 'true' })).devinReview).toBe(true)
+    expect(await problems({ 'devin-review': 'true', 'playbook-id': 'p', 'secret-ids': 's1' })).toEqual([
+      'devin-review: a Devin Review takes only the pull request, so prompt, playbook-id, secret-ids have no effect on it. Accepted: those inputs empty with devin-review: true, or devin-review: false for a session.'
+    ])
+    expect(await problems({ prompt: '', 'devin-review': 'true', 'api-version': 'v3beta1' })).toEqual([
+      'devin-review: Devin Review is in the v3 API only, and api-version is v3beta1. Accepted: a cog_ key with api-version auto or v3.'
+    ])
+    expect(await problems({ prompt: '', 'devin-review': 'true', 'api-key': 'apk_user_reviewTestKey0123456789' })).toEqual([
+      'devin-review: Devin Review is in the v3 API only, and an apk_ key selects v1. Accepted: a cog_ key (v3).'
+    ])
+  })
+
   it('reads the thread choices, refusing values outside them and restart without the tags', async () => {
     expect((await parse({})).thread).toEqual({ followUp: 'message', onNewCommits: 'message', endOnClose: true, notifyOnBlocked: true })
     expect((await parse({ 'follow-up': 'new', 'on-new-commits': 'restart', 'end-on-close': 'false', 'notify-on-blocked': 'false' })).thread).toEqual({

@@ -59,7 +59,8 @@ export const Input = {
   MaxFixAttempts: 'max-fix-attempts',
   CheckRun: 'check-run',
   CheckRunName: 'check-run-name',
-  Reconcile: 'reconcile'
+  Reconcile: 'reconcile',
+  DevinReview: 'devin-review'
 } as const
 export type InputName = (typeof Input)[keyof typeof Input]
 
@@ -81,7 +82,8 @@ export const Output = {
   EndedSessions: 'ended-sessions',
   Summary: 'summary',
   Stale: 'stale',
-  Reconciled: 'reconciled'
+  Reconciled: 'reconciled',
+  ReviewStatus: 'review-status'
 } as const
 export type OutputName = (typeof Output)[keyof typeof Output]
 

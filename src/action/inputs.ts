@@ -45,6 +45,41 @@ export const PERMISSIONS = ['read', 'triage', 'write', 'maintain', 'admin'] as c
 export const FOLLOW_UP = ['message', 'new'] as const
 export const ON_NEW_COMMITS = ['message', 'restart', 'new'] as const
 
+/** Inputs that only a session can take: set together with devin-review, they are an input error that lists them. */
+const SESSION_ONLY_INPUTS: readonly InputName[] = [
+  Input.Prompt,
+  Input.PromptFile,
+  Input.Title,
+  Input.Tags,
+  Input.Repos,
+  Input.PlaybookId,
+  Input.ChildPlaybookId,
+  Input.KnowledgeIds,
+  Input.SecretIds,
+  Input.SessionSecrets,
+  Input.SessionLinks,
+  Input.AttachmentUrls,
+  Input.MaxAcuLimit,
+  Input.StructuredOutputSchema,
+  Input.StructuredOutputRequired,
+  Input.DevinMode,
+  Input.Platform,
+  Input.Resumable,
+  Input.BypassApproval,
+  Input.CreateAsUserId,
+  Input.AdvancedMode,
+  Input.SnapshotId,
+  Input.Unlisted,
+  Input.IdempotencyKey,
+  Input.Message,
+  Input.SessionId,
+  Input.BudgetPerPr,
+  Input.BudgetPerDay,
+  Input.BudgetPerUser,
+  Input.MaxLiveSessions,
+  Input.AllowedUsers
+]
+
 /** Events on which a run may message the thread's live session instead of opening one (follow-up, on-new-commits). */
 const THREAD_MESSAGE_EVENTS: ReadonlySet<string> = new Set([
   'issue_comment',
@@ -63,6 +98,12 @@ export function endOnCloseWanted(getInput: GetInput): boolean {
 /** `reconcile` as main.ts needs it to pick the job, before the other inputs are read: an invalid value reads as false, and the open job's checks then report it. */
 export function reconcileWanted(getInput: GetInput): boolean {
   const parsed = requiredBoolean(false).safeParse(getInput(Input.Reconcile))
+  return parsed.success && parsed.data
+}
+
+/** `devin-review` as main.ts needs it to pick the job, before the other inputs are read: an invalid value reads as false, and the open job's checks then report it. */
+export function devinReviewWanted(getInput: GetInput): boolean {
+  const parsed = requiredBoolean(false).safeParse(getInput(Input.DevinReview))
   return parsed.success && parsed.data
 }
 
@@ -124,6 +165,8 @@ export interface Settings {
   ci: { logs: boolean; logBytes: number; maxFixAttempts: number }
   /** The check run that stands for the session on the pull request's head (`check-run`, `check-run-name`). */
   checks: { enabled: boolean; name: string }
+  /** `devin-review: true`: ask Devin Review (not a session) to review the pull request's head commit (v3 only). */
+  devinReview: boolean
   /** `reconcile: true`: open nothing, bring this repository's comments and check runs up to date from Devin. */
   reconcile: boolean
   /** Things worth telling the user that do not stop the run. */
@@ -280,6 +323,7 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
     logBytes: field(Input.CiLogSize, byteSize(MIN_CI_LOG_BYTES, MAX_CI_LOG_BYTES, 64 * 1024)) ?? 64 * 1024,
     maxFixAttempts: field(Input.MaxFixAttempts, defaulted(positiveInteger, 3)) ?? 3
   }
+  const devinReview = field(Input.DevinReview, requiredBoolean(false)) ?? false
 
   // Checks across inputs, run on whatever parsed, so one run reports everything at once.
   let promptText = prompt
@@ -332,7 +376,30 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
       `${Input.SessionId} and ${Input.IdempotencyKey}: both are set. Accepted: one of them (session-id continues a known session; idempotency-key finds or creates one).`
     )
   }
-  if (prompt === undefined && promptFile === undefined && sessionId === undefined && !reconcile && !context.hasDefaultPrompt) {
+  if (devinReview) {
+    // A review is asked for with the pull request's URL alone: what only a session can take is refused, not ignored.
+    const sessionOnly = SESSION_ONLY_INPUTS.filter((name) => getInput(name).trim() !== '')
+    if (sessionOnly.length > 0) {
+      problems.push(
+        `${Input.DevinReview}: a Devin Review takes only the pull request, so ${sessionOnly.join(', ')} ${sessionOnly.length === 1 ? 'has' : 'have'} no effect on it. Accepted: ${sessionOnly.length === 1 ? 'that input' : 'those inputs'} empty with devin-review: true, or devin-review: false for a session.`
+      )
+    }
+    if (apiVersionInput !== undefined && apiVersionInput !== 'auto' && apiVersionInput !== 'v3') {
+      problems.push(
+        `${Input.DevinReview}: Devin Review is in the v3 API only, and api-version is ${apiVersionInput}. Accepted: a cog_ key with api-version auto or v3.`
+      )
+    } else if (apiVersionInput === 'auto' && apiKey.startsWith('apk_')) {
+      problems.push(`${Input.DevinReview}: Devin Review is in the v3 API only, and an apk_ key selects v1. Accepted: a cog_ key (v3).`)
+    }
+    if (reconcile) problems.push(`${Input.DevinReview} and ${Input.Reconcile}: both are set. Accepted: one of them.`)
+    // A review has no pull request or structured output of its own to wait for: only its status.
+    if (wait.mode === 'pull-request' || wait.mode === 'structured-output') {
+      problems.push(
+        `${Input.Wait}: ${wait.mode} waits for what only a session makes, and devin-review is true. Accepted: none, or stopped (alias true) to wait until the review's status is final.`
+      )
+    }
+  }
+  if (prompt === undefined && promptFile === undefined && sessionId === undefined && !reconcile && !devinReview && !context.hasDefaultPrompt) {
     const event = context.event === '' ? 'this' : `the "${context.event}"`
     problems.push(
       `${Input.Prompt}: is empty, and ${event} event has no default prompt. Accepted: the task for Devin in ${Input.Prompt}, or a file with it in ${Input.PromptFile}.`
@@ -407,6 +474,7 @@ export async function parseInputs(getInput: GetInput, readFile: ReadWorkspaceFil
     ci,
     checks,
     reconcile,
+    devinReview,
     warnings
   }
 }

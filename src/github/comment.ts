@@ -115,6 +115,9 @@ function plain(text: string): string {
  * whose outside text is already redacted.
  */
 export function commentBody(report: Report, marker: string, runUrl: string): string {
+  // ---- devin review ----
+  if (report.review !== undefined) return reviewCommentBody(report, marker, runUrl)
+  // ---- end of devin review ----
   const { session } = report
   const named = session === undefined ? undefined : sessionMarker(session.id)
   const state = named === undefined ? undefined : stateMarker(report)
@@ -170,6 +173,39 @@ export function commentBody(report: Report, marker: string, runUrl: string): str
   if (runUrl !== '') lines.push('', `<sub>${link('Workflow run', runUrl)}</sub>`)
   return `${lines.join('\n')}\n`
 }
+
+// ---- devin review ----
+const REVIEW_OUTCOME_WORDS: Record<string, string> = {
+  running: '⏳ Devin Review is reviewing',
+  finished: '✅ Devin Review completed',
+  error: '❌ Devin Review errored',
+  exited: '⏹️ Devin Review ended without a review',
+  timeout: '⌛ The wait timed out'
+}
+
+/**
+ * The comment of a Devin Review run: the commit, the review's status and outcome, whether this run asked for it,
+ * and on failure what failed. Only the step's marker is hidden in it: no session to name, so a reconcile run
+ * leaves it alone. Pure; built from a redacted report.
+ */
+function reviewCommentBody(report: Report, marker: string, runUrl: string): string {
+  const review = report.review ?? {}
+  const lines = [marker, '### Devin Review', '']
+  const { current } = review
+  if (current !== undefined) {
+    const words = REVIEW_OUTCOME_WORDS[report.outcome ?? 'running'] ?? `Outcome: ${plain(report.outcome ?? '')}`
+    const commit = current.commitSha ?? review.headSha ?? ''
+    lines.push(`${words}: commit \`${plain(commit)}\` (status \`${plain(current.status)}\`)`)
+    if (report.isNew !== undefined) {
+      lines.push('', report.isNew ? 'This run asked Devin Review for the review.' : 'Devin already had a review of this commit; this run adopted it.')
+    }
+    if (report.waitedMs !== undefined) lines.push('', `waited ${formatDuration(report.waitedMs)}`)
+  }
+  if (report.failure !== undefined) lines.push('', `**The step failed:** ${plain(report.failure.split('\n')[0] ?? '')}`)
+  if (runUrl !== '') lines.push('', `<sub>${link('Workflow run', runUrl)}</sub>`)
+  return `${lines.join('\n')}\n`
+}
+// ---- end of devin review ----
 
 /**
  * The one comment a workflow job keeps on a thread: found again by its marker, created when there is

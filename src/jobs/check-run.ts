@@ -101,18 +101,18 @@ export function sessionCheckRun(
     refresh(): void {
       if (disabled) return
       const shown = redactReport(report, redactor)
-      if (shown.session === undefined) return
+      const session = standsFor(shown)
+      if (session === undefined) return
       const content = checkRunContent(shown)
       // The conclusion is the run's last word, written once by finish with all the run learnt after the wait.
       if (content.status === 'completed') return
-      const session = { id: shown.session.id, url: shown.session.url }
       if (shapeOf(content, session) !== queuedShape) enqueue(content, session)
     },
     async finish(): Promise<void> {
       if (!disabled) {
         const shown = redactReport(report, redactor)
         const content = checkRunContent(shown)
-        const session = shown.session === undefined ? undefined : { id: shown.session.id, url: shown.session.url }
+        const session = standsFor(shown)
         const whole = JSON.stringify([shapeOf(content, session), content.summary])
         // Without a session only a budget skip has a check run; with one, the summary is brought up to date too.
         const wanted = session !== undefined || content.conclusion === 'skipped'
@@ -121,6 +121,20 @@ export function sessionCheckRun(
       await queue
     }
   }
+}
+
+/**
+ * What the check run stands for: the session (its id the external id, its page the details), or a Devin Review
+ * once Devin showed it, by the commit reviewed, with no details page (a review has none in the API).
+ */
+function standsFor(report: Report): { id: string; url: string } | undefined {
+  if (report.session !== undefined) return { id: report.session.id, url: report.session.url }
+  // ---- devin review ----
+  const review = report.review
+  const commit = review?.current?.commitSha ?? review?.headSha
+  if (review?.current !== undefined && commit !== undefined) return { id: `devin-review:${commit}`, url: '' }
+  // ---- end of devin review ----
+  return undefined
 }
 
 /** What makes a write worth sending during the run: the status, conclusion and title, and the session they stand for. */

@@ -246,7 +246,7 @@ async function stillLive(api: DevinApi, sessionId: string, deadline: number): Pr
 }
 
 /** Marks the triggering comment with 👀, so its author sees the request was taken. Failing that only warns. */
-async function reactToTrigger(trigger: Trigger, github: GitHub, runner: Runner, redact: (text: string) => string): Promise<void> {
+export async function reactToTrigger(trigger: Trigger, github: GitHub, runner: Runner, redact: (text: string) => string): Promise<void> {
   const { comment } = trigger
   // GitHub's REST API takes reactions on these two kinds only (a review or a discussion comment has none there).
   if (comment === undefined || (comment.kind !== 'issue_comment' && comment.kind !== 'review_comment')) return

@@ -39,7 +39,9 @@ export function threadComment(
       // A budget skip is news for the thread (why nothing happened, what to raise); the gate's skips are not.
       // Sessions ended (a closed thread) are news too: the close job gets a comment only once it ended one.
       const ended = (report.ended?.length ?? 0) > 0
-      if (report.session === undefined && report.failure === undefined && report.budget?.go !== false && !ended) return
+      // A Devin Review is news once Devin showed it (devin review).
+      const reviewed = report.review?.current !== undefined
+      if (report.session === undefined && report.failure === undefined && report.budget?.go !== false && !ended && !reviewed) return
       const body = commentBody(redactReport(report, redactor), marker, trigger.runUrl)
       const sessionId = report.session?.id
       queue = queue.then(() => living.write(body, sessionId))

@@ -45,3 +45,28 @@ export function failureFor(
       return undefined
   }
 }
+
+// ---- devin review ----
+/**
+ * Whether the outcome of a wait on a Devin Review fails the step, and if so the message: fail-on applies to the
+ * mapped outcome (errored → error, cancelled and skipped → exited, timeout). A review cannot be ended, so
+ * on-timeout terminate reads as fail (jobs/review.ts warns about it); leave never fails.
+ */
+export function reviewFailureFor(
+  outcome: Outcome,
+  review: { prUrl: string; status: string; commitSha?: string },
+  wait: Settings['wait'],
+  details: { pollFailure?: string } = {}
+): string | undefined {
+  const what = `Devin Review of ${review.commitSha ?? 'the head commit'} (${review.prUrl})`
+  if (outcome === 'timeout') {
+    if (wait.onTimeout === 'leave' || !wait.failOn.includes('timeout')) return undefined
+    const polling = details.pollFailure !== undefined ? ` ${details.pollFailure}` : ''
+    return `${what} was not done within ${formatDuration(wait.timeoutMs)}; it was last "${review.status}" and goes on without the step.${polling}`
+  }
+  if (!(wait.failOn as readonly string[]).includes(outcome)) return undefined
+  if (outcome === 'error') return `${what} errored (status "${review.status}").`
+  if (outcome === 'exited') return `${what} ended without a review (status "${review.status}"). Leave "exited" out of fail-on to let it pass.`
+  return undefined
+}
+// ---- end of devin review ----

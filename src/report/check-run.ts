@@ -1,6 +1,6 @@
 import { checkConclusion } from '../policy/check-conclusion.js'
 import type { Report } from './report.js'
-import { summaryMarkdown } from './summary.js'
+import { REVIEW_OUTCOME_WORDS, summaryMarkdown } from './summary.js'
 
 /** GitHub's limit on a check run's `output.summary`. */
 export const MAX_CHECK_SUMMARY = 65_535
@@ -32,6 +32,16 @@ export interface CheckRunContent {
 export function checkRunContent(report: Report): CheckRunContent {
   const conclusion = checkConclusion(report)
   const stale = report.stale?.stale === true && conclusion === 'neutral' && report.outcome !== 'exited'
+  // ---- devin review: the title speaks of the review ----
+  if (report.review !== undefined) {
+    return {
+      status: conclusion === undefined ? 'in_progress' : 'completed',
+      ...(conclusion !== undefined ? { conclusion } : {}),
+      title: REVIEW_OUTCOME_WORDS[report.outcome ?? 'running'] ?? `Outcome: ${report.outcome}`,
+      summary: capSummary(summaryMarkdown(report))
+    }
+  }
+  // ---- end of devin review ----
   const title = stale ? 'The pull request moved past the commit Devin was asked about' : (TITLES[report.outcome ?? 'running'] ?? `Outcome: ${report.outcome}`)
   return {
     status: conclusion === undefined ? 'in_progress' : 'completed',

@@ -29,5 +29,8 @@ export function reportOutputs(report: Report): Partial<Record<OutputName, string
   if (report.summary !== undefined) outputs[Output.Summary] = report.summary
   if (report.reconciled !== undefined) outputs[Output.Reconciled] = String(report.reconciled)
   if (report.stale !== undefined) outputs[Output.Stale] = String(report.stale.stale)
+  // ---- devin review: no session, so session-id, session-url, status and acus-consumed stay empty ----
+  if (report.review?.current !== undefined) outputs[Output.ReviewStatus] = report.review.current.status
+  // ---- end of devin review ----
   return outputs
 }

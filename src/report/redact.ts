@@ -129,6 +129,8 @@ export function redactReport(report: Report, redactor: Redactor): Report {
     ended: redactor.deep(report.ended),
     // reconcile: the sessions' ids and links are Devin's answers too.
     reconcile: redactor.deep(report.reconcile),
+    // devin review: the status and the repository path are Devin's answers.
+    review: redactor.deep(report.review),
     session:
       session === undefined
         ? undefined

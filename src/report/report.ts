@@ -1,4 +1,5 @@
 import type { WireRequest } from '../devin/api.js'
+import type { Review } from '../devin/review-status.js'
 import type { ApiVersion, Outcome, Session } from '../devin/session.js'
 import type { BudgetVerdict } from '../policy/budget.js'
 
@@ -45,7 +46,29 @@ export interface Report {
   /** A reconcile run: what it listed, what it updated, and the requests it made. */
   reconcile?: ReconcileRun
   // ---- end of reconcile ----
+  // ---- devin review (jobs/review.ts) ----
+  /** A Devin Review run (devin-review: true): set when the job starts, filled in as it learns the pull request and the review. */
+  review?: ReviewRun
+  // ---- end of devin review ----
 }
+
+// ---- devin review (jobs/review.ts) ----
+/**
+ * A Devin Review run. There is no session: `session` stays undefined, `isNew` says whether this run asked for the
+ * review (false: adopted), `outcome` is the review's status mapped (reviewOutcome), or timeout, skipped, dry-run.
+ */
+export interface ReviewRun {
+  pullRequest?: number
+  /** The pull request's html_url, which Devin Review is asked for and looked up by. */
+  prUrl?: string
+  /** The head commit the run asked about (the payload's, or GitHub's for a comment). */
+  headSha?: string
+  /** The review as Devin last showed it. */
+  current?: Review
+  /** A dry run: the look-up a real run sends first (the POST it would send is `Report.dryRun`). */
+  lookUp?: { method: 'GET'; url: string }
+}
+// ---- end of devin review ----
 
 // ---- end-on-close (jobs/close.ts) ----
 /** What the close job looked for; the sessions it ended are in `Report.ended`. */

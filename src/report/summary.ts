@@ -10,6 +10,9 @@ import { threadNoteMarkdown } from './thread-note.js'
  * waited, pull requests, structured output), also when the step failed. Pure; the caller writes it.
  */
 export function summaryMarkdown(report: Report): string {
+  // ---- devin review ----
+  if (report.review !== undefined) return reviewSummaryMarkdown(report)
+  // ---- end of devin review ----
   const lines: string[] = []
   const heading = report.reconcile !== undefined ? 'Devin sessions reconciled' : 'Devin session'
   lines.push(`## ${report.dryRun !== undefined || report.outcome === 'dry-run' ? `${heading} (dry run)` : heading}`, '')
@@ -168,6 +171,55 @@ function reconcileMarkdown(report: Report): string[] {
   return lines
 }
 // ---- end of reconcile ----
+
+// ---- devin review ----
+/** How a review's outcome reads in the summary and the comment. */
+export const REVIEW_OUTCOME_WORDS: Record<string, string> = {
+  running: 'Devin Review is reviewing',
+  finished: 'Devin Review completed',
+  error: 'Devin Review errored',
+  exited: 'Devin Review ended without a review',
+  timeout: 'The wait timed out'
+}
+
+/** A Devin Review run: the pull request and commit, the review's status and outcome, how it was reached; a skip, a dry run, a failure. */
+function reviewSummaryMarkdown(report: Report): string {
+  const review = report.review ?? {}
+  const dry = report.outcome === 'dry-run'
+  const lines = [`## ${dry ? 'Devin Review (dry run)' : 'Devin Review'}`, '']
+  if (report.failure !== undefined) {
+    const [first = '', ...rest] = report.failure.split('\n')
+    lines.push(`**The step failed.** ${escapeText(first)}`, '')
+    if (rest.length > 0) lines.push(...rest.map((line) => escapeText(line)), '')
+  }
+  if (report.outcome === 'skipped') lines.push(`Skipped: ${escapeText(report.skipReason ?? '')} Nothing was sent to Devin.`, '')
+  const { current } = review
+  if (current !== undefined || dry) {
+    lines.push('| | |', '|---|---|')
+    if (review.prUrl !== undefined) lines.push(`| Pull request | ${link(`#${review.pullRequest ?? ''}`, review.prUrl)} |`)
+    const commit = current?.commitSha ?? review.headSha
+    if (commit !== undefined) lines.push(`| Commit | \`${escapeCell(commit)}\` |`)
+    if (current !== undefined) {
+      lines.push(`| Status | \`${escapeCell(current.status)}\` |`)
+      lines.push(`| Outcome | \`${report.outcome ?? 'running'}\` (${REVIEW_OUTCOME_WORDS[report.outcome ?? 'running'] ?? escapeCell(report.outcome ?? '')}) |`)
+      if (report.isNew !== undefined)
+        lines.push(`| Review was | ${report.isNew ? 'Asked for by this run' : 'Adopted: Devin already had a review of this commit'} |`)
+      if (report.waitedMs !== undefined) lines.push(`| Time waited | ${formatDuration(report.waitedMs)} |`)
+    } else lines.push('| Outcome | `dry-run` |')
+    if (report.apiVersion !== undefined) lines.push(`| API | ${report.apiVersion} |`)
+    lines.push('')
+  } else if (report.failure !== undefined) {
+    lines.push('No review of this commit is known to the action.', '')
+  }
+  if (dry && report.dryRun !== undefined && !('continueSession' in report.dryRun)) {
+    lines.push('Nothing was sent to Devin. A real run would first look up the review of this commit:', '')
+    if (review.lookUp !== undefined) lines.push(...codeBlock('text', `${review.lookUp.method} ${decodeURI(review.lookUp.url)}`), '')
+    lines.push('and, when Devin has none, ask for one:', '')
+    lines.push(...codeBlock('json', `${report.dryRun.method} ${decodeURI(report.dryRun.url)}\n${JSON.stringify(report.dryRun.body, null, 2)}`), '')
+  }
+  return `${lines.join('\n')}\n`
+}
+// ---- end of devin review ----
 
 /** What the budgets and the live-session cap counted, and the limit they gave the session. */
 function budgetMarkdown(report: Report): string[] {

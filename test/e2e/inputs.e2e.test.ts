@@ -740,6 +740,26 @@ describe('every input of action.yml through the bundle', { timeout: 30_000 }, ()
     expect(devin.requests.filter('POST')).toEqual([])
   })
   // ---- end of fixing failed CI ----
+
+  // ---- devin review ----
+  inputCase('devin-review: true asks Devin Review for the head commit of the pull request, and opens no session', ['devin-review'], async (run) => {
+    const devin = await emulator()
+    const github = await fakeGitHub({ Codertocat: 'write' })
+    const payload = examplePayload('pull_request', 'opened') as { pull_request: { html_url: string; head: { sha: string } } }
+    const { main } = await run({
+      event: 'pull_request',
+      payload,
+      env: { ...payloadContext(payload), GITHUB_API_URL: github.url },
+      inputs: { 'api-key': API_KEY, 'api-url': devin.url, 'org-id': ORG, 'devin-review': 'true' }
+    })
+    expect(main.exitCode, main.stdout).toBe(0)
+    // The default (false) would create a session with the pull request's default prompt.
+    expect(devin.requests.filter('POST', /\/sessions$/)).toEqual([])
+    expect(devin.requests.filter('POST', /\/pr-reviews$/).map((request) => request.body)).toEqual([{ pr_url: payload.pull_request.html_url }])
+    expect(main.outputs).toMatchObject({ 'review-status': 'pending', outcome: 'running', 'is-new-session': 'true' })
+    expect(devin.store.reviews.all()).toEqual([expect.objectContaining({ pr_url: payload.pull_request.html_url })])
+  })
+  // ---- end of devin review ----
 })
 
 // ---- Coverage: every input of action.yml has a passing case above that ran it with a non-default value ----
