@@ -479,7 +479,8 @@ const Input = {
     MaxFixAttempts: 'max-fix-attempts',
     CheckRun: 'check-run',
     CheckRunName: 'check-run-name',
-    Reconcile: 'reconcile'
+    Reconcile: 'reconcile',
+    DevinReview: 'devin-review'
 };
 /** Names of the action's outputs, as declared in action.yml. */
 const Output = {
@@ -499,7 +500,8 @@ const Output = {
     EndedSessions: 'ended-sessions',
     Summary: 'summary',
     Stale: 'stale',
-    Reconciled: 'reconciled'
+    Reconciled: 'reconciled',
+    ReviewStatus: 'review-status'
 };
 /** Keys of the state the main step saves for the post step. */
 const State = {
@@ -8464,6 +8466,8 @@ function redactReport(report, redactor) {
         ended: redactor.deep(report.ended),
         // reconcile: the sessions' ids and links are Devin's answers too.
         reconcile: redactor.deep(report.reconcile),
+        // devin review: the status and the repository path are Devin's answers.
+        review: redactor.deep(report.review),
         session: session === undefined
             ? undefined
             : {
@@ -8500,6 +8504,40 @@ const ON_TIMEOUT = ['fail', 'leave', 'terminate'];
 const PERMISSIONS = ['read', 'triage', 'write', 'maintain', 'admin'];
 const FOLLOW_UP = ['message', 'new'];
 const ON_NEW_COMMITS = ['message', 'restart', 'new'];
+/** Inputs that only a session can take: set together with devin-review, they are an input error that lists them. */
+const SESSION_ONLY_INPUTS = [
+    Input.Prompt,
+    Input.PromptFile,
+    Input.Title,
+    Input.Tags,
+    Input.Repos,
+    Input.PlaybookId,
+    Input.ChildPlaybookId,
+    Input.KnowledgeIds,
+    Input.SecretIds,
+    Input.SessionSecrets,
+    Input.SessionLinks,
+    Input.AttachmentUrls,
+    Input.MaxAcuLimit,
+    Input.StructuredOutputSchema,
+    Input.StructuredOutputRequired,
+    Input.DevinMode,
+    Input.Platform,
+    Input.Resumable,
+    Input.BypassApproval,
+    Input.CreateAsUserId,
+    Input.AdvancedMode,
+    Input.SnapshotId,
+    Input.Unlisted,
+    Input.IdempotencyKey,
+    Input.Message,
+    Input.SessionId,
+    Input.BudgetPerPr,
+    Input.BudgetPerDay,
+    Input.BudgetPerUser,
+    Input.MaxLiveSessions,
+    Input.AllowedUsers
+];
 /** Events on which a run may message the thread's live session instead of opening one (follow-up, on-new-commits). */
 const THREAD_MESSAGE_EVENTS = new Set([
     'issue_comment',
@@ -8516,6 +8554,11 @@ function endOnCloseWanted(getInput) {
 /** `reconcile` as main.ts needs it to pick the job, before the other inputs are read: an invalid value reads as false, and the open job's checks then report it. */
 function reconcileWanted(getInput) {
     const parsed = requiredBoolean(false).safeParse(getInput(Input.Reconcile));
+    return parsed.success && parsed.data;
+}
+/** `devin-review` as main.ts needs it to pick the job, before the other inputs are read: an invalid value reads as false, and the open job's checks then report it. */
+function devinReviewWanted(getInput) {
+    const parsed = requiredBoolean(false).safeParse(getInput(Input.DevinReview));
     return parsed.success && parsed.data;
 }
 /** Every problem with the inputs, reported together before anything is sent. */
@@ -8626,6 +8669,7 @@ async function parseInputs(getInput, readFile, context) {
         logBytes: field(Input.CiLogSize, byteSize(MIN_CI_LOG_BYTES, MAX_CI_LOG_BYTES, 64 * 1024)) ?? 64 * 1024,
         maxFixAttempts: field(Input.MaxFixAttempts, defaulted(positiveInteger, 3)) ?? 3
     };
+    const devinReview = field(Input.DevinReview, requiredBoolean(false)) ?? false;
     // Checks across inputs, run on whatever parsed, so one run reports everything at once.
     let promptText = prompt;
     if (promptFile !== undefined && !isInsideWorkspace(promptFile)) {
@@ -8674,7 +8718,26 @@ async function parseInputs(getInput, readFile, context) {
     if (sessionId !== undefined && idempotencyKey !== undefined) {
         problems.push(`${Input.SessionId} and ${Input.IdempotencyKey}: both are set. Accepted: one of them (session-id continues a known session; idempotency-key finds or creates one).`);
     }
-    if (prompt === undefined && promptFile === undefined && sessionId === undefined && !reconcile && !context.hasDefaultPrompt) {
+    if (devinReview) {
+        // A review is asked for with the pull request's URL alone: what only a session can take is refused, not ignored.
+        const sessionOnly = SESSION_ONLY_INPUTS.filter((name) => getInput(name).trim() !== '');
+        if (sessionOnly.length > 0) {
+            problems.push(`${Input.DevinReview}: a Devin Review takes only the pull request, so ${sessionOnly.join(', ')} ${sessionOnly.length === 1 ? 'has' : 'have'} no effect on it. Accepted: ${sessionOnly.length === 1 ? 'that input' : 'those inputs'} empty with devin-review: true, or devin-review: false for a session.`);
+        }
+        if (apiVersionInput !== undefined && apiVersionInput !== 'auto' && apiVersionInput !== 'v3') {
+            problems.push(`${Input.DevinReview}: Devin Review is in the v3 API only, and api-version is ${apiVersionInput}. Accepted: a cog_ key with api-version auto or v3.`);
+        }
+        else if (apiVersionInput === 'auto' && apiKey.startsWith('apk_')) {
+            problems.push(`${Input.DevinReview}: Devin Review is in the v3 API only, and an apk_ key selects v1. Accepted: a cog_ key (v3).`);
+        }
+        if (reconcile)
+            problems.push(`${Input.DevinReview} and ${Input.Reconcile}: both are set. Accepted: one of them.`);
+        // A review has no pull request or structured output of its own to wait for: only its status.
+        if (wait.mode === 'pull-request' || wait.mode === 'structured-output') {
+            problems.push(`${Input.Wait}: ${wait.mode} waits for what only a session makes, and devin-review is true. Accepted: none, or stopped (alias true) to wait until the review's status is final.`);
+        }
+    }
+    if (prompt === undefined && promptFile === undefined && sessionId === undefined && !reconcile && !devinReview && !context.hasDefaultPrompt) {
         const event = context.event === '' ? 'this' : `the "${context.event}"`;
         problems.push(`${Input.Prompt}: is empty, and ${event} event has no default prompt. Accepted: the task for Devin in ${Input.Prompt}, or a file with it in ${Input.PromptFile}.`);
     }
@@ -8738,6 +8801,7 @@ async function parseInputs(getInput, readFile, context) {
         ci,
         checks,
         reconcile,
+        devinReview,
         warnings
     };
 }
@@ -11537,6 +11601,10 @@ function plain(text) {
  * whose outside text is already redacted.
  */
 function commentBody(report, marker, runUrl) {
+    // ---- devin review ----
+    if (report.review !== undefined)
+        return reviewCommentBody(report, marker, runUrl);
+    // ---- end of devin review ----
     const { session } = report;
     const named = session === undefined ? undefined : sessionMarker(session.id);
     const state = named === undefined ? undefined : stateMarker(report);
@@ -11595,6 +11663,40 @@ function commentBody(report, marker, runUrl) {
         lines.push('', `<sub>${markdown_link('Workflow run', runUrl)}</sub>`);
     return `${lines.join('\n')}\n`;
 }
+// ---- devin review ----
+const REVIEW_OUTCOME_WORDS = {
+    running: '⏳ Devin Review is reviewing',
+    finished: '✅ Devin Review completed',
+    error: '❌ Devin Review errored',
+    exited: '⏹️ Devin Review ended without a review',
+    timeout: '⌛ The wait timed out'
+};
+/**
+ * The comment of a Devin Review run: the commit, the review's status and outcome, whether this run asked for it,
+ * and on failure what failed. Only the step's marker is hidden in it: no session to name, so a reconcile run
+ * leaves it alone. Pure; built from a redacted report.
+ */
+function reviewCommentBody(report, marker, runUrl) {
+    const review = report.review ?? {};
+    const lines = [marker, '### Devin Review', ''];
+    const { current } = review;
+    if (current !== undefined) {
+        const words = REVIEW_OUTCOME_WORDS[report.outcome ?? 'running'] ?? `Outcome: ${plain(report.outcome ?? '')}`;
+        const commit = current.commitSha ?? review.headSha ?? '';
+        lines.push(`${words}: commit \`${plain(commit)}\` (status \`${plain(current.status)}\`)`);
+        if (report.isNew !== undefined) {
+            lines.push('', report.isNew ? 'This run asked Devin Review for the review.' : 'Devin already had a review of this commit; this run adopted it.');
+        }
+        if (report.waitedMs !== undefined)
+            lines.push('', `waited ${formatDuration(report.waitedMs)}`);
+    }
+    if (report.failure !== undefined)
+        lines.push('', `**The step failed:** ${plain(report.failure.split('\n')[0] ?? '')}`);
+    if (runUrl !== '')
+        lines.push('', `<sub>${markdown_link('Workflow run', runUrl)}</sub>`);
+    return `${lines.join('\n')}\n`;
+}
+// ---- end of devin review ----
 /**
  * The one comment a workflow job keeps on a thread: found again by its marker, created when there is
  * none, edited after that. A run that reaches a session some other step opened (a follow-up from a comment
@@ -11762,7 +11864,9 @@ function threadComment(trigger, settings, github, report, redactor, warn) {
             // A budget skip is news for the thread (why nothing happened, what to raise); the gate's skips are not.
             // Sessions ended (a closed thread) are news too: the close job gets a comment only once it ended one.
             const ended = (report.ended?.length ?? 0) > 0;
-            if (report.session === undefined && report.failure === undefined && report.budget?.go !== false && !ended)
+            // A Devin Review is news once Devin showed it (devin review).
+            const reviewed = report.review?.current !== undefined;
+            if (report.session === undefined && report.failure === undefined && report.budget?.go !== false && !ended && !reviewed)
                 return;
             const body = commentBody(redactReport(report, redactor), marker, trigger.runUrl);
             const sessionId = report.session?.id;
@@ -12336,6 +12440,10 @@ function checkConclusion(report) {
  * waited, pull requests, structured output), also when the step failed. Pure; the caller writes it.
  */
 function summaryMarkdown(report) {
+    // ---- devin review ----
+    if (report.review !== undefined)
+        return reviewSummaryMarkdown(report);
+    // ---- end of devin review ----
     const lines = [];
     const heading = report.reconcile !== undefined ? 'Devin sessions reconciled' : 'Devin session';
     lines.push(`## ${report.dryRun !== undefined || report.outcome === 'dry-run' ? `${heading} (dry run)` : heading}`, '');
@@ -12490,6 +12598,63 @@ function reconcileMarkdown(report) {
     return lines;
 }
 // ---- end of reconcile ----
+// ---- devin review ----
+/** How a review's outcome reads in the summary and the comment. */
+const summary_REVIEW_OUTCOME_WORDS = {
+    running: 'Devin Review is reviewing',
+    finished: 'Devin Review completed',
+    error: 'Devin Review errored',
+    exited: 'Devin Review ended without a review',
+    timeout: 'The wait timed out'
+};
+/** A Devin Review run: the pull request and commit, the review's status and outcome, how it was reached; a skip, a dry run, a failure. */
+function reviewSummaryMarkdown(report) {
+    const review = report.review ?? {};
+    const dry = report.outcome === 'dry-run';
+    const lines = [`## ${dry ? 'Devin Review (dry run)' : 'Devin Review'}`, ''];
+    if (report.failure !== undefined) {
+        const [first = '', ...rest] = report.failure.split('\n');
+        lines.push(`**The step failed.** ${escapeText(first)}`, '');
+        if (rest.length > 0)
+            lines.push(...rest.map((line) => escapeText(line)), '');
+    }
+    if (report.outcome === 'skipped')
+        lines.push(`Skipped: ${escapeText(report.skipReason ?? '')} Nothing was sent to Devin.`, '');
+    const { current } = review;
+    if (current !== undefined || dry) {
+        lines.push('| | |', '|---|---|');
+        if (review.prUrl !== undefined)
+            lines.push(`| Pull request | ${markdown_link(`#${review.pullRequest ?? ''}`, review.prUrl)} |`);
+        const commit = current?.commitSha ?? review.headSha;
+        if (commit !== undefined)
+            lines.push(`| Commit | \`${escapeCell(commit)}\` |`);
+        if (current !== undefined) {
+            lines.push(`| Status | \`${escapeCell(current.status)}\` |`);
+            lines.push(`| Outcome | \`${report.outcome ?? 'running'}\` (${summary_REVIEW_OUTCOME_WORDS[report.outcome ?? 'running'] ?? escapeCell(report.outcome ?? '')}) |`);
+            if (report.isNew !== undefined)
+                lines.push(`| Review was | ${report.isNew ? 'Asked for by this run' : 'Adopted: Devin already had a review of this commit'} |`);
+            if (report.waitedMs !== undefined)
+                lines.push(`| Time waited | ${formatDuration(report.waitedMs)} |`);
+        }
+        else
+            lines.push('| Outcome | `dry-run` |');
+        if (report.apiVersion !== undefined)
+            lines.push(`| API | ${report.apiVersion} |`);
+        lines.push('');
+    }
+    else if (report.failure !== undefined) {
+        lines.push('No review of this commit is known to the action.', '');
+    }
+    if (dry && report.dryRun !== undefined && !('continueSession' in report.dryRun)) {
+        lines.push('Nothing was sent to Devin. A real run would first look up the review of this commit:', '');
+        if (review.lookUp !== undefined)
+            lines.push(...markdown_codeBlock('text', `${review.lookUp.method} ${decodeURI(review.lookUp.url)}`), '');
+        lines.push('and, when Devin has none, ask for one:', '');
+        lines.push(...markdown_codeBlock('json', `${report.dryRun.method} ${decodeURI(report.dryRun.url)}\n${JSON.stringify(report.dryRun.body, null, 2)}`), '');
+    }
+    return `${lines.join('\n')}\n`;
+}
+// ---- end of devin review ----
 /** What the budgets and the live-session cap counted, and the limit they gave the session. */
 function budgetMarkdown(report) {
     const budget = report.budget;
@@ -12537,6 +12702,16 @@ const TITLES = {
 function checkRunContent(report) {
     const conclusion = checkConclusion(report);
     const stale = report.stale?.stale === true && conclusion === 'neutral' && report.outcome !== 'exited';
+    // ---- devin review: the title speaks of the review ----
+    if (report.review !== undefined) {
+        return {
+            status: conclusion === undefined ? 'in_progress' : 'completed',
+            ...(conclusion !== undefined ? { conclusion } : {}),
+            title: summary_REVIEW_OUTCOME_WORDS[report.outcome ?? 'running'] ?? `Outcome: ${report.outcome}`,
+            summary: check_run_capSummary(summaryMarkdown(report))
+        };
+    }
+    // ---- end of devin review ----
     const title = stale ? 'The pull request moved past the commit Devin was asked about' : (TITLES[report.outcome ?? 'running'] ?? `Outcome: ${report.outcome}`);
     return {
         status: conclusion === undefined ? 'in_progress' : 'completed',
@@ -12650,13 +12825,13 @@ function sessionCheckRun(trigger, settings, github, report, redactor, log) {
             if (disabled)
                 return;
             const shown = redactReport(report, redactor);
-            if (shown.session === undefined)
+            const session = standsFor(shown);
+            if (session === undefined)
                 return;
             const content = checkRunContent(shown);
             // The conclusion is the run's last word, written once by finish with all the run learnt after the wait.
             if (content.status === 'completed')
                 return;
-            const session = { id: shown.session.id, url: shown.session.url };
             if (shapeOf(content, session) !== queuedShape)
                 enqueue(content, session);
         },
@@ -12664,7 +12839,7 @@ function sessionCheckRun(trigger, settings, github, report, redactor, log) {
             if (!disabled) {
                 const shown = redactReport(report, redactor);
                 const content = checkRunContent(shown);
-                const session = shown.session === undefined ? undefined : { id: shown.session.id, url: shown.session.url };
+                const session = standsFor(shown);
                 const whole = JSON.stringify([shapeOf(content, session), content.summary]);
                 // Without a session only a budget skip has a check run; with one, the summary is brought up to date too.
                 const wanted = session !== undefined || content.conclusion === 'skipped';
@@ -12674,6 +12849,21 @@ function sessionCheckRun(trigger, settings, github, report, redactor, log) {
             await queue;
         }
     };
+}
+/**
+ * What the check run stands for: the session (its id the external id, its page the details), or a Devin Review
+ * once Devin showed it, by the commit reviewed, with no details page (a review has none in the API).
+ */
+function standsFor(report) {
+    if (report.session !== undefined)
+        return { id: report.session.id, url: report.session.url };
+    // ---- devin review ----
+    const review = report.review;
+    const commit = review?.current?.commitSha ?? review?.headSha;
+    if (review?.current !== undefined && commit !== undefined)
+        return { id: `devin-review:${commit}`, url: '' };
+    // ---- end of devin review ----
+    return undefined;
 }
 /** What makes a write worth sending during the run: the status, conclusion and title, and the session they stand for. */
 function shapeOf(content, session) {
@@ -13526,6 +13716,29 @@ function failureFor(outcome, session, wait, details = {}) {
             return undefined;
     }
 }
+// ---- devin review ----
+/**
+ * Whether the outcome of a wait on a Devin Review fails the step, and if so the message: fail-on applies to the
+ * mapped outcome (errored → error, cancelled and skipped → exited, timeout). A review cannot be ended, so
+ * on-timeout terminate reads as fail (jobs/review.ts warns about it); leave never fails.
+ */
+function reviewFailureFor(outcome, review, wait, details = {}) {
+    const what = `Devin Review of ${review.commitSha ?? 'the head commit'} (${review.prUrl})`;
+    if (outcome === 'timeout') {
+        if (wait.onTimeout === 'leave' || !wait.failOn.includes('timeout'))
+            return undefined;
+        const polling = details.pollFailure !== undefined ? ` ${details.pollFailure}` : '';
+        return `${what} was not done within ${formatDuration(wait.timeoutMs)}; it was last "${review.status}" and goes on without the step.${polling}`;
+    }
+    if (!wait.failOn.includes(outcome))
+        return undefined;
+    if (outcome === 'error')
+        return `${what} errored (status "${review.status}").`;
+    if (outcome === 'exited')
+        return `${what} ended without a review (status "${review.status}"). Leave "exited" out of fail-on to let it pass.`;
+    return undefined;
+}
+// ---- end of devin review ----
 
 ;// CONCATENATED MODULE: ./src/jobs/after-wait.ts
 
@@ -14303,6 +14516,394 @@ function countedFetch(fetch, requests) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/devin/review-status.ts
+/** Statuses a review does not leave. */
+const FINAL_REVIEW_STATUSES = new Set(['completed', 'errored', 'cancelled', 'skipped']);
+/** The run's outcome for a review status: completed → finished, errored → error, cancelled and skipped → exited, else still working. */
+function reviewOutcome(status) {
+    switch (status) {
+        case 'completed':
+            return 'finished';
+        case 'errored':
+            return 'error';
+        case 'cancelled':
+        case 'skipped':
+            return 'exited';
+        default:
+            return 'running';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/devin/review.ts
+
+
+
+
+/**
+ * Devin Review (devin-api.md §9.2): a review of a pull request's head commit, asked for with
+ * `POST /v3/organizations/{org}/pr-reviews {pr_url}` and looked up with `GET …/pr-reviews?pr_url=&commit_sha=`
+ * (404: none). v3 only. There is no idempotency key, and whether a second POST for the same head makes a second
+ * review is unconfirmed: the review of a commit is looked up first, and after a POST that may have reached Devin
+ * it is looked up again, never asked for twice.
+ */
+
+const PERMISSION = 'UseReviewManual';
+/** Reads a review answer, refusing one without the fields the action relies on (retried like a 5xx). */
+function readReview(raw, prUrl) {
+    const record = (raw ?? {});
+    if (typeof record.status !== 'string')
+        throw new Error('Devin answered a review without a status; check that api-url is the Devin API');
+    const sha = typeof record.commit_sha === 'string' && /^[0-9a-f]{40}$/i.test(record.commit_sha) ? record.commit_sha.toLowerCase() : undefined;
+    return {
+        prUrl,
+        commitSha: sha,
+        prNumber: typeof record.pr_number === 'number' ? record.pr_number : undefined,
+        repoPath: typeof record.repo_path === 'string' ? record.repo_path : undefined,
+        status: record.status,
+        createdAt: typeof record.created_at === 'string' ? record.created_at : undefined
+    };
+}
+/** The pr-reviews endpoints of one organization (v3). */
+class DevinReviews {
+    http;
+    orgId;
+    path;
+    constructor(http, orgId) {
+        this.http = http;
+        this.orgId = orgId;
+        this.path = `/v3/organizations/${encodeURIComponent(orgId)}/pr-reviews`;
+    }
+    /** The URL a review of this pull request is asked for at, for dry runs. */
+    describeRequest(prUrl) {
+        return { method: 'POST', url: this.http.url(this.path), body: { pr_url: prUrl } };
+    }
+    /** The URL the review of a commit is looked up at, for dry runs. */
+    describeLookUp(prUrl, commitSha) {
+        return { method: 'GET', url: this.http.url(this.path, { pr_url: prUrl, commit_sha: commitSha }) };
+    }
+    /** The latest review of the commit, or undefined when there is none (404). */
+    async find(prUrl, commitSha, deadline, options = {}) {
+        try {
+            return await this.http.request({
+                method: 'GET',
+                path: this.path,
+                query: { pr_url: prUrl, commit_sha: commitSha },
+                operation: { description: `look up the Devin Review of ${commitSha.slice(0, 12)}`, permission: PERMISSION },
+                retry: 'safe',
+                deadline,
+                attempts: options.attempts,
+                read: (body) => readReview(body, prUrl)
+            });
+        }
+        catch (error) {
+            if (error instanceof DevinApiError && error.status === 404)
+                return undefined;
+            throw error;
+        }
+    }
+    /** Asks for a review of the pull request's latest commit. Not retried once it may have reached Devin: the caller looks it up. */
+    async request(prUrl, deadline) {
+        return this.http.request({
+            method: 'POST',
+            path: this.path,
+            body: { pr_url: prUrl },
+            operation: {
+                description: 'ask for a Devin Review',
+                permission: PERMISSION,
+                notFound: `Check org-id ("${this.orgId}") and that Devin can see the pull request (${prUrl}).`
+            },
+            retry: 'unsafe',
+            deadline,
+            read: (body) => readReview(body, prUrl)
+        });
+    }
+}
+/**
+ * The review of the head commit, asked for exactly once: an existing review of the commit is adopted; otherwise
+ * one POST. A POST that may have reached Devin (dropped, 5xx, 429) is never sent again: the review is looked up
+ * by its commit until the deadline (pauses growing from 1 s to 15 s), and adopted when it shows.
+ */
+async function openReview(reviews, prUrl, headSha, deadline, deps) {
+    const existing = await reviews.find(prUrl, headSha, deadline);
+    if (existing !== undefined) {
+        deps.info(`Adopting the Devin Review of ${headSha} (status ${existing.status}); no second review is asked for.`);
+        return { review: existing, isNew: false };
+    }
+    let failure;
+    try {
+        const review = await reviews.request(prUrl, deadline);
+        deps.info(`Asked Devin Review to review ${prUrl} (commit ${review.commitSha ?? headSha}, status ${review.status}).`);
+        return { review, isNew: true };
+    }
+    catch (error) {
+        if (!(error instanceof DevinApiError) || error.reached === 'no')
+            throw error;
+        failure = error;
+    }
+    const started = deps.clock.now();
+    deps.info(`The review request may have reached Devin (${failure.message.replace(/\.$/, '')}); looking it up by its commit instead of asking again.`);
+    let pause = RECONCILE_FIRST_PAUSE_MS;
+    for (let lookUps = 1;; lookUps++) {
+        const found = await reviews.find(prUrl, headSha, deadline);
+        if (found !== undefined) {
+            deps.info(`Found the review the request made after ${formatDuration(deps.clock.now() - started)} (${lookUps} look-up${lookUps === 1 ? '' : 's'}).`);
+            return { review: found, isNew: true };
+        }
+        const left = deadline - deps.clock.now();
+        if (left <= 0) {
+            throw new Error(`Could not confirm whether Devin Review took the request: it failed (${failure.message.replace(/\.$/, '')}), and no review of ${headSha} showed in ${formatDuration(deps.clock.now() - started)} (${lookUps} look-ups). Re-running the job adopts the review if it exists and asks for one if not.`, { cause: failure });
+        }
+        await deps.clock.sleep(Math.min(pause, left));
+        pause = Math.min(pause * 2, RECONCILE_MAX_PAUSE_MS);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/devin/review-wait.ts
+
+
+
+
+/** The statuses the documentation lists; any other is tolerated (the review is still working) and said once. */
+const KNOWN_STATUSES = new Set(['pending', 'running', ...FINAL_REVIEW_STATUSES]);
+/** The interval grows up to 4× while nothing changes, as a session's wait does, and never past two minutes. */
+const review_wait_MAX_GROWTH = 4;
+/** A failure a later poll may not have: no answer, a 429, a 5xx, or a success answer that could not be read. */
+function review_wait_isTransient(error) {
+    if (!(error instanceof DevinApiError))
+        return false;
+    const { status } = error;
+    return status === undefined || status === 429 || status >= 500 || (status >= 200 && status < 300);
+}
+/**
+ * Polls the review of one commit (`GET …/pr-reviews?pr_url=&commit_sha=`, one request a poll) until its status is
+ * final (completed, errored, cancelled, skipped) or the timeout passes. The interval starts at poll-interval,
+ * doubles while the status stays the same (up to 4×, at most two minutes) and falls back to the start when it
+ * changes. A transient failure is retried by the next poll, not by extra requests. A 404 ends the wait: the review
+ * Devin showed is gone. A status the documentation does not list is logged once and waited through.
+ */
+async function waitForReview(reviews, start, commitSha, options, deps) {
+    const { clock } = deps;
+    const began = clock.now();
+    if (FINAL_REVIEW_STATUSES.has(start.status))
+        return { review: start, outcome: reviewOutcome(start.status), waitedMs: 0 };
+    const deadline = began + options.timeoutMs;
+    const base = options.pollIntervalMs;
+    const longest = Math.max(base, Math.min(base * review_wait_MAX_GROWTH, MAX_POLL_INTERVAL_MS));
+    const unknown = new Set();
+    const noteUnknown = (status) => {
+        if (KNOWN_STATUSES.has(status) || unknown.has(status))
+            return;
+        unknown.add(status);
+        deps.info(`Devin Review reports the status "${status}", which the action does not know; it waits on until the status is final.`);
+    };
+    noteUnknown(start.status);
+    let review = start;
+    let interval = base;
+    let failed;
+    for (;;) {
+        const pause = Math.min(Math.max(interval, failed?.retryAfterMs ?? 0), deadline - clock.now());
+        if (pause <= 0)
+            break;
+        await clock.sleep(pause);
+        let next;
+        try {
+            next = await reviews.find(review.prUrl, commitSha, deadline, { attempts: 1 });
+        }
+        catch (error) {
+            if (!review_wait_isTransient(error))
+                throw error;
+            failed ??= { polls: 0, last: '', retryAfterMs: 0 };
+            failed.polls++;
+            failed.last = error.message;
+            failed.retryAfterMs = error.retryAfterMs ?? 0;
+            if (failed.polls === 1)
+                deps.warning(`Could not read the review this time; still waiting. (${error.message})`);
+            else
+                deps.info(`Still could not read the review (${failed.polls} polls in a row): ${error.message}`);
+            interval = failed.polls === 1 ? base : Math.min(interval * 2, longest);
+            continue;
+        }
+        if (next === undefined) {
+            throw new Error(`The Devin Review of ${commitSha} is gone: Devin answered 404 Not Found when the action read it ${formatDuration(clock.now() - began)} into the wait. It was last seen as "${review.status}": ${review.prUrl}`);
+        }
+        if (failed !== undefined)
+            deps.info(`Read the review again after ${failed.polls} failed ${failed.polls === 1 ? 'poll' : 'polls'}.`);
+        failed = undefined;
+        if (next.status !== review.status) {
+            deps.info(`Devin Review: ${review.status} → ${next.status}`);
+            noteUnknown(next.status);
+            interval = base;
+        }
+        else {
+            interval = Math.min(interval * 2, longest);
+        }
+        review = next;
+        deps.onPoll(review);
+        if (FINAL_REVIEW_STATUSES.has(review.status))
+            return { review, outcome: reviewOutcome(review.status), waitedMs: clock.now() - began };
+    }
+    const pollFailure = failed === undefined
+        ? undefined
+        : `Devin's API could not be read for the last ${failed.polls} ${failed.polls === 1 ? 'poll' : 'polls'}, so the review's status at the deadline is unknown. The last error: ${failed.last}`;
+    return { review, outcome: 'timeout', waitedMs: clock.now() - began, pollFailure };
+}
+
+;// CONCATENATED MODULE: ./src/jobs/review.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * The review job (`devin-review: true`, devin-api.md §9.2): on a pull request event or a comment on a pull
+ * request, Devin Review (not a session) reviews the pull request's head commit. The same gate as the open job
+ * (trigger phrase, permission, bots, forks), the 👀 on a triggering comment, the living comment, the check run on
+ * the head, dry run and wait; the review of the commit is adopted when Devin already has one, else asked for
+ * exactly once (openReview). Choices:
+ * - There is no session: session-id, session-url, status and acus-consumed stay empty; `review-status` is the
+ *   review's status, `outcome` its mapping, `is-new-session` true when this run asked for the review.
+ * - Other events, issue comments and a closed pull request are a visible skip with the reason, nothing sent.
+ * - `wait: stopped` polls the review until its status is final; fail-on applies to the mapped outcome after a wait,
+ *   as it does for a session. A review cannot be ended: on-timeout terminate is a warning and reads as fail.
+ * - Budgets and allowed-users are refused with devin-review by the inputs: a review reports no ACUs.
+ */
+async function reviewJob(ctx, trigger) {
+    const { deps, report, publish, secrets, redactor } = ctx;
+    const { runner } = deps;
+    const redact = redactor.text;
+    report.review = {};
+    const skip = (reason, loud) => {
+        report.outcome = 'skipped';
+        report.skipReason = reason;
+        (loud ? runner.warning : runner.info)(redact(`Skipped, nothing was sent to Devin: ${reason}`));
+        publish();
+    };
+    const pr = trigger.pullRequest;
+    const isPullRequestEvent = PULL_REQUEST_EVENTS.has(trigger.event);
+    if (pr === undefined || (!isPullRequestEvent && !COMMENT_EVENTS.has(trigger.event))) {
+        // A comment on an issue is routine for a workflow that listens to comments; any other event is a workflow to fix.
+        const onIssue = trigger.issue !== undefined && COMMENT_EVENTS.has(trigger.event);
+        skip(onIssue
+            ? `event: devin-review reviews pull requests, and this comment is on issue #${trigger.issue?.number}.`
+            : `event: devin-review reviews pull requests, and the "${trigger.event}" event is about none. Run it on pull_request, pull_request_target, or comments on pull requests.`, !onIssue);
+        return;
+    }
+    if (isPullRequestEvent && trigger.action === 'closed') {
+        skip(`event: pull request #${pr.number} was closed, so there is nothing to review.`, false);
+        return;
+    }
+    // The gate first, on the GitHub inputs alone, as for a session: a fork or a stranger is skipped even when GitHub
+    // withheld the secrets the other inputs need.
+    const early = parseGitHubInputs((name) => runner.getInput(name));
+    const github = deps.github(early.github.token ?? '', trigger.apiUrl, trigger.repo);
+    if (early.problems.length === 0) {
+        const decision = await decide(trigger, early.github, { permissionOf: (user) => github.permission(user) });
+        if (!decision.run) {
+            skip(decision.reason, false);
+            return;
+        }
+        for (const warning of decision.warnings)
+            runner.warning(redact(warning));
+    }
+    const settings = await parseInputs((name) => runner.getInput(name), (path) => readWorkspaceFile(trigger.workspace, path), 
+    // Nothing is prompted: devin-review refuses the prompt inputs. The inputs' warnings are about sessions (a
+    // message never sent, sessions without tags) and are not repeated here.
+    { event: trigger.event, hasDefaultPrompt: true });
+    report.apiVersion = settings.apiVersion;
+    if (settings.wait.mode !== 'none' && settings.wait.onTimeout === 'terminate') {
+        runner.warning(`${Input.OnTimeout} is terminate, but a Devin Review cannot be ended: a timeout is treated as on-timeout: fail (the review goes on in Devin).`);
+    }
+    if (!settings.dryRun)
+        ctx.comment = threadComment(trigger, settings, github, report, redactor, (message) => runner.warning(redact(message)));
+    // The commit to review: the payload's head, or for a comment (whose payload has none) the head as GitHub says.
+    const headSha = pr.headSha?.toLowerCase() ?? (await readPullHead(github, pr.number));
+    const prUrl = pr.url;
+    report.review = { pullRequest: pr.number, prUrl, headSha };
+    ctx.checkRun = sessionCheckRun({ ...trigger, pullRequest: { ...pr, headSha } }, settings, github, report, redactor, {
+        warning: (message) => runner.warning(redact(message)),
+        info: (message) => runner.info(redact(message))
+    });
+    const http = new DevinHttp({ baseUrl: settings.apiUrl, apiKey: settings.apiKey, requestTimeoutMs: REQUEST_TIMEOUT_MS, secrets }, { fetch: deps.fetch, clock: deps.clock, random: deps.random, debug: (message) => runner.debug(redact(message)) });
+    const deadline = deps.clock.now() + OPEN_DEADLINE_MS;
+    if (settings.dryRun) {
+        const reviews = reviewsOf(http, await connect(http, settings, deadline, false));
+        const lookUp = reviews.describeLookUp(prUrl, headSha);
+        const request = reviews.describeRequest(prUrl);
+        report.outcome = 'dry-run';
+        report.review.lookUp = lookUp;
+        report.dryRun = request;
+        runner.info('Dry run: nothing was sent to Devin. A real run would first look up the review of this commit:');
+        runner.info(redact(`${lookUp.method} ${decodeURI(lookUp.url)}`));
+        runner.info('and, when Devin has none, ask for one:');
+        runner.info(redact(`${request.method} ${decodeURI(request.url)}\n${JSON.stringify(request.body, null, 2)}`));
+        publish();
+        return;
+    }
+    const reviews = reviewsOf(http, await connect(http, settings, deadline));
+    // 👀 says the request was taken, before Devin is asked.
+    await reactToTrigger(trigger, github, runner, redact);
+    const opened = await openReview(reviews, prUrl, headSha, deadline, { clock: deps.clock, info: (message) => runner.info(redact(message)) });
+    const reviewed = opened.review.commitSha ?? headSha;
+    if (reviewed !== headSha) {
+        // Devin Review always takes the pull request's latest commit: it moved on since the event.
+        runner.info(`Devin Review took the pull request's latest commit ${reviewed}; the event was about ${headSha}.`);
+    }
+    report.review.current = opened.review;
+    report.isNew = opened.isNew;
+    report.outcome = reviewOutcome(opened.review.status);
+    publish();
+    if (settings.wait.mode === 'none') {
+        runner.info(`Not waiting (wait: none): the review is ${opened.review.status}.`);
+        return;
+    }
+    runner.info(`Waiting up to ${formatDuration(settings.wait.timeoutMs)} for the review's status to be final.`);
+    const result = await waitForReview(reviews, opened.review, reviewed, { timeoutMs: settings.wait.timeoutMs, pollIntervalMs: settings.wait.pollIntervalMs }, {
+        clock: deps.clock,
+        info: (message) => runner.info(redact(message)),
+        warning: (message) => runner.warning(redact(message)),
+        onPoll: (review) => {
+            if (report.review !== undefined)
+                report.review.current = review;
+            report.outcome = reviewOutcome(review.status);
+            publish();
+        }
+    });
+    report.review.current = result.review;
+    report.outcome = result.outcome;
+    report.waitedMs = result.waitedMs;
+    publish();
+    const failure = reviewFailureFor(result.outcome, result.review, settings.wait, { pollFailure: result.pollFailure });
+    if (result.outcome === 'timeout' && failure === undefined) {
+        const why = settings.wait.onTimeout === 'leave' ? 'on-timeout: leave' : '"timeout" is not in fail-on';
+        runner.warning(`The wait timed out after ${formatDuration(settings.wait.timeoutMs)}; the step succeeds because ${why}. The review goes on in Devin (last "${result.review.status}").${result.pollFailure !== undefined ? ` ${result.pollFailure}` : ''}`);
+    }
+    if (failure !== undefined)
+        throw new Error(failure);
+}
+/** The head commit of the pull request as GitHub says (a comment's payload has none); failing that, the step fails before Devin is asked. */
+async function readPullHead(github, number) {
+    try {
+        return (await github.pullHead(number)).toLowerCase();
+    }
+    catch (error) {
+        throw new Error(`Could not read the head commit of pull request #${number} (${error instanceof Error ? error.message : String(error)}): a Devin Review is looked up and asked for by it. Nothing was sent to Devin.`, { cause: error });
+    }
+}
+/** The pr-reviews endpoints of the organization the connection resolved (v3 only: the inputs refuse v1 with devin-review). */
+function reviewsOf(http, api) {
+    if (api.orgId === undefined)
+        throw new Error(`${Input.DevinReview}: Devin Review is in the v3 API only, and this run speaks ${api.version}.`);
+    return new DevinReviews(http, api.orgId);
+}
+
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
 
 
@@ -14342,10 +14943,15 @@ function reportOutputs(report) {
         outputs[Output.Reconciled] = String(report.reconciled);
     if (report.stale !== undefined)
         outputs[Output.Stale] = String(report.stale.stale);
+    // ---- devin review: no session, so session-id, session-url, status and acus-consumed stay empty ----
+    if (report.review?.current !== undefined)
+        outputs[Output.ReviewStatus] = report.review.current.status;
+    // ---- end of devin review ----
     return outputs;
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
+
 
 
 
@@ -14393,12 +14999,15 @@ async function run(deps = defaultDeps()) {
     try {
         const eventPath = deps.env.GITHUB_EVENT_PATH;
         const trigger = await visibleTrigger(readTrigger(deps.env, eventPath ? deps.readFile(eventPath) : undefined));
-        // The job is picked here from the trigger and the inputs; the jobs to come (review) join them.
-        // reconcile and end-on-close are read alone, before the other inputs: the job each picks checks them its own
-        // way. reconcile comes first: a reconcile step opens nothing, whatever the event.
+        // The job is picked here from the trigger and the inputs. reconcile, devin-review and end-on-close are read
+        // alone, before the other inputs: the job each picks checks them its own way. reconcile comes first: a
+        // reconcile step opens nothing, whatever the event. A review step has no sessions to end when its pull request
+        // is closed: the review job says so.
         const getInput = (name) => runner.getInput(name);
         if (reconcileWanted(getInput))
             await reconcileJob(ctx, trigger);
+        else if (devinReviewWanted(getInput))
+            await reviewJob(ctx, trigger);
         else if (closesThread(trigger) && endOnCloseWanted(getInput))
             await closeJob(ctx, trigger);
         else
