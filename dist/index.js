@@ -11050,7 +11050,9 @@ function routeThread(ask, listed) {
             const head = headOfSession(session);
             return head !== undefined && head !== ask.headSha?.toLowerCase();
         });
-        return { kind: 'restart', end };
+        // Opening a second session for a head that already has one would be the duplicate a restart exists to avoid.
+        const current = live.find((session) => ask.headSha !== undefined && headOfSession(session) === ask.headSha.toLowerCase());
+        return current !== undefined ? { kind: 'current', session: current, end } : { kind: 'restart', end };
     }
     const newest = live[0];
     return newest === undefined ? { kind: 'open' } : { kind: 'message', session: newest };
@@ -13457,6 +13459,15 @@ async function routeByThread(api, ask, trigger, plan, texts, instruction, deadli
         }
         return { plan, end: route.end, note: { kind: 'restart', headSha, ended: [] } };
     }
+    if (route.kind === 'current') {
+        const headSha = ask.headSha ?? '';
+        info(`on-new-commits: restart: session ${route.session.id} was already opened for ${headSha} (a re-run, or another run on the same push); continuing it instead of opening another.`);
+        return {
+            plan: { kind: 'continue', sessionId: route.session.id, known: route.session, scope: plan.scope },
+            end: route.end,
+            note: { kind: 'restart', headSha, ended: [] }
+        };
+    }
     const { session } = route;
     // A `message` input, when set, is what the workflow wants sent to a session it reaches again.
     const message = texts.message ?? (ask.kind === 'follow-up' ? followUpMessage(trigger, instruction) : newCommitsMessage(trigger));
@@ -13464,7 +13475,22 @@ async function routeByThread(api, ask, trigger, plan, texts, instruction, deadli
         ? { kind: 'follow-up', commentUrl: trigger.comment?.url ?? '', author: trigger.comment?.author || trigger.actor }
         : { kind: 'new-commits', headSha: ask.headSha ?? '', compareUrl: compareUrl(trigger) };
     info(`${input}: message: session ${session.id} is live on this thread (tagged ${tag}); sending it the ${ask.kind === 'follow-up' ? 'follow-up' : 'new commits'} instead of opening another.`);
+    // A re-run of the job would say it all again: only then (a first attempt costs no extra request) the session's
+    // messages are read, and a message it already has is not sent twice. The text is the same on every attempt.
+    if (trigger.runAttempt !== '1' && (await alreadySent(api, session.id, message, deadline))) {
+        info(`Session ${session.id} already has this message (an earlier attempt of this run sent it): not sending it again.`);
+        return { plan: { kind: 'continue', sessionId: session.id, known: session, scope: plan.scope }, note, end: [] };
+    }
     return { plan: { kind: 'continue', sessionId: session.id, message, known: session, scope: plan.scope }, note, end: [] };
+}
+/** Whether the session's messages already hold this one from a person; a list that fails counts as no (the message is sent). */
+async function alreadySent(api, sessionId, message, deadline) {
+    try {
+        return (await api.listMessages(sessionId, deadline)).some((sent) => sent.from === 'user' && sent.text.trim() === message.trim());
+    }
+    catch {
+        return false;
+    }
 }
 /**
  * Ends the sessions a restart replaces. One that stopped in the meantime counts as ended (endSession re-reads);

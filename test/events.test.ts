@@ -22,14 +22,15 @@ async function runOn(
   event: string,
   action: string | undefined,
   inputs: Partial<Record<InputName, string>>,
-  adapt: (payload: Record<string, any>) => void = () => undefined
+  adapt: (payload: Record<string, any>) => void = () => undefined,
+  env: NodeJS.ProcessEnv = {}
 ): Promise<RecordingRunner> {
   const payload = examplePayload(event === 'pull_request_target' ? 'pull_request' : event, action) as Record<string, any>
   adapt(payload)
   const runner = recordingRunner({ 'api-url': DEVIN, ...inputs })
   const deps: MainDeps = {
     runner,
-    env: eventEnv(event, { GITHUB_EVENT_PATH: '/runner/event.json' }),
+    env: eventEnv(event, { GITHUB_EVENT_PATH: '/runner/event.json', ...env }),
     fetch: globalThis.fetch,
     clock: fakeClock(),
     random: () => 0.5,
@@ -533,7 +534,6 @@ describe('one conversation per thread', () => {
       .reply(200, {
         items: [
           live('devin-old', [THREAD_2, `gh-sha:${OLD_HEAD}`]),
-          live('devin-current', [THREAD_2, `gh-sha:${NEW_HEAD}`]),
           // Opened without a known head (e.g. by hand): not known to be stale, so left alone.
           live('devin-unknown', [THREAD_2])
         ],
@@ -579,6 +579,70 @@ describe('one conversation per thread', () => {
       "info: A real run would first list this thread's sessions and send the newest live one the message below instead of creating, when there is one; a dry run lists nothing."
     )
     expect(runner.log.some((line) => line.startsWith('info: Codertocat followed up on issue #1') && line.includes('\nalso the docs\n'))).toBe(true)
+  })
+
+  it('does not send a follow-up twice when the job is re-run: the session already has it', async () => {
+    let sent = ''
+    nock(DEVIN)
+      .get(SESSIONS)
+      .query(true)
+      .reply(200, { items: [live('devin-new', [THREAD_1])], has_next_page: false })
+      .post(`${SESSIONS}/devin-new/messages`, (body: { message: string }) => {
+        sent = body.message
+        return true
+      })
+      .reply(200, live('devin-new', [THREAD_1]))
+    writerComments()
+      .post(`${REPO}/issues/1/comments`)
+      .reply(201, { id: 9, user: { type: 'Bot' }, html_url: 'x' })
+    const first = await runOn('issue_comment', 'created', { prompt: '' }, comment('@devin also the docs'))
+    expect(first.failed).toBeUndefined()
+    expect(sent).not.toBe('')
+
+    // Attempt 2 of the same run: the list of messages shows it, and nothing is sent.
+    const devin = nock(DEVIN)
+      .get(SESSIONS)
+      .query(true)
+      .reply(200, { items: [live('devin-new', [THREAD_1])], has_next_page: false })
+      .get(`${SESSIONS}/devin-new/messages`)
+      .query(true)
+      .reply(200, { items: [{ event_id: 'e1', source: 'user', message: sent, created_at: 1_700_000_000 }], has_next_page: false })
+    writerComments()
+      .post(`${REPO}/issues/1/comments`)
+      .reply(201, { id: 9, user: { type: 'Bot' }, html_url: 'x' })
+    const rerun = await runOn('issue_comment', 'created', { prompt: '' }, comment('@devin also the docs'), { GITHUB_RUN_ATTEMPT: '2' })
+    expect(rerun.failed).toBeUndefined()
+    expect(devin.isDone()).toBe(true)
+    expect(rerun.log).toContain('info: Session devin-new already has this message (an earlier attempt of this run sent it): not sending it again.')
+    expect(rerun.outputs).toMatchObject({ 'session-id': 'devin-new', 'is-new-session': 'false' })
+  })
+
+  it('restart continues the session already opened for the new head instead of opening a second one', async () => {
+    const ended: string[] = []
+    const devin = nock(DEVIN)
+      .get(SESSIONS)
+      .query({ tags: THREAD_2, first: '100' })
+      .reply(200, {
+        items: [live('devin-old', [THREAD_2, `gh-sha:${OLD_HEAD}`]), live('devin-current', [THREAD_2, `gh-sha:${NEW_HEAD}`])],
+        has_next_page: false
+      })
+      .delete(/\/sessions\/devin-old/)
+      .reply(200, () => {
+        ended.push('devin-old')
+        return { ...live('devin-old', []), status: 'exit' }
+      })
+    codertocatMayWrite()
+    nock(GITHUB)
+      .get(`${REPO}/issues/2/comments`)
+      .query(true)
+      .reply(200, [])
+      .post(`${REPO}/issues/2/comments`)
+      .reply(201, { id: 9, user: { type: 'Bot' }, html_url: 'x' })
+    const runner = await runOn('pull_request', 'synchronize', { prompt: '', 'on-new-commits': 'restart' })
+    expect(runner.failed).toBeUndefined()
+    expect(devin.isDone()).toBe(true)
+    expect(ended).toEqual(['devin-old'])
+    expect(runner.outputs).toMatchObject({ 'session-id': 'devin-current', 'is-new-session': 'false' })
   })
 
   it('leaves the thread alone for a run with an idempotency-key, a session-id, or one that is restricted', async () => {

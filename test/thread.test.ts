@@ -47,10 +47,12 @@ describe('one conversation per thread: routing', () => {
     const current = session('devin-current', { tags: [`gh-sha:${NEW}`] })
     const unknown = session('devin-unknown', { tags: ['gh-sha:not-a-sha'] })
     const stopped = session('devin-stopped', { tags: [`gh-sha:${OLD}`], status: 'exit' })
-    expect(routeThread({ kind: 'new-commits', choice: 'restart', headSha: NEW.toUpperCase() }, [old, current, unknown, stopped])).toEqual({
+    expect(routeThread({ kind: 'new-commits', choice: 'restart', headSha: NEW.toUpperCase() }, [old, unknown, stopped])).toEqual({
       kind: 'restart',
       end: [old]
     })
+    // The new head already has a live session: it is the one; the older ones still end.
+    expect(routeThread({ kind: 'new-commits', choice: 'restart', headSha: NEW }, [old, current])).toEqual({ kind: 'current', session: current, end: [old] })
     expect(headOfSession(unknown)).toBeUndefined()
     expect(headOfSession(old)).toBe(OLD)
   })

@@ -87,6 +87,17 @@ export async function routeByThread(
     }
     return { plan, end: route.end, note: { kind: 'restart', headSha, ended: [] } }
   }
+  if (route.kind === 'current') {
+    const headSha = ask.headSha ?? ''
+    info(
+      `on-new-commits: restart: session ${route.session.id} was already opened for ${headSha} (a re-run, or another run on the same push); continuing it instead of opening another.`
+    )
+    return {
+      plan: { kind: 'continue', sessionId: route.session.id, known: route.session, scope: plan.scope },
+      end: route.end,
+      note: { kind: 'restart', headSha, ended: [] }
+    }
+  }
   const { session } = route
   // A `message` input, when set, is what the workflow wants sent to a session it reaches again.
   const message = texts.message ?? (ask.kind === 'follow-up' ? followUpMessage(trigger, instruction) : newCommitsMessage(trigger))
@@ -97,7 +108,22 @@ export async function routeByThread(
   info(
     `${input}: message: session ${session.id} is live on this thread (tagged ${tag}); sending it the ${ask.kind === 'follow-up' ? 'follow-up' : 'new commits'} instead of opening another.`
   )
+  // A re-run of the job would say it all again: only then (a first attempt costs no extra request) the session's
+  // messages are read, and a message it already has is not sent twice. The text is the same on every attempt.
+  if (trigger.runAttempt !== '1' && (await alreadySent(api, session.id, message, deadline))) {
+    info(`Session ${session.id} already has this message (an earlier attempt of this run sent it): not sending it again.`)
+    return { plan: { kind: 'continue', sessionId: session.id, known: session, scope: plan.scope }, note, end: [] }
+  }
   return { plan: { kind: 'continue', sessionId: session.id, message, known: session, scope: plan.scope }, note, end: [] }
+}
+
+/** Whether the session's messages already hold this one from a person; a list that fails counts as no (the message is sent). */
+async function alreadySent(api: DevinApi, sessionId: string, message: string, deadline: number): Promise<boolean> {
+  try {
+    return (await api.listMessages(sessionId, deadline)).some((sent) => sent.from === 'user' && sent.text.trim() === message.trim())
+  } catch {
+    return false
+  }
 }
 
 /**

@@ -32,9 +32,15 @@ export function headOfSession(session: Session): string | undefined {
  * What a run on a thread does with the thread's live sessions:
  * - `message`: send the instruction (follow-up) or the new-commits note to the newest live session;
  * - `restart`: end the live sessions opened for an older head (known by their `gh-sha` tag), then open one;
+ * - `current`: a restart whose new head already has a live session: end the older ones, and continue that one;
  * - `open`: open a new session as if there were no thread (none is live, or the input says `new`).
  */
-export type ThreadRoute = { kind: 'message'; session: Session } | { kind: 'restart'; end: Session[] } | { kind: 'open' }
+export type ThreadRoute =
+  | { kind: 'message'; session: Session }
+  | { kind: 'restart'; end: Session[] }
+  /** restart, when a live session was already opened for the new head (a re-run, or another workflow on the same push): it is the one. */
+  | { kind: 'current'; session: Session; end: Session[] }
+  | { kind: 'open' }
 
 export interface ThreadAsk {
   /** A gated comment (follow-up) or a push to the pull request (on-new-commits). */
@@ -57,7 +63,9 @@ export function routeThread(ask: ThreadAsk, listed: readonly Session[]): ThreadR
       const head = headOfSession(session)
       return head !== undefined && head !== ask.headSha?.toLowerCase()
     })
-    return { kind: 'restart', end }
+    // Opening a second session for a head that already has one would be the duplicate a restart exists to avoid.
+    const current = live.find((session) => ask.headSha !== undefined && headOfSession(session) === ask.headSha.toLowerCase())
+    return current !== undefined ? { kind: 'current', session: current, end } : { kind: 'restart', end }
   }
   const newest = live[0]
   return newest === undefined ? { kind: 'open' } : { kind: 'message', session: newest }

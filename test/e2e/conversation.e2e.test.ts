@@ -100,27 +100,39 @@ describe('one conversation per thread through the bundle', { timeout: 60_000 }, 
     )
   })
 
-  it.concurrent('on-new-commits: restart ends the session opened for the older head, then opens one for the new head', async () => {
-    const devin = await emulator()
-    const github = await fakeGitHub({ Codertocat: 'write' })
-    const [old, current] = devin.store.seed([
-      { tags: [`gh-thread:${REPO_ID}#2`, `gh-sha:${OLD_HEAD}`] },
-      { tags: [`gh-thread:${REPO_ID}#2`, `gh-sha:${NEW_HEAD}`] }
-    ])
-    const { main } = await runBundledAction({
-      event: 'pull_request',
-      payload: examplePayload('pull_request', 'synchronize'),
-      env: { GITHUB_REPOSITORY: 'Codertocat/Hello-World', GITHUB_API_URL: github.url },
-      inputs: inputs(devin, { 'on-new-commits': 'restart' })
-    })
-    expect(main.exitCode, main.stdout).toBe(0)
-    expect(sent(devin)).toEqual([`GET ${SESSIONS}`, `DELETE ${SESSIONS}/${old?.session_id}`, `POST ${SESSIONS}`])
-    expect(devin.store.get(old?.session_id ?? '')?.status).toBe('exit')
-    expect(devin.store.get(current?.session_id ?? '')?.status).toBe('running')
-    expect(devin.requests.last('POST')?.body).toMatchObject({ tags: expect.arrayContaining([`gh-sha:${NEW_HEAD}`]) })
-    expect(main.outputs).toMatchObject({ 'is-new-session': 'true' })
-    expect(main.stdout).toContain('Ended 1 of 1 session(s) opened for an older head (on-new-commits: restart).')
-  })
+  it.concurrent(
+    'on-new-commits: restart ends the session opened for the older head, then opens one for the new head; a re-run opens no second one',
+    async () => {
+      const devin = await emulator()
+      const github = await fakeGitHub({ Codertocat: 'write' })
+      const [old, unknown] = devin.store.seed([
+        { tags: [`gh-thread:${REPO_ID}#2`, `gh-sha:${OLD_HEAD}`] },
+        // Opened without a known head: not known to be stale, so left alone.
+        { tags: [`gh-thread:${REPO_ID}#2`] }
+      ])
+      const step = {
+        event: 'pull_request',
+        payload: examplePayload('pull_request', 'synchronize'),
+        env: { GITHUB_REPOSITORY: 'Codertocat/Hello-World', GITHUB_API_URL: github.url },
+        inputs: inputs(devin, { 'on-new-commits': 'restart' })
+      }
+      const { main } = await runBundledAction(step)
+      expect(main.exitCode, main.stdout).toBe(0)
+      expect(sent(devin)).toEqual([`GET ${SESSIONS}`, `DELETE ${SESSIONS}/${old?.session_id}`, `POST ${SESSIONS}`])
+      expect(devin.store.get(old?.session_id ?? '')?.status).toBe('exit')
+      expect(devin.store.get(unknown?.session_id ?? '')?.status).toBe('running')
+      expect(devin.requests.last('POST')?.body).toMatchObject({ tags: expect.arrayContaining([`gh-sha:${NEW_HEAD}`]) })
+      expect(main.outputs).toMatchObject({ 'is-new-session': 'true' })
+      expect(main.stdout).toContain('Ended 1 of 1 session(s) opened for an older head (on-new-commits: restart).')
+
+      // The job re-run (attempt 2, so a new idempotency key): the new head already has its session, which is the one.
+      devin.requests.clear()
+      const rerun = await runBundledAction({ ...step, env: { ...step.env, GITHUB_RUN_ATTEMPT: '2' } })
+      expect(rerun.main.exitCode, rerun.main.stdout).toBe(0)
+      expect(sent(devin)).toEqual([`GET ${SESSIONS}`])
+      expect(rerun.main.outputs).toMatchObject({ 'session-id': main.outputs['session-id'], 'is-new-session': 'false' })
+    }
+  )
 
   it.concurrent('on-new-commits: new opens another session beside the live one, without listing', async () => {
     const devin = await emulator()
