@@ -96,7 +96,7 @@ interface Run {
 
 async function failedRun(
   inputs: Partial<Record<InputName, string>> = {},
-  options: { jobs?: FailedJobRef[]; logs?: Record<number, string | Error> } = {}
+  options: { jobs?: FailedJobRef[]; logs?: Record<number, string | Error>; adapt?: (payload: Record<string, any>) => void } = {}
 ): Promise<Run> {
   const payload = examplePayload(
     'workflow_run',
@@ -105,6 +105,7 @@ async function failedRun(
   ) as Record<string, any>
   payload.workflow_run.conclusion = 'failure'
   payload.workflow_run.name = 'CI'
+  options.adapt?.(payload)
   const runner = recordingRunner({ 'api-url': DEVIN, 'api-key': TEST_API_KEY, ...inputs })
   const github = memoryGitHub({ failedJobs: options.jobs ?? JOBS, jobLogs: options.logs ?? LOGS })
   const deps: MainDeps = {
@@ -256,6 +257,30 @@ describe('fixing failed CI', () => {
     )
     // The request shown is the one a real run would send, with the failed jobs in its prompt.
     expect(runner.log.join('\n')).toContain('lint: Lint')
+  })
+})
+
+describe('fixing failed CI, adversarially (review r2)', () => {
+  // README and examples/fix-failed-ci.yml grant `pull-requests: write` and `issues: write` for "the one comment the
+  // action keeps on the pull request", and the contract's comment is on "pull request, issue and comment events".
+  // On a workflow_run that names this repository's pull request #2, no comment is ever written, and `comment: true`
+  // even warns that the event has no pull request. Either the comment is kept on the run's pull request, or the
+  // docs and the example must stop promising it (and drop the two permissions).
+  it('keeps the comment on the pull request the failed run names (comment: true)', async () => {
+    devin()
+    const { runner, github } = await failedRun(
+      { comment: 'true' },
+      {
+        adapt: (payload) => {
+          // Make the listed pull request one of this repository's (the example's is Codertocat/Hello-World's).
+          for (const pr of payload.workflow_run.pull_requests)
+            pr.base.repo = { id: payload.repository.id, url: payload.repository.url, name: payload.repository.name }
+        }
+      }
+    )
+    expect(runner.failed).toBeUndefined()
+    expect(warnings(runner).join('\n')).not.toContain('has no pull request or issue to comment on')
+    expect(github.calls).toContain('create comment #2')
   })
 })
 

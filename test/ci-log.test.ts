@@ -90,6 +90,27 @@ describe('trimming a CI log', () => {
     expect(log.text).not.toMatch(/PRIVATE KEY|fakeplanted/)
   })
 
+  // Review r2: credentials of other services with an unmistakable shape, that a failed job's log often holds
+  // unmasked (a token created during the job, a URL with its password a tool echoed). Each value is fake.
+  const UNMASKED_CREDENTIALS: Record<string, [line: string, secret: string]> = {
+    'password in a URL (git remote, database URL)': ['fatal: unable to access https://deploy:Hunter2Hunter2x@git.example.com/r.git/', 'Hunter2Hunter2x'],
+    'password in a database URL': ['DATABASE_URL=postgres://app:pa55w0rdPa55w0rd@db.internal:5432/app', 'pa55w0rdPa55w0rd'],
+    'npm access token': ['//registry.npmjs.org/:_authToken=npm_abcdefghijklmnopqrstuvwxyz0123456789', 'npm_abcdefghijklmnopqrstuvwxyz0123456789'],
+    'GitLab personal access token': ['remote: using glpat-Abcdefghij1234567890 for the mirror', 'glpat-Abcdefghij1234567890'],
+    'Slack token': ['SLACK_BOT_TOKEN=xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx', 'xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx'],
+    'Stripe live secret key': ['stripe.api_key = sk_live_51HAbCdEfGhIjKlMnOpQrStUv', 'sk_live_51HAbCdEfGhIjKlMnOpQrStUv'],
+    'JSON Web Token': [
+      'id_token: eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJyZXBvOm8vcjpyZWYiLCJhdWQiOiJzdHMifQ.c2lnbmF0dXJlc2lnbmF0dXJlc2ln',
+      'eyJzdWIiOiJyZXBvOm8vcjpyZWYiLCJhdWQiOiJzdHMifQ.c2lnbmF0dXJlc2lnbmF0dXJlc2ln'
+    ]
+  }
+  for (const [name, [line, secret]] of Object.entries(UNMASKED_CREDENTIALS)) {
+    it(`redacts a ${name} it was not told about (review r2)`, async () => {
+      const log = await trim(`2026-12-02T04:12:33.1234567Z ${line}\nError: Process completed with exit code 1.\n`)
+      for (const piece of pieces(secret, 10)) expect(log.text).not.toContain(piece)
+    })
+  }
+
   it('leaves ordinary words that merely start like a credential', async () => {
     const log = await trim('apk_output_directory is set\nthe cog_wheel_module loaded\nghp_short\n')
     expect(log.text).toBe('apk_output_directory is set\nthe cog_wheel_module loaded\nghp_short')

@@ -115,3 +115,44 @@ describe('a failed workflow run', () => {
     expect(defaultPrompt(failedRun('success'), undefined)).toBeUndefined()
   })
 })
+
+describe('a failed workflow run, adversarially (review r2)', () => {
+  // GitHub lists in workflow_run.pull_requests every open pull request whose head is the run's branch, in any
+  // repository: the real example itself is a run of octo-org/octo-repo (repository id 300029405) that lists
+  // pull request #2 of Codertocat/Hello-World (base repo id 186853002). That number is not a pull request of this
+  // repository: naming it sends Devin to push to whatever #2 is here, and counts fix attempts on it.
+  it('takes only pull requests of this repository from pull_requests, else works on the branch', () => {
+    const foreign = failedRun('failure')
+    expect(foreign.repo).toBe('octo-org/octo-repo')
+    expect(foreign.workflowRun?.pullRequests).toEqual([])
+    expect(scopeTags(scopeOf(foreign))).not.toContain(`gh-ci:${foreign.repoId}#2`)
+    expect(scopeTags(scopeOf(foreign)).at(-1)).toBe(`gh-ci:${foreign.repoId}#master`)
+    const prompt = defaultPrompt(foreign, undefined) ?? ''
+    expect(prompt).not.toContain('Pull request: #2')
+    expect(prompt).toContain('on a new branch, and open a pull request')
+
+    // The same entry with this repository as its base is this repository's pull request #2.
+    const own = failedRun('failure', (run, payload) => {
+      for (const pr of run.pull_requests) pr.base.repo = { id: payload.repository.id, url: payload.repository.url, name: payload.repository.name }
+    })
+    expect(own.workflowRun?.pullRequests).toEqual([2])
+  })
+
+  it('links the pull request on the GitHub server the run is on (GitHub Enterprise Server), not github.com', () => {
+    const payload = examplePayload(
+      'workflow_run',
+      'completed',
+      (example) => (example.workflow_run as { pull_requests: unknown[] }).pull_requests.length > 0
+    ) as Record<string, any>
+    payload.workflow_run.conclusion = 'failure'
+    for (const pr of payload.workflow_run.pull_requests)
+      pr.base.repo = { id: payload.repository.id, url: payload.repository.url, name: payload.repository.name }
+    const trigger = readTrigger(
+      eventEnv('workflow_run', { GITHUB_REPOSITORY: payload.repository.full_name, GITHUB_SERVER_URL: 'https://ghe.example.com' }),
+      JSON.stringify(payload)
+    )
+    const prompt = defaultPrompt(trigger, undefined) ?? ''
+    expect(prompt).toContain('Pull request: #2 (https://ghe.example.com/octo-org/octo-repo/pull/2)')
+    expect(prompt).not.toContain('https://github.com/octo-org/octo-repo/pull/2')
+  })
+})

@@ -228,6 +228,43 @@ describe('the review job', () => {
     expect(onIssue.runner.outputs['skip-reason']).toBe('event: devin-review reviews pull requests, and this comment is on issue #1.')
   })
 
+  // Review r2: the README says "Other events are a skip with a reason, and so is a closed pull request: nothing is
+  // sent". Only the `closed` action is skipped: any later event on a closed or merged pull request (a label, an
+  // edit, an @devin comment) asks Devin Review for a review of it.
+  it('skips a pull request that is closed, whatever the event about it (review r2)', async () => {
+    const labeled = await review(
+      {},
+      {
+        action: 'labeled',
+        adapt: (payload) => {
+          payload.action = 'labeled'
+          payload.pull_request.state = 'closed'
+          payload.pull_request.merged = true
+          payload.label = { name: 'devin' }
+        }
+      }
+    )
+    expect(labeled.runner.failed).toBeUndefined()
+    expect(labeled.runner.outputs.outcome).toBe('skipped')
+    expect(labeled.runner.outputs['skip-reason']).toMatch(/closed/)
+
+    const commented = await review(
+      { 'trigger-phrase': '@devin' },
+      {
+        event: 'issue_comment',
+        adapt: (payload) => {
+          payload.issue.pull_request = { url: 'https://api.github.com/repos/Codertocat/Hello-World/pulls/2', merged_at: '2026-12-01T00:00:00Z' }
+          payload.issue.html_url = PR_URL
+          payload.issue.number = 2
+          payload.issue.state = 'closed'
+          payload.comment.body = '@devin review this please'
+        }
+      }
+    )
+    expect(commented.runner.outputs.outcome).toBe('skipped')
+    expect(commented.runner.outputs['skip-reason']).toMatch(/closed/)
+  })
+
   it('a v1 key is an input error naming v3, and nothing is sent', async () => {
     const { runner } = await review({ 'api-key': 'apk_user_v1KeyForTheReviewTest0123' })
     expect(runner.failed).toContain('devin-review: Devin Review is in the v3 API only, and an apk_ key selects v1. Accepted: a cog_ key (v3).')

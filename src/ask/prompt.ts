@@ -76,7 +76,7 @@ function fixCiPrompt(trigger: Trigger, failedJobs: readonly FailedJob[] | undefi
   const where = [
     `Run: ${run.url}${run.attempt > 1 ? ` (attempt ${run.attempt})` : ''}, ${run.conclusion === 'timed_out' ? 'timed out' : 'failed'}.`,
     ...(run.headSha !== undefined ? [`Head commit: ${run.headSha}.`] : []),
-    ...(pr !== undefined ? [`Pull request: #${pr} (https://github.com/${trigger.repo}/pull/${pr}); push the fix to its branch.`] : [])
+    ...(pr !== undefined ? [`Pull request: #${pr} (${trigger.serverUrl}/${trigger.repo}/pull/${pr}); push the fix to its branch.`] : [])
   ]
   const jobs =
     failedJobs === undefined || failedJobs.length === 0
