@@ -10096,12 +10096,15 @@ function pullRequestFrom(pr) {
         headRef: optionalText(head.ref),
         baseRef: optionalText(base.ref),
         // A deleted fork has no head repository: treat it as a fork, the cautious reading.
-        isFork: headRepo === '' || headRepo.toLowerCase() !== baseRepo.toLowerCase()
+        isFork: headRepo === '' || headRepo.toLowerCase() !== baseRepo.toLowerCase(),
+        state: optionalText(pr.state)
     };
 }
 /** The workflow_run object of a workflow_run payload. */
-function workflowRunFrom(run) {
-    const pulls = Array.isArray(run.pull_requests) ? run.pull_requests : [];
+function workflowRunFrom(run, repoId) {
+    // GitHub lists every pull request whose head is the run's branch, in any repository (a fork's pull request to
+    // another repository among them): only those whose base is this repository are this repository's pull requests.
+    const pulls = (Array.isArray(run.pull_requests) ? run.pull_requests : []).filter((pr) => repoId !== '' && repositoryId(trigger_record(trigger_record(trigger_record(pr)?.base)?.repo)?.id) === repoId);
     const triggering = trigger_record(run.triggering_actor);
     return {
         id: Number(run.id),
@@ -10193,7 +10196,7 @@ function readTrigger(env, payloadText) {
         // A comment on a pull request arrives as an issue comment whose issue has a pull_request link;
         // that payload has no head or base, so those stay unknown.
         if (trigger_record(issue.pull_request) !== undefined)
-            trigger.pullRequest ??= { ...thread, isFork: false };
+            trigger.pullRequest ??= { ...thread, isFork: false, state: optionalText(issue.state) };
         else
             trigger.issue = thread;
     }
@@ -10206,7 +10209,7 @@ function readTrigger(env, payloadText) {
     }
     const run = trigger_record(payload.workflow_run);
     if (run !== undefined && trigger.event === 'workflow_run')
-        trigger.workflowRun = workflowRunFrom(run);
+        trigger.workflowRun = workflowRunFrom(run, trigger.repoId);
     if (trigger.pullRequest !== undefined && trigger.action === 'synchronize') {
         const after = commitSha(payload.after) ?? commitSha(trigger.pullRequest.headSha);
         if (after !== undefined)
@@ -10240,6 +10243,10 @@ function threadOf(trigger) {
         return { number: trigger.pullRequest.number, url: trigger.pullRequest.url, kind: 'pull request' };
     if (trigger.issue !== undefined)
         return { number: trigger.issue.number, url: trigger.issue.url, kind: 'issue' };
+    // A failed workflow run is about this repository's pull request it names (the first), when it names one.
+    const pr = trigger.event === 'workflow_run' ? trigger.workflowRun?.pullRequests[0] : undefined;
+    if (pr !== undefined && trigger.repo !== '')
+        return { number: pr, url: `${trigger.serverUrl}/${trigger.repo}/pull/${pr}`, kind: 'pull request' };
     return undefined;
 }
 
@@ -11842,7 +11849,7 @@ async function postMentionOnce(github, issueNumber, mention) {
 
 
 /** Events whose thread gets the living comment under `comment: auto`. */
-const THREAD_EVENTS = new Set([...PULL_REQUEST_EVENTS, ...COMMENT_EVENTS, 'issues']);
+const THREAD_EVENTS = new Set([...PULL_REQUEST_EVENTS, ...COMMENT_EVENTS, 'issues', 'workflow_run']);
 /**
  * The comment kept on the pull request or issue, when `comment` asks for one and there is a thread.
  * Writes are queued, so they happen in order and never block the run; the run waits for them at the end.
@@ -12117,7 +12124,7 @@ function fixCiPrompt(trigger, failedJobs) {
     const where = [
         `Run: ${run.url}${run.attempt > 1 ? ` (attempt ${run.attempt})` : ''}, ${run.conclusion === 'timed_out' ? 'timed out' : 'failed'}.`,
         ...(run.headSha !== undefined ? [`Head commit: ${run.headSha}.`] : []),
-        ...(pr !== undefined ? [`Pull request: #${pr} (https://github.com/${trigger.repo}/pull/${pr}); push the fix to its branch.`] : [])
+        ...(pr !== undefined ? [`Pull request: #${pr} (${trigger.serverUrl}/${trigger.repo}/pull/${pr}); push the fix to its branch.`] : [])
     ];
     const jobs = failedJobs === undefined || failedJobs.length === 0
         ? []
@@ -12964,7 +12971,16 @@ const CREDENTIAL_PATTERNS = [
     },
     // An Authorization header or a curl -H echoed in a log: the scheme stays, the credential goes.
     { name: 'Bearer token', pattern: /(\bBearer[ \t]+)[A-Za-z0-9._~+/=-]{8,}/gi, replacement: `$1${REDACTED}` },
-    { name: 'Authorization header', pattern: /(\bAuthorization:[ \t]*(?:Basic|token)[ \t]+)[A-Za-z0-9._~+/=-]{8,}/gi, replacement: `$1${REDACTED}` }
+    { name: 'Authorization header', pattern: /(\bAuthorization:[ \t]*(?:Basic|token)[ \t]+)[A-Za-z0-9._~+/=-]{8,}/gi, replacement: `$1${REDACTED}` },
+    // A password in a URL (a git remote, a database URL a tool echoed): the scheme, user and host stay readable.
+    { name: 'password in a URL', pattern: /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)[^\s@/]+(?=@)/gi, replacement: `$1${REDACTED}` },
+    // Fixed-prefix tokens of services CI jobs talk to: npm, GitLab, Slack, Stripe live keys.
+    { name: 'npm token', pattern: new RegExp(`${START}npm_[A-Za-z0-9]{36}${END}`, 'g'), replacement: REDACTED },
+    { name: 'GitLab token', pattern: new RegExp(`${START}glpat-[A-Za-z0-9_-]{20,}${END}`, 'g'), replacement: REDACTED },
+    { name: 'Slack token', pattern: new RegExp(`${START}xox[abposr]-[A-Za-z0-9-]{10,}${END}`, 'g'), replacement: REDACTED },
+    { name: 'Stripe live key', pattern: new RegExp(`${START}[sr]k_live_[A-Za-z0-9]{16,}${END}`, 'g'), replacement: REDACTED },
+    // A JSON Web Token (an OIDC id token a job printed): three base64url parts, the first two JSON objects (`eyJ`).
+    { name: 'JSON Web Token', pattern: new RegExp(`${START}eyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}${END}`, 'g'), replacement: REDACTED }
 ];
 /** The BEGIN and END lines of a PEM, OpenSSH or PGP private key (`-----BEGIN RSA PRIVATE KEY-----`, `… PGP PRIVATE KEY BLOCK-----`). */
 const PRIVATE_KEY_BEGIN = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/;
@@ -14822,7 +14838,8 @@ async function reviewJob(ctx, trigger) {
             : `event: devin-review reviews pull requests, and the "${trigger.event}" event is about none. Run it on pull_request, pull_request_target, or comments on pull requests.`, !onIssue);
         return;
     }
-    if (isPullRequestEvent && trigger.action === 'closed') {
+    // Closed (or merged): on the close itself, and on any later event about it (a label, a comment).
+    if (trigger.action === 'closed' || pr.state === 'closed') {
         skip(`event: pull request #${pr.number} was closed, so there is nothing to review.`, false);
         return;
     }

@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url'
 import { generatedJobLog } from '../emulator/github/job-logs.ts'
 import { startFakeGitHub } from '../emulator/github/server.ts'
 import { startEmulator } from '../emulator/server.ts'
-import { bundle, examplePayload, node24, payloadContext, prepareStep } from './lib/action-runner.ts'
+import { bundle, examplePayload, failedWorkflowRunPayload, node24, payloadContext, prepareStep } from './lib/action-runner.ts'
 
 const ROUNDS = Math.max(20, Number(process.env.BENCH_ROUNDS ?? 31) || 31)
 /** A process that takes longer than this is stuck, and the benchmark stops rather than hang. */
@@ -206,10 +206,7 @@ const github = await startFakeGitHub({ Codertocat: 'write' })
 const devin = await startEmulator({ orgId: 'org-bench', scenario: 'forever-working' })
 const ciLogRuns: { label: string; rssMb: number; uploadedBytes: number; lastLine: string }[] = []
 try {
-  const payload = examplePayload('workflow_run', 'completed', (example) => (example.workflow_run as { pull_requests: unknown[] }).pull_requests.length > 0) as {
-    workflow_run: { id: number; conclusion: string | null }
-  }
-  payload.workflow_run.conclusion = 'failure'
+  const payload = failedWorkflowRunPayload('failure') as { workflow_run: { id: number } }
   github.workflowJobs.push({
     id: 1,
     run_id: payload.workflow_run.id,

@@ -318,7 +318,7 @@ describe('the check run of a session', () => {
   it('goes on the head of a workflow run for a pull request, never on GITHUB_SHA; a run for no pull request has none', () => {
     const forPull = triggerFor('workflow_run', 'completed', (payload) => {
       payload.workflow_run.head_sha = '3333333333333333333333333333333333333333'
-      payload.workflow_run.pull_requests = [{ number: 2 }]
+      payload.workflow_run.pull_requests = [{ number: 2, base: { repo: { id: payload.repository.id } } }]
     })
     expect(checkRunHead(forPull)).toEqual({ sha: '3333333333333333333333333333333333333333' })
     const noPull = triggerFor('workflow_run', 'completed', (payload) => {

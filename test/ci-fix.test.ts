@@ -105,6 +105,8 @@ async function failedRun(
   ) as Record<string, any>
   payload.workflow_run.conclusion = 'failure'
   payload.workflow_run.name = 'CI'
+  // The example lists a pull request of another repository (Codertocat/Hello-World); made this repository's own.
+  for (const pr of payload.workflow_run.pull_requests) pr.base.repo = { id: payload.repository.id, url: payload.repository.url, name: payload.repository.name }
   options.adapt?.(payload)
   const runner = recordingRunner({ 'api-url': DEVIN, 'api-key': TEST_API_KEY, ...inputs })
   const github = memoryGitHub({ failedJobs: options.jobs ?? JOBS, jobLogs: options.logs ?? LOGS })

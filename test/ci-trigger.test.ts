@@ -31,6 +31,8 @@ function failedRun(conclusion: string | null, adapt: (run: Record<string, any>, 
   payload.workflow_run.conclusion = conclusion
   payload.workflow_run.name = 'CI'
   payload.workflow_run.run_attempt = 2
+  // The example lists a pull request of another repository (Codertocat/Hello-World); made this repository's own.
+  for (const pr of payload.workflow_run.pull_requests) pr.base.repo = { id: payload.repository.id, url: payload.repository.url, name: payload.repository.name }
   adapt(payload.workflow_run, payload)
   return readTrigger(eventEnv('workflow_run', { GITHUB_REPOSITORY: payload.repository.full_name }), JSON.stringify(payload))
 }
@@ -122,7 +124,10 @@ describe('a failed workflow run, adversarially (review r2)', () => {
   // pull request #2 of Codertocat/Hello-World (base repo id 186853002). That number is not a pull request of this
   // repository: naming it sends Devin to push to whatever #2 is here, and counts fix attempts on it.
   it('takes only pull requests of this repository from pull_requests, else works on the branch', () => {
-    const foreign = failedRun('failure')
+    // As the example has it: the pull request's base is Codertocat/Hello-World (id 186853002), not this repository.
+    const foreign = failedRun('failure', (run) => {
+      for (const pr of run.pull_requests) pr.base.repo = { id: 186853002, url: 'https://api.github.com/repos/Codertocat/Hello-World', name: 'Hello-World' }
+    })
     expect(foreign.repo).toBe('octo-org/octo-repo')
     expect(foreign.workflowRun?.pullRequests).toEqual([])
     expect(scopeTags(scopeOf(foreign))).not.toContain(`gh-ci:${foreign.repoId}#2`)

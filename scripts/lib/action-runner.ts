@@ -67,6 +67,24 @@ export function examplePayload(event: string, action?: string, pick: (example: R
 }
 
 /**
+ * The completed workflow_run example that lists a pull request, concluded as given. The example's pull request
+ * is another repository's (Codertocat/Hello-World #2, for a run of octo-org/octo-repo), which the action rightly
+ * ignores; here its base is made the run's own repository, so the run is about this repository's #2.
+ */
+export function failedWorkflowRunPayload(conclusion: string | null = 'failure'): Record<string, unknown> & { workflow_run: Record<string, unknown> } {
+  const payload = examplePayload(
+    'workflow_run',
+    'completed',
+    (example) => (example.workflow_run as { pull_requests: unknown[] }).pull_requests.length > 0
+  ) as Record<string, unknown> & { workflow_run: Record<string, unknown>; repository: { id: number; url: string; name: string } }
+  payload.workflow_run.conclusion = conclusion
+  for (const pr of payload.workflow_run.pull_requests as { base: { repo: unknown } }[]) {
+    pr.base.repo = { id: payload.repository.id, url: payload.repository.url, name: payload.repository.name }
+  }
+  return payload
+}
+
+/**
  * The GITHUB_* context a runner derives from the event: the repository (and its owner) the payload comes
  * from and the user who caused it. Pass it as `env` so the run's context agrees with its payload; the
  * default context (octo-org/octo-repo, mona) stands for any repository.

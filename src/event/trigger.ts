@@ -12,6 +12,8 @@ export interface PullRequest {
   baseRef?: string
   /** The head branch lives in another repository (or one that was deleted). */
   isFork: boolean
+  /** `open` or `closed` (merged pull requests are closed), when the payload says. */
+  state?: string
 }
 
 /** An issue the run is about (not a pull request). */
@@ -45,7 +47,7 @@ export interface WorkflowRun {
   headSha?: string
   /** The branch it ran on (named by whoever pushed it). */
   headBranch?: string
-  /** Pull requests of this repository whose head is that commit, by number (GitHub lists none for forks). */
+  /** Pull requests of this repository (their base is it) whose head is the run's branch, by number. */
   pullRequests: number[]
   /** The repository of the head commit, `owner/repo`; differs from the repository for a fork's pull request. */
   headRepo: string
@@ -142,13 +144,18 @@ function pullRequestFrom(pr: Json): PullRequest {
     headRef: optionalText(head.ref),
     baseRef: optionalText(base.ref),
     // A deleted fork has no head repository: treat it as a fork, the cautious reading.
-    isFork: headRepo === '' || headRepo.toLowerCase() !== baseRepo.toLowerCase()
+    isFork: headRepo === '' || headRepo.toLowerCase() !== baseRepo.toLowerCase(),
+    state: optionalText(pr.state)
   }
 }
 
 /** The workflow_run object of a workflow_run payload. */
-function workflowRunFrom(run: Json): WorkflowRun {
-  const pulls = Array.isArray(run.pull_requests) ? run.pull_requests : []
+function workflowRunFrom(run: Json, repoId: string): WorkflowRun {
+  // GitHub lists every pull request whose head is the run's branch, in any repository (a fork's pull request to
+  // another repository among them): only those whose base is this repository are this repository's pull requests.
+  const pulls = (Array.isArray(run.pull_requests) ? run.pull_requests : []).filter(
+    (pr) => repoId !== '' && repositoryId(record(record(record(pr)?.base)?.repo)?.id) === repoId
+  )
   const triggering = record(run.triggering_actor)
   return {
     id: Number(run.id),
@@ -241,7 +248,7 @@ export function readTrigger(env: NodeJS.ProcessEnv, payloadText: string | undefi
     const thread = { number: Number(issue.number), title: text(issue.title), url: text(issue.html_url), body: text(issue.body), author: login(issue.user) }
     // A comment on a pull request arrives as an issue comment whose issue has a pull_request link;
     // that payload has no head or base, so those stay unknown.
-    if (record(issue.pull_request) !== undefined) trigger.pullRequest ??= { ...thread, isFork: false }
+    if (record(issue.pull_request) !== undefined) trigger.pullRequest ??= { ...thread, isFork: false, state: optionalText(issue.state) }
     else trigger.issue = thread
   }
   const commentKind = COMMENT_KINDS[trigger.event]
@@ -251,7 +258,7 @@ export function readTrigger(env: NodeJS.ProcessEnv, payloadText: string | undefi
     trigger.comment = { id: Number(review.id), kind: 'review', body: text(review.body), author: login(review.user), url: text(review.html_url) }
   }
   const run = record(payload.workflow_run)
-  if (run !== undefined && trigger.event === 'workflow_run') trigger.workflowRun = workflowRunFrom(run)
+  if (run !== undefined && trigger.event === 'workflow_run') trigger.workflowRun = workflowRunFrom(run, trigger.repoId)
   if (trigger.pullRequest !== undefined && trigger.action === 'synchronize') {
     const after = commitSha(payload.after) ?? commitSha(trigger.pullRequest.headSha)
     if (after !== undefined) trigger.newCommits = { before: commitSha(payload.before), after }
@@ -281,5 +288,8 @@ export async function visibleTrigger(trigger: Trigger): Promise<Trigger> {
 export function threadOf(trigger: Trigger): { number: number; url: string; kind: 'pull request' | 'issue' } | undefined {
   if (trigger.pullRequest !== undefined) return { number: trigger.pullRequest.number, url: trigger.pullRequest.url, kind: 'pull request' }
   if (trigger.issue !== undefined) return { number: trigger.issue.number, url: trigger.issue.url, kind: 'issue' }
+  // A failed workflow run is about this repository's pull request it names (the first), when it names one.
+  const pr = trigger.event === 'workflow_run' ? trigger.workflowRun?.pullRequests[0] : undefined
+  if (pr !== undefined && trigger.repo !== '') return { number: pr, url: `${trigger.serverUrl}/${trigger.repo}/pull/${pr}`, kind: 'pull request' }
   return undefined
 }

@@ -54,7 +54,8 @@ export async function reviewJob(ctx: JobContext, trigger: Trigger): Promise<void
     )
     return
   }
-  if (isPullRequestEvent && trigger.action === 'closed') {
+  // Closed (or merged): on the close itself, and on any later event about it (a label, a comment).
+  if (trigger.action === 'closed' || pr.state === 'closed') {
     skip(`event: pull request #${pr.number} was closed, so there is nothing to review.`, false)
     return
   }

@@ -9,7 +9,7 @@ import type { Report } from '../report/report.js'
 import type { MentionResult, ThreadComment } from './job.js'
 
 /** Events whose thread gets the living comment under `comment: auto`. */
-const THREAD_EVENTS: ReadonlySet<string> = new Set([...PULL_REQUEST_EVENTS, ...COMMENT_EVENTS, 'issues'])
+const THREAD_EVENTS: ReadonlySet<string> = new Set([...PULL_REQUEST_EVENTS, ...COMMENT_EVENTS, 'issues', 'workflow_run'])
 
 /**
  * The comment kept on the pull request or issue, when `comment` asks for one and there is a thread.

@@ -47,7 +47,16 @@ export const CREDENTIAL_PATTERNS: readonly CredentialPattern[] = [
   },
   // An Authorization header or a curl -H echoed in a log: the scheme stays, the credential goes.
   { name: 'Bearer token', pattern: /(\bBearer[ \t]+)[A-Za-z0-9._~+/=-]{8,}/gi, replacement: `$1${REDACTED}` },
-  { name: 'Authorization header', pattern: /(\bAuthorization:[ \t]*(?:Basic|token)[ \t]+)[A-Za-z0-9._~+/=-]{8,}/gi, replacement: `$1${REDACTED}` }
+  { name: 'Authorization header', pattern: /(\bAuthorization:[ \t]*(?:Basic|token)[ \t]+)[A-Za-z0-9._~+/=-]{8,}/gi, replacement: `$1${REDACTED}` },
+  // A password in a URL (a git remote, a database URL a tool echoed): the scheme, user and host stay readable.
+  { name: 'password in a URL', pattern: /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)[^\s@/]+(?=@)/gi, replacement: `$1${REDACTED}` },
+  // Fixed-prefix tokens of services CI jobs talk to: npm, GitLab, Slack, Stripe live keys.
+  { name: 'npm token', pattern: new RegExp(`${START}npm_[A-Za-z0-9]{36}${END}`, 'g'), replacement: REDACTED },
+  { name: 'GitLab token', pattern: new RegExp(`${START}glpat-[A-Za-z0-9_-]{20,}${END}`, 'g'), replacement: REDACTED },
+  { name: 'Slack token', pattern: new RegExp(`${START}xox[abposr]-[A-Za-z0-9-]{10,}${END}`, 'g'), replacement: REDACTED },
+  { name: 'Stripe live key', pattern: new RegExp(`${START}[sr]k_live_[A-Za-z0-9]{16,}${END}`, 'g'), replacement: REDACTED },
+  // A JSON Web Token (an OIDC id token a job printed): three base64url parts, the first two JSON objects (`eyJ`).
+  { name: 'JSON Web Token', pattern: new RegExp(`${START}eyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}${END}`, 'g'), replacement: REDACTED }
 ]
 
 /** The BEGIN and END lines of a PEM, OpenSSH or PGP private key (`-----BEGIN RSA PRIVATE KEY-----`, `… PGP PRIVATE KEY BLOCK-----`). */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { FakeGitHub } from '../../emulator/github/server.ts'
 import { PLANTED_CREDENTIALS, failingJobLog } from '../../emulator/github/job-logs.ts'
 import type { Emulator } from '../../emulator/server.ts'
-import { examplePayload, payloadContext } from '../../scripts/lib/action-runner.ts'
+import { failedWorkflowRunPayload, payloadContext } from '../../scripts/lib/action-runner.ts'
 import type { StepResult } from '../../scripts/lib/action-runner.ts'
 import { TEST_GITHUB_TOKEN } from '../helpers/action-yml.js'
 import { bundledSuite } from './harness.js'
@@ -21,12 +21,7 @@ const { emulator, fakeGitHub, runBundledAction } = bundledSuite({ orgId: ORG, sc
 
 /** The completed workflow_run example that names a pull request, concluded as given. */
 function runPayload(conclusion: string, adapt: (payload: Record<string, any>) => void = () => undefined): Record<string, any> {
-  const payload = examplePayload(
-    'workflow_run',
-    'completed',
-    (example) => (example.workflow_run as { pull_requests: unknown[] }).pull_requests.length > 0
-  ) as Record<string, any>
-  payload.workflow_run.conclusion = conclusion
+  const payload = failedWorkflowRunPayload(conclusion) as Record<string, any>
   payload.workflow_run.name = 'CI'
   adapt(payload)
   return payload

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import type { FakeGitHub } from '../../emulator/github/server.ts'
 import { failingJobLog } from '../../emulator/github/job-logs.ts'
 import type { Emulator } from '../../emulator/server.ts'
-import { type ActionRun, type StepOptions, examplePayload, payloadContext } from '../../scripts/lib/action-runner.ts'
+import { type ActionRun, type StepOptions, examplePayload, payloadContext, failedWorkflowRunPayload } from '../../scripts/lib/action-runner.ts'
 import { defaultInputs, readActionYml } from '../../scripts/lib/action-yml.ts'
 import { TEST_GITHUB_TOKEN } from '../helpers/action-yml.js'
 import { expectNoSecrets } from './no-secrets.js'
@@ -679,12 +679,7 @@ describe('every input of action.yml through the bundle', { timeout: 30_000 }, ()
   // ---- fixing failed CI ----
   /** The real completed workflow_run payload that names pull request #2 (octo-org/octo-repo), as a failed run, with its failed job and log on the fake GitHub. */
   const failedCiRun = async (github: FakeGitHub) => {
-    const payload = examplePayload(
-      'workflow_run',
-      'completed',
-      (example) => (example.workflow_run as { pull_requests: unknown[] }).pull_requests.length > 0
-    ) as Record<string, any>
-    payload.workflow_run.conclusion = 'failure'
+    const payload = failedWorkflowRunPayload('failure') as Record<string, any>
     const runId = payload.workflow_run.id as number
     github.workflowJobs.push({
       id: 901,
