@@ -10061,6 +10061,8 @@ async function withoutHtmlComments(markdown) {
 
 ;// CONCATENATED MODULE: ./src/event/trigger.ts
 
+/** How every comment the action writes begins (github/comment.ts writes it). */
+const ACTION_COMMENT_MARKER = '<!-- devin-session-action:';
 /** Events whose payload carries a comment the action understands, and the comment's kind. */
 const COMMENT_KINDS = {
     issue_comment: 'issue_comment',
@@ -10202,7 +10204,14 @@ function readTrigger(env, payloadText) {
     }
     const commentKind = COMMENT_KINDS[trigger.event];
     if (comment !== undefined && commentKind !== undefined) {
-        trigger.comment = { id: Number(comment.id), kind: commentKind, body: trigger_text(comment.body), author: login(comment.user), url: trigger_text(comment.html_url) };
+        trigger.comment = {
+            id: Number(comment.id),
+            kind: commentKind,
+            body: trigger_text(comment.body),
+            author: login(comment.user),
+            url: trigger_text(comment.html_url),
+            fromAction: trigger_text(comment.body).trimStart().startsWith(ACTION_COMMENT_MARKER)
+        };
     }
     else if (review !== undefined && trigger.event === 'pull_request_review') {
         trigger.comment = { id: Number(review.id), kind: 'review', body: trigger_text(review.body), author: login(review.user), url: trigger_text(review.html_url) };
@@ -11224,6 +11233,12 @@ async function decide(trigger, github, deps) {
             run: false,
             reason: `fork: pull request #${pr.number} comes from a fork. A maintainer can comment ${github.triggerPhrase || 'on it'} to start a session, or set allow-forks: true.`
         };
+    }
+    // The action's own comments (the living comment, a mention of Devin's question) start with its hidden marker:
+    // one coming back as an event must not become a request, or a personal token and an empty trigger-phrase would
+    // loop (a mention, a follow-up, a new question, a new mention …).
+    if (COMMENT_EVENTS.has(trigger.event) && trigger.comment?.fromAction === true) {
+        return { run: false, reason: "own comment: the comment is one of this action's own (it starts with its hidden marker)." };
     }
     if (COMMENT_EVENTS.has(trigger.event) && !COMMENT_ACTIONS.has(trigger.action ?? '')) {
         return { run: false, reason: `no trigger phrase: the comment was ${trigger.action ?? 'changed'}, not written or edited.` };
@@ -12851,7 +12866,10 @@ function sessionCheckRun(trigger, settings, github, report, redactor, log) {
                 const session = standsFor(shown);
                 const whole = JSON.stringify([shapeOf(content, session), content.summary]);
                 // Without a session only a budget skip has a check run; with one, the summary is brought up to date too.
-                const wanted = session !== undefined || content.conclusion === 'skipped';
+                // A skipped follow-up or new-commits note is not a run of its own: the session it would have reached keeps
+                // its check run, which a newer `skipped` one of the same name would hide (and let the pull request merge).
+                const continuing = report.thread?.kind === 'follow-up' || report.thread?.kind === 'new-commits';
+                const wanted = session !== undefined || (content.conclusion === 'skipped' && !continuing);
                 if (wanted && whole !== queuedWhole)
                     enqueue(content, session);
             }

@@ -194,6 +194,12 @@ export async function decide(trigger: Trigger, github: Settings['github'], deps:
     }
   }
 
+  // The action's own comments (the living comment, a mention of Devin's question) start with its hidden marker:
+  // one coming back as an event must not become a request, or a personal token and an empty trigger-phrase would
+  // loop (a mention, a follow-up, a new question, a new mention …).
+  if (COMMENT_EVENTS.has(trigger.event) && trigger.comment?.fromAction === true) {
+    return { run: false, reason: "own comment: the comment is one of this action's own (it starts with its hidden marker)." }
+  }
   if (COMMENT_EVENTS.has(trigger.event) && !COMMENT_ACTIONS.has(trigger.action ?? '')) {
     return { run: false, reason: `no trigger phrase: the comment was ${trigger.action ?? 'changed'}, not written or edited.` }
   }

@@ -30,6 +30,8 @@ export interface Comment {
   id: number
   kind: 'issue_comment' | 'review_comment' | 'review' | 'commit_comment' | 'discussion_comment'
   body: string
+  /** It begins with the action's hidden marker (read before HTML comments are removed): one of the action's own comments. */
+  fromAction?: boolean
   author: string
   url: string
 }
@@ -101,6 +103,9 @@ export interface Trigger {
   /** A `synchronize` of a pull request: the head before and after the push (40-hex SHAs; `before` when the payload has it). */
   newCommits?: { before?: string; after: string }
 }
+
+/** How every comment the action writes begins (github/comment.ts writes it). */
+const ACTION_COMMENT_MARKER = '<!-- devin-session-action:'
 
 /** Events whose payload carries a comment the action understands, and the comment's kind. */
 const COMMENT_KINDS: Record<string, Comment['kind']> = {
@@ -253,7 +258,14 @@ export function readTrigger(env: NodeJS.ProcessEnv, payloadText: string | undefi
   }
   const commentKind = COMMENT_KINDS[trigger.event]
   if (comment !== undefined && commentKind !== undefined) {
-    trigger.comment = { id: Number(comment.id), kind: commentKind, body: text(comment.body), author: login(comment.user), url: text(comment.html_url) }
+    trigger.comment = {
+      id: Number(comment.id),
+      kind: commentKind,
+      body: text(comment.body),
+      author: login(comment.user),
+      url: text(comment.html_url),
+      fromAction: text(comment.body).trimStart().startsWith(ACTION_COMMENT_MARKER)
+    }
   } else if (review !== undefined && trigger.event === 'pull_request_review') {
     trigger.comment = { id: Number(review.id), kind: 'review', body: text(review.body), author: login(review.user), url: text(review.html_url) }
   }

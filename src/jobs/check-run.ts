@@ -115,7 +115,10 @@ export function sessionCheckRun(
         const session = standsFor(shown)
         const whole = JSON.stringify([shapeOf(content, session), content.summary])
         // Without a session only a budget skip has a check run; with one, the summary is brought up to date too.
-        const wanted = session !== undefined || content.conclusion === 'skipped'
+        // A skipped follow-up or new-commits note is not a run of its own: the session it would have reached keeps
+        // its check run, which a newer `skipped` one of the same name would hide (and let the pull request merge).
+        const continuing = report.thread?.kind === 'follow-up' || report.thread?.kind === 'new-commits'
+        const wanted = session !== undefined || (content.conclusion === 'skipped' && !continuing)
         if (wanted && whole !== queuedWhole) enqueue(content, session)
       }
       await queue

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest'
+import type { Emulator } from '../../emulator/server.ts'
+import { examplePayload } from '../../scripts/lib/action-runner.ts'
+import { bundledSuite } from './harness.js'
+
+// Findings of an adversarial review of "One conversation per thread" and "The session as a check run, and
+// reconcile", through the bundle. Each test states what a user sees when the problem is fixed.
+
+const API_KEY = 'cog_e2eAdversarialReviewKeyNeverShown0123'
+const ORG = 'org-e2e-adversarial'
+const REPO = 'Codertocat/Hello-World'
+/** Codertocat/Hello-World in @octokit/webhooks-examples: its id, and the head of pull request #2 after the synchronize push. */
+const REPO_ID = '186853002'
+const NEW_HEAD = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821'
+const { emulator, fakeGitHub, runBundledAction } = bundledSuite({ orgId: ORG, scenario: 'forever-working' }, { timeoutMs: 30_000 })
+
+function inputs(devin: Emulator, extra: Record<string, string> = {}): Record<string, string> {
+  return { 'api-key': API_KEY, 'api-url': devin.url, 'org-id': ORG, ...extra }
+}
+
+describe('adversarial review findings, through the bundle', { timeout: 60_000 }, () => {
+  it.concurrent("a follow-up skipped by a budget does not put a passing check run over the session's action_required one", async () => {
+    // The session on pull request #1 waits for input: its check run (the one the merge box shows as "Devin") is
+    // completed action_required. A writer answers with an @devin comment, but the pull request is over its
+    // budget: nothing is sent. The run then creates a second "Devin" check run on the same head, completed
+    // skipped; GitHub takes the latest check run of a name for the merge box and required checks, and skipped
+    // passes, so the pull request now merges while Devin still waits. The check run stands for the session
+    // ("A later run on the same session ... updates the session's check run on that commit instead of adding
+    // another"); a skip that sent nothing must not replace its verdict.
+    const devin = await emulator()
+    const github = await fakeGitHub({ Codertocat: 'write' }, { repository: REPO })
+    github.pulls.set(1, { headSha: NEW_HEAD })
+    const [waiting] = devin.store.seed([
+      {
+        tags: [`gh-repo:${REPO_ID}`, `gh-thread:${REPO_ID}#1`, `gh-sha:${NEW_HEAD}`],
+        status: 'running',
+        status_detail: 'waiting_for_user',
+        acus_consumed: 12
+      }
+    ])
+    const id = waiting?.session_id ?? ''
+    github.checkRuns.push({
+      id: 900,
+      name: 'Devin',
+      head_sha: NEW_HEAD,
+      status: 'completed',
+      conclusion: 'action_required',
+      external_id: id,
+      details_url: `https://app.devin.ai/sessions/${id}`,
+      output: { title: 'Devin is waiting for input', summary: 'Devin is asking.' },
+      started_at: new Date().toISOString(),
+      completed_at: new Date().toISOString()
+    })
+    const payload = examplePayload('issue_comment', 'created') as Record<string, any>
+    payload.comment.body = '@devin yes, cover the docs too'
+    payload.issue.pull_request = { url: 'https://api.github.com/repos/Codertocat/Hello-World/pulls/1' }
+    const { main } = await runBundledAction({
+      event: 'issue_comment',
+      payload,
+      env: { GITHUB_REPOSITORY: REPO, GITHUB_API_URL: github.url },
+      inputs: inputs(devin, { 'check-run': 'true', 'budget-per-pr': '10' })
+    })
+    expect(main.exitCode, main.stdout).toBe(0)
+    expect(main.outputs).toMatchObject({ outcome: 'skipped' })
+    const devinRuns = github.checkRuns.filter((run) => run.head_sha === NEW_HEAD && run.name === 'Devin')
+    // The latest "Devin" check run on the head is what GitHub shows: it must still say the session waits.
+    expect(devinRuns.at(-1)).toMatchObject({ conclusion: 'action_required' })
+  })
+
+  it.concurrent("the action's own mention comment, posted with a personal token, is not taken for a request (trigger-phrase empty)", async () => {
+    // With a personal github-token (README: "or by the user a personal github-token acts as"), the comments the
+    // action posts are the user's and GitHub sends issue_comment events for them. With trigger-phrase empty
+    // ("every comment triggers"), the mention comment of a question comes back as a follow-up: its text is sent to
+    // the session, which resumes, asks again, gets mentioned again, and so on while ACUs are spent.
+    const devin = await emulator()
+    const github = await fakeGitHub({ Codertocat: 'write' }, { repository: REPO })
+    const [waiting] = devin.store.seed([{ tags: [`gh-repo:${REPO_ID}`, `gh-thread:${REPO_ID}#1`], status: 'running', status_detail: 'waiting_for_user' }])
+    const id = waiting?.session_id ?? ''
+    const payload = examplePayload('issue_comment', 'created') as Record<string, any>
+    payload.comment.body = `<!-- devin-session-action:question ${id} q-1 -->\n@Codertocat Devin is waiting for your answer in session [${id}](https://app.devin.ai/sessions/${id}).\n`
+    const { main } = await runBundledAction({
+      event: 'issue_comment',
+      payload,
+      env: { GITHUB_REPOSITORY: REPO, GITHUB_API_URL: github.url },
+      inputs: inputs(devin, { 'trigger-phrase': '' })
+    })
+    expect(main.exitCode, main.stdout).toBe(0)
+    expect(devin.requests.all().filter((request) => request.method === 'POST')).toEqual([])
+    expect(main.outputs).toMatchObject({ outcome: 'skipped' })
+  })
+})
