@@ -11027,258 +11027,6 @@ function scopeOf(trigger) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/policy/thread.ts
-
-/**
- * One conversation per thread: which of a pull request's or issue's sessions a run continues, ends or leaves,
- * as pure functions of the sessions listed by the thread's tag (`gh-thread:`). The list is this repository's
- * (the tag holds its id) and re-checked on the client by the adapter.
- */
-/** Newest first: by created_at, then by id, so two runs that read the same list pick the same session. */
-function newestFirst(a, b) {
-    const byTime = (b.createdAt ?? 0) - (a.createdAt ?? 0);
-    return byTime !== 0 ? byTime : b.id < a.id ? -1 : b.id > a.id ? 1 : 0;
-}
-/** The thread's live sessions (working, finished or waiting for a person; not archived), newest first. */
-function liveThreadSessions(listed) {
-    return listed.filter(isLiveSession).sort(newestFirst);
-}
-const SHA_TAG = /^gh-sha:([0-9a-f]{40})$/;
-/** The pull request head a session was opened for, from its `gh-sha` tag; undefined when it has none. */
-function headOfSession(session) {
-    for (const tag of session.tags) {
-        const match = SHA_TAG.exec(tag);
-        if (match !== null)
-            return match[1];
-    }
-    return undefined;
-}
-/**
- * The route for a run, from the thread's listed sessions. A session without a `gh-sha` tag was not opened for
- * a known head, so a restart leaves it alone rather than end work it cannot tell is stale.
- */
-function routeThread(ask, listed) {
-    const live = liveThreadSessions(listed);
-    if (ask.choice === 'new')
-        return { kind: 'open' };
-    if (ask.choice === 'restart') {
-        const end = live.filter((session) => {
-            const head = headOfSession(session);
-            return head !== undefined && head !== ask.headSha?.toLowerCase();
-        });
-        // Opening a second session for a head that already has one would be the duplicate a restart exists to avoid.
-        const current = live.find((session) => ask.headSha !== undefined && headOfSession(session) === ask.headSha.toLowerCase());
-        return current !== undefined ? { kind: 'current', session: current, end } : { kind: 'restart', end };
-    }
-    const newest = live[0];
-    return newest === undefined ? { kind: 'open' } : { kind: 'message', session: newest };
-}
-
-;// CONCATENATED MODULE: ./src/event/gate.ts
-
-/** Repository permission levels, least first. */
-const PERMISSION_RANK = { none: 0, read: 1, triage: 2, write: 3, maintain: 4, admin: 5 };
-/** Events that carry a comment a user wrote: each runs only when the comment mentions the trigger phrase. */
-const COMMENT_EVENTS = new Set([
-    'issue_comment',
-    'pull_request_review_comment',
-    'pull_request_review',
-    'commit_comment',
-    'discussion_comment'
-]);
-const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
-/**
- * Events only people with write access (or the repository's own schedule) can cause: they need no
- * permission check. Every other event not handled below is checked, the cautious default.
- */
-const TRUSTED_EVENTS = new Set(['push', 'schedule', 'workflow_dispatch', 'workflow_call', 'repository_dispatch', 'merge_group']);
-/** The actions of comment events that may start a session. */
-const COMMENT_ACTIONS = new Set(['created', 'edited', 'submitted']);
-/** The actions that post a user's text as an issue or discussion: like a comment, they need the phrase. */
-const POSTING_ACTIONS = {
-    issues: new Set(['opened', 'edited']),
-    discussion: new Set(['created', 'edited'])
-};
-/** Actions that are a maintainer's decision about someone else's text (a label, an assignee): only they are checked. */
-const DECIDING_ACTIONS = new Set(['labeled', 'assigned']);
-/** The phrase as a word: not inside another word or handle, in any case. */
-function phrasePattern(phrase) {
-    const escaped = phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    return new RegExp(`(?<![\\p{L}\\p{N}_])${escaped}(?![\\p{L}\\p{N}_-])`, 'iu');
-}
-/** Whether the event is one that runs only when its text mentions the trigger phrase. */
-function needsPhrase(trigger) {
-    if (COMMENT_EVENTS.has(trigger.event))
-        return true;
-    return POSTING_ACTIONS[trigger.event]?.has(trigger.action ?? '') ?? false;
-}
-/** The text the trigger phrase is looked for in: the comment, or the issue's or discussion's title and body. */
-function phraseText(trigger, previous = false) {
-    if (trigger.comment !== undefined)
-        return previous ? (trigger.edit?.previousBody ?? '') : trigger.comment.body;
-    const thread = trigger.issue ?? trigger.discussion;
-    if (thread !== undefined) {
-        // Apart by a blank line, so the title never runs into the body's first paragraph.
-        if (!previous)
-            return `${thread.title}\n\n${thread.body}`;
-        return `${trigger.edit?.previousTitle ?? thread.title}\n\n${trigger.edit?.previousBody ?? thread.body}`;
-    }
-    return '';
-}
-/** Where the phrase is in the writer's own words, read as CommonMark: in prose only, never in code, HTML or a quote. */
-async function mention(text, phrase) {
-    const words = await ownWords(text);
-    const match = phrasePattern(phrase).exec(words.prose);
-    return match === null ? undefined : { words, match };
-}
-/**
- * What the user asked for: the text after the trigger phrase (or, when nothing follows it, the text
- * without the phrase), from their own words only: code they wrote stays, as code; quotes and HTML do
- * not. Undefined on events that are not driven by a phrase; the markdown parser is loaded only on
- * events that are.
- */
-async function instructionOf(trigger, phrase) {
-    if (!needsPhrase(trigger))
-        return undefined;
-    if (phrase === '')
-        return (await ownWords(phraseText(trigger))).text.trim();
-    const found = await mention(phraseText(trigger), phrase);
-    if (found === undefined)
-        return undefined;
-    const { text } = found.words;
-    const start = found.match.index;
-    const end = start + found.match[0].length;
-    const after = text
-        .slice(end)
-        .replace(/^[\s,:;.!-]+/, '')
-        .trim();
-    return after !== '' ? after : `${text.slice(0, start)}${text.slice(end)}`.trim();
-}
-/**
- * Who must hold the permission: whoever caused the event and whoever wrote the text it carries, so
- * a maintainer editing or dismissing a stranger's words does not lend them permission. Labelling or
- * assigning an issue, pull request or discussion is the labeller's decision: only they are checked.
- */
-function usersToCheck(trigger) {
-    // A workflow run is the work of whoever started it and whoever re-ran it: both must hold the permission.
-    const run = trigger.workflowRun;
-    if (trigger.event === 'workflow_run' && run !== undefined) {
-        return [...new Set([run.triggeringActor, run.actor, trigger.actor].filter((user) => user !== undefined && user !== ''))];
-    }
-    const writer = DECIDING_ACTIONS.has(trigger.action ?? '')
-        ? undefined
-        : (trigger.comment?.author ??
-            (trigger.event === 'issues' ? trigger.issue?.author : undefined) ??
-            (trigger.event === 'discussion' ? trigger.discussion?.author : undefined) ??
-            (PULL_REQUEST_EVENTS.has(trigger.event) ? trigger.pullRequest?.author : undefined));
-    return [...new Set([trigger.actor, writer].filter((user) => user !== undefined && user !== ''))];
-}
-/** Conclusions of a workflow run that a session is opened to fix. */
-const FIXABLE_CONCLUSIONS = new Set(['failure', 'timed_out']);
-/**
- * Why a `workflow_run` event opens no session, or undefined when it may: only a completed run that failed or
- * timed out is fixed, and a run of a fork's head (its code is the fork's) only with allow-forks.
- */
-function workflowRunRefusal(trigger, github) {
-    if (trigger.event !== 'workflow_run')
-        return undefined;
-    const run = trigger.workflowRun;
-    if (run === undefined)
-        return 'ci: the event has no workflow run.';
-    if (trigger.action !== 'completed')
-        return `ci: the workflow run "${run.name}" was ${trigger.action ?? 'changed'}, not completed.`;
-    if (run.conclusion === undefined || !FIXABLE_CONCLUSIONS.has(run.conclusion)) {
-        return `ci: the workflow run "${run.name}" concluded ${run.conclusion ?? 'without a conclusion'}; only failure and timed_out runs are fixed.`;
-    }
-    const fork = run.headRepo === '' || run.headRepo.toLowerCase() !== trigger.repo.toLowerCase();
-    if (fork && !github.allowForks) {
-        return `fork: the workflow run "${run.name}" ran on ${run.headRepo === '' ? 'a deleted fork' : `${run.headRepo}, a fork`}; set allow-forks: true to fix runs of forks.`;
-    }
-    return undefined;
-}
-/**
- * Decides, before anything is sent to Devin, whether this trigger may open a session: bots, forks,
- * the trigger phrase, then the permission of the users behind it (GitHub calls made only when
- * needed). Each refusal is a reason a person can act on.
- */
-async function decide(trigger, github, deps) {
-    const warnings = [];
-    const user = trigger.event === 'workflow_run' ? (trigger.workflowRun?.triggeringActor ?? trigger.actor) : trigger.actor;
-    let trustedBot = false;
-    // A failed CI run is fixed only when it failed, and only for this repository's own branches.
-    const ciRefusal = workflowRunRefusal(trigger, github);
-    if (ciRefusal !== undefined)
-        return { run: false, reason: ciRefusal };
-    // The account type comes from GitHub; a "[bot]" suffix in a name proves nothing. On a workflow run, the bot
-    // that matters is the one that started it (Dependabot's push), not the sender of the completed event.
-    const botType = trigger.event === 'workflow_run' ? (trigger.workflowRun?.triggeringActorType ?? trigger.actorType) : trigger.actorType;
-    if (botType === 'Bot') {
-        const name = user.replace(/\[bot\]$/i, '').toLowerCase();
-        const allowed = github.allowedBots.map((bot) => bot.replace(/\[bot\]$/i, '').toLowerCase());
-        if (allowed.includes('*')) {
-            warnings.push(`allowed-bots is "*": the bot ${user} may start Devin sessions, as may any other bot.`);
-            trustedBot = true;
-        }
-        else if (allowed.includes(name)) {
-            trustedBot = true;
-        }
-        else {
-            return { run: false, reason: `bot: ${user} is a bot; add it to allowed-bots to let it start Devin sessions.` };
-        }
-    }
-    const pr = trigger.pullRequest;
-    const fromFork = PULL_REQUEST_EVENTS.has(trigger.event) && pr !== undefined && pr.isFork;
-    if (fromFork && !github.allowForks) {
-        return {
-            run: false,
-            reason: `fork: pull request #${pr.number} comes from a fork. A maintainer can comment ${github.triggerPhrase || 'on it'} to start a session, or set allow-forks: true.`
-        };
-    }
-    // The action's own comments (the living comment, a mention of Devin's question) start with its hidden marker:
-    // one coming back as an event must not become a request, or a personal token and an empty trigger-phrase would
-    // loop (a mention, a follow-up, a new question, a new mention …).
-    if (COMMENT_EVENTS.has(trigger.event) && trigger.comment?.fromAction === true) {
-        return { run: false, reason: "own comment: the comment is one of this action's own (it starts with its hidden marker)." };
-    }
-    if (COMMENT_EVENTS.has(trigger.event) && !COMMENT_ACTIONS.has(trigger.action ?? '')) {
-        return { run: false, reason: `no trigger phrase: the comment was ${trigger.action ?? 'changed'}, not written or edited.` };
-    }
-    if (needsPhrase(trigger) && github.triggerPhrase !== '') {
-        const what = trigger.comment !== undefined ? 'the comment' : trigger.event === 'discussion' ? 'the discussion' : 'the issue';
-        if ((await mention(phraseText(trigger), github.triggerPhrase)) === undefined) {
-            return { run: false, reason: `no trigger phrase: ${what} does not mention ${github.triggerPhrase}.` };
-        }
-        // An edit runs only when it adds the phrase; editing other words of a request already made must not repeat it.
-        if (trigger.action === 'edited' && (await mention(phraseText(trigger, true), github.triggerPhrase)) !== undefined) {
-            return { run: false, reason: `no trigger phrase: the edit did not add ${github.triggerPhrase}; ${what} already mentioned it.` };
-        }
-    }
-    // Pull requests from a branch of the repository itself are checked too: pushing the branch once took
-    // write access, but its author may have lost it since, and the sender of a later event may never have had it.
-    // allowed-users relaxes this check only: the phrase, bot and fork rules above have already applied to them.
-    const restricted = [];
-    if (!trustedBot && !TRUSTED_EVENTS.has(trigger.event)) {
-        const required = github.requiredPermission;
-        const allowedUsers = new Set(github.allowedUsers.map((login) => login.toLowerCase()));
-        for (const person of usersToCheck(trigger)) {
-            const permission = await deps.permissionOf(person);
-            const enough = permission !== undefined && (PERMISSION_RANK[permission] ?? 0) >= (PERMISSION_RANK[required] ?? 3);
-            if (enough)
-                continue;
-            // GitHub logins are case-insensitive; a listed user is let through, and the run is restricted.
-            if (allowedUsers.has(person.toLowerCase())) {
-                restricted.push({ login: person, permission });
-                continue;
-            }
-            if (permission === undefined) {
-                return { run: false, reason: `permission: ${person} is not a collaborator of ${trigger.repo}; required-permission is ${required}.` };
-            }
-            return { run: false, reason: `permission: ${person} has ${permission} permission on ${trigger.repo}; required-permission is ${required}.` };
-        }
-    }
-    return restricted.length > 0 ? { run: true, warnings, restricted } : { run: true, warnings };
-}
-
 ;// CONCATENATED MODULE: ./src/policy/budget.ts
 
 
@@ -11663,7 +11411,8 @@ function commentBody(report, marker, runUrl) {
             lines.push('', facts.join(' · '));
     }
     // ---- end-on-close: the sessions ended, with why when a closed thread ended them ----
-    const ended = report.ended ?? [];
+    const listed = report.closed?.inStepComment;
+    const ended = (report.ended ?? []).filter((one) => listed === undefined || listed.includes(one.sessionId));
     if (ended.length > 0) {
         const thread = report.closed?.thread;
         const what = ended.length === 1 ? 'its live Devin session' : `its ${ended.length} live Devin sessions`;
@@ -11808,6 +11557,258 @@ async function findTrusted(github, comments, marked) {
     return self === undefined ? undefined : candidates.find((comment) => comment.authorLogin === self);
 }
 
+;// CONCATENATED MODULE: ./src/policy/thread.ts
+
+/**
+ * One conversation per thread: which of a pull request's or issue's sessions a run continues, ends or leaves,
+ * as pure functions of the sessions listed by the thread's tag (`gh-thread:`). The list is this repository's
+ * (the tag holds its id) and re-checked on the client by the adapter.
+ */
+/** Newest first: by created_at, then by id, so two runs that read the same list pick the same session. */
+function newestFirst(a, b) {
+    const byTime = (b.createdAt ?? 0) - (a.createdAt ?? 0);
+    return byTime !== 0 ? byTime : b.id < a.id ? -1 : b.id > a.id ? 1 : 0;
+}
+/** The thread's live sessions (working, finished or waiting for a person; not archived), newest first. */
+function liveThreadSessions(listed) {
+    return listed.filter(isLiveSession).sort(newestFirst);
+}
+const SHA_TAG = /^gh-sha:([0-9a-f]{40})$/;
+/** The pull request head a session was opened for, from its `gh-sha` tag; undefined when it has none. */
+function headOfSession(session) {
+    for (const tag of session.tags) {
+        const match = SHA_TAG.exec(tag);
+        if (match !== null)
+            return match[1];
+    }
+    return undefined;
+}
+/**
+ * The route for a run, from the thread's listed sessions. A session without a `gh-sha` tag was not opened for
+ * a known head, so a restart leaves it alone rather than end work it cannot tell is stale.
+ */
+function routeThread(ask, listed) {
+    const live = liveThreadSessions(listed);
+    if (ask.choice === 'new')
+        return { kind: 'open' };
+    if (ask.choice === 'restart') {
+        const end = live.filter((session) => {
+            const head = headOfSession(session);
+            return head !== undefined && head !== ask.headSha?.toLowerCase();
+        });
+        // Opening a second session for a head that already has one would be the duplicate a restart exists to avoid.
+        const current = live.find((session) => ask.headSha !== undefined && headOfSession(session) === ask.headSha.toLowerCase());
+        return current !== undefined ? { kind: 'current', session: current, end } : { kind: 'restart', end };
+    }
+    const newest = live[0];
+    return newest === undefined ? { kind: 'open' } : { kind: 'message', session: newest };
+}
+
+;// CONCATENATED MODULE: ./src/event/gate.ts
+
+/** Repository permission levels, least first. */
+const PERMISSION_RANK = { none: 0, read: 1, triage: 2, write: 3, maintain: 4, admin: 5 };
+/** Events that carry a comment a user wrote: each runs only when the comment mentions the trigger phrase. */
+const COMMENT_EVENTS = new Set([
+    'issue_comment',
+    'pull_request_review_comment',
+    'pull_request_review',
+    'commit_comment',
+    'discussion_comment'
+]);
+const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
+/**
+ * Events only people with write access (or the repository's own schedule) can cause: they need no
+ * permission check. Every other event not handled below is checked, the cautious default.
+ */
+const TRUSTED_EVENTS = new Set(['push', 'schedule', 'workflow_dispatch', 'workflow_call', 'repository_dispatch', 'merge_group']);
+/** The actions of comment events that may start a session. */
+const COMMENT_ACTIONS = new Set(['created', 'edited', 'submitted']);
+/** The actions that post a user's text as an issue or discussion: like a comment, they need the phrase. */
+const POSTING_ACTIONS = {
+    issues: new Set(['opened', 'edited']),
+    discussion: new Set(['created', 'edited'])
+};
+/** Actions that are a maintainer's decision about someone else's text (a label, an assignee): only they are checked. */
+const DECIDING_ACTIONS = new Set(['labeled', 'assigned']);
+/** The phrase as a word: not inside another word or handle, in any case. */
+function phrasePattern(phrase) {
+    const escaped = phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    return new RegExp(`(?<![\\p{L}\\p{N}_])${escaped}(?![\\p{L}\\p{N}_-])`, 'iu');
+}
+/** Whether the event is one that runs only when its text mentions the trigger phrase. */
+function needsPhrase(trigger) {
+    if (COMMENT_EVENTS.has(trigger.event))
+        return true;
+    return POSTING_ACTIONS[trigger.event]?.has(trigger.action ?? '') ?? false;
+}
+/** The text the trigger phrase is looked for in: the comment, or the issue's or discussion's title and body. */
+function phraseText(trigger, previous = false) {
+    if (trigger.comment !== undefined)
+        return previous ? (trigger.edit?.previousBody ?? '') : trigger.comment.body;
+    const thread = trigger.issue ?? trigger.discussion;
+    if (thread !== undefined) {
+        // Apart by a blank line, so the title never runs into the body's first paragraph.
+        if (!previous)
+            return `${thread.title}\n\n${thread.body}`;
+        return `${trigger.edit?.previousTitle ?? thread.title}\n\n${trigger.edit?.previousBody ?? thread.body}`;
+    }
+    return '';
+}
+/** Where the phrase is in the writer's own words, read as CommonMark: in prose only, never in code, HTML or a quote. */
+async function mention(text, phrase) {
+    const words = await ownWords(text);
+    const match = phrasePattern(phrase).exec(words.prose);
+    return match === null ? undefined : { words, match };
+}
+/**
+ * What the user asked for: the text after the trigger phrase (or, when nothing follows it, the text
+ * without the phrase), from their own words only: code they wrote stays, as code; quotes and HTML do
+ * not. Undefined on events that are not driven by a phrase; the markdown parser is loaded only on
+ * events that are.
+ */
+async function instructionOf(trigger, phrase) {
+    if (!needsPhrase(trigger))
+        return undefined;
+    if (phrase === '')
+        return (await ownWords(phraseText(trigger))).text.trim();
+    const found = await mention(phraseText(trigger), phrase);
+    if (found === undefined)
+        return undefined;
+    const { text } = found.words;
+    const start = found.match.index;
+    const end = start + found.match[0].length;
+    const after = text
+        .slice(end)
+        .replace(/^[\s,:;.!-]+/, '')
+        .trim();
+    return after !== '' ? after : `${text.slice(0, start)}${text.slice(end)}`.trim();
+}
+/**
+ * Who must hold the permission: whoever caused the event and whoever wrote the text it carries, so
+ * a maintainer editing or dismissing a stranger's words does not lend them permission. Labelling or
+ * assigning an issue, pull request or discussion is the labeller's decision: only they are checked.
+ */
+function usersToCheck(trigger) {
+    // A workflow run is the work of whoever started it and whoever re-ran it: both must hold the permission.
+    const run = trigger.workflowRun;
+    if (trigger.event === 'workflow_run' && run !== undefined) {
+        return [...new Set([run.triggeringActor, run.actor, trigger.actor].filter((user) => user !== undefined && user !== ''))];
+    }
+    const writer = DECIDING_ACTIONS.has(trigger.action ?? '')
+        ? undefined
+        : (trigger.comment?.author ??
+            (trigger.event === 'issues' ? trigger.issue?.author : undefined) ??
+            (trigger.event === 'discussion' ? trigger.discussion?.author : undefined) ??
+            (PULL_REQUEST_EVENTS.has(trigger.event) ? trigger.pullRequest?.author : undefined));
+    return [...new Set([trigger.actor, writer].filter((user) => user !== undefined && user !== ''))];
+}
+/** Conclusions of a workflow run that a session is opened to fix. */
+const FIXABLE_CONCLUSIONS = new Set(['failure', 'timed_out']);
+/**
+ * Why a `workflow_run` event opens no session, or undefined when it may: only a completed run that failed or
+ * timed out is fixed, and a run of a fork's head (its code is the fork's) only with allow-forks.
+ */
+function workflowRunRefusal(trigger, github) {
+    if (trigger.event !== 'workflow_run')
+        return undefined;
+    const run = trigger.workflowRun;
+    if (run === undefined)
+        return 'ci: the event has no workflow run.';
+    if (trigger.action !== 'completed')
+        return `ci: the workflow run "${run.name}" was ${trigger.action ?? 'changed'}, not completed.`;
+    if (run.conclusion === undefined || !FIXABLE_CONCLUSIONS.has(run.conclusion)) {
+        return `ci: the workflow run "${run.name}" concluded ${run.conclusion ?? 'without a conclusion'}; only failure and timed_out runs are fixed.`;
+    }
+    const fork = run.headRepo === '' || run.headRepo.toLowerCase() !== trigger.repo.toLowerCase();
+    if (fork && !github.allowForks) {
+        return `fork: the workflow run "${run.name}" ran on ${run.headRepo === '' ? 'a deleted fork' : `${run.headRepo}, a fork`}; set allow-forks: true to fix runs of forks.`;
+    }
+    return undefined;
+}
+/**
+ * Decides, before anything is sent to Devin, whether this trigger may open a session: bots, forks,
+ * the trigger phrase, then the permission of the users behind it (GitHub calls made only when
+ * needed). Each refusal is a reason a person can act on.
+ */
+async function decide(trigger, github, deps) {
+    const warnings = [];
+    const user = trigger.event === 'workflow_run' ? (trigger.workflowRun?.triggeringActor ?? trigger.actor) : trigger.actor;
+    let trustedBot = false;
+    // A failed CI run is fixed only when it failed, and only for this repository's own branches.
+    const ciRefusal = workflowRunRefusal(trigger, github);
+    if (ciRefusal !== undefined)
+        return { run: false, reason: ciRefusal };
+    // The account type comes from GitHub; a "[bot]" suffix in a name proves nothing. On a workflow run, the bot
+    // that matters is the one that started it (Dependabot's push), not the sender of the completed event.
+    const botType = trigger.event === 'workflow_run' ? (trigger.workflowRun?.triggeringActorType ?? trigger.actorType) : trigger.actorType;
+    if (botType === 'Bot') {
+        const name = user.replace(/\[bot\]$/i, '').toLowerCase();
+        const allowed = github.allowedBots.map((bot) => bot.replace(/\[bot\]$/i, '').toLowerCase());
+        if (allowed.includes('*')) {
+            warnings.push(`allowed-bots is "*": the bot ${user} may start Devin sessions, as may any other bot.`);
+            trustedBot = true;
+        }
+        else if (allowed.includes(name)) {
+            trustedBot = true;
+        }
+        else {
+            return { run: false, reason: `bot: ${user} is a bot; add it to allowed-bots to let it start Devin sessions.` };
+        }
+    }
+    const pr = trigger.pullRequest;
+    const fromFork = PULL_REQUEST_EVENTS.has(trigger.event) && pr !== undefined && pr.isFork;
+    if (fromFork && !github.allowForks) {
+        return {
+            run: false,
+            reason: `fork: pull request #${pr.number} comes from a fork. A maintainer can comment ${github.triggerPhrase || 'on it'} to start a session, or set allow-forks: true.`
+        };
+    }
+    // The action's own comments (the living comment, a mention of Devin's question) start with its hidden marker:
+    // one coming back as an event must not become a request, or a personal token and an empty trigger-phrase would
+    // loop (a mention, a follow-up, a new question, a new mention …).
+    if (COMMENT_EVENTS.has(trigger.event) && trigger.comment?.fromAction === true) {
+        return { run: false, reason: "own comment: the comment is one of this action's own (it starts with its hidden marker)." };
+    }
+    if (COMMENT_EVENTS.has(trigger.event) && !COMMENT_ACTIONS.has(trigger.action ?? '')) {
+        return { run: false, reason: `no trigger phrase: the comment was ${trigger.action ?? 'changed'}, not written or edited.` };
+    }
+    if (needsPhrase(trigger) && github.triggerPhrase !== '') {
+        const what = trigger.comment !== undefined ? 'the comment' : trigger.event === 'discussion' ? 'the discussion' : 'the issue';
+        if ((await mention(phraseText(trigger), github.triggerPhrase)) === undefined) {
+            return { run: false, reason: `no trigger phrase: ${what} does not mention ${github.triggerPhrase}.` };
+        }
+        // An edit runs only when it adds the phrase; editing other words of a request already made must not repeat it.
+        if (trigger.action === 'edited' && (await mention(phraseText(trigger, true), github.triggerPhrase)) !== undefined) {
+            return { run: false, reason: `no trigger phrase: the edit did not add ${github.triggerPhrase}; ${what} already mentioned it.` };
+        }
+    }
+    // Pull requests from a branch of the repository itself are checked too: pushing the branch once took
+    // write access, but its author may have lost it since, and the sender of a later event may never have had it.
+    // allowed-users relaxes this check only: the phrase, bot and fork rules above have already applied to them.
+    const restricted = [];
+    if (!trustedBot && !TRUSTED_EVENTS.has(trigger.event)) {
+        const required = github.requiredPermission;
+        const allowedUsers = new Set(github.allowedUsers.map((login) => login.toLowerCase()));
+        for (const person of usersToCheck(trigger)) {
+            const permission = await deps.permissionOf(person);
+            const enough = permission !== undefined && (PERMISSION_RANK[permission] ?? 0) >= (PERMISSION_RANK[required] ?? 3);
+            if (enough)
+                continue;
+            // GitHub logins are case-insensitive; a listed user is let through, and the run is restricted.
+            if (allowedUsers.has(person.toLowerCase())) {
+                restricted.push({ login: person, permission });
+                continue;
+            }
+            if (permission === undefined) {
+                return { run: false, reason: `permission: ${person} is not a collaborator of ${trigger.repo}; required-permission is ${required}.` };
+            }
+            return { run: false, reason: `permission: ${person} has ${permission} permission on ${trigger.repo}; required-permission is ${required}.` };
+        }
+    }
+    return restricted.length > 0 ? { run: true, warnings, restricted } : { run: true, warnings };
+}
+
 ;// CONCATENATED MODULE: ./src/github/question-mention.ts
 
 
@@ -11933,6 +11934,8 @@ function threadComment(trigger, settings, github, report, redactor, warn) {
 
 
 
+
+
 /** Events whose `closed` action closes a thread (a pull request or an issue). */
 const CLOSING_EVENTS = new Set(['pull_request', 'pull_request_target', 'issues']);
 /** Whether the run is about a pull request or issue that was just closed: main.ts then runs the close job when `end-on-close` wants it. */
@@ -12033,8 +12036,21 @@ async function closeJob(ctx, trigger) {
         : `${ThreadName} was closed: ended ${count} of its ${live.length} live session${live.length === 1 ? '' : 's'} (tagged ${tag}).`));
     // The comment only once a session was ended: it edits the step's comment on the thread, or creates one. Written
     // once, after the loop, and again by main.ts only if the step then fails.
-    if (count > 0)
-        ctx.comment = threadComment(trigger, settings, githubFor(ctx, trigger, settings), report, redactor, (message) => runner.warning(redact(message)));
+    if (count > 0 && thread !== undefined && settings.github.comment !== 'false') {
+        const github = githubFor(ctx, trigger, settings);
+        const warn = (message) => runner.warning(redact(message));
+        // A session's own comment holds what Devin said (its review, its question): it keeps all of it and gains one
+        // line saying why the session ended. Only sessions without a comment of their own are listed in the step's.
+        const marker = commentMarker(trigger, settings.idempotencyKey);
+        const { uncommented, comments } = await noteOnSessionComments(github, thread.number, report.ended, `${ThreadName} was closed`, marker, warn);
+        if (uncommented.length > 0) {
+            if (report.closed !== undefined)
+                report.closed.inStepComment = uncommented.map((one) => one.sessionId);
+            // The thread's comments were just read: the step's comment is looked for among them, not read again.
+            const known = comments === undefined ? github : { ...github, listComments: async () => comments };
+            ctx.comment = threadComment(trigger, settings, known, report, redactor, warn);
+        }
+    }
     publish();
     if (notEnded.length > 0) {
         const names = notEnded.map((failed) => failed.id).join(', ');
@@ -12042,6 +12058,54 @@ async function closeJob(ctx, trigger) {
         throw new Error(`Could not end ${notEnded.length === 1 ? 'session' : 'sessions'} ${names} of ${threadName}, which was closed. ${they} still live and may go on spending: fix the cause below and re-run the job, or end ${notEnded.length === 1 ? 'it' : 'them'} in Devin.\n` +
             notEnded.map((failed) => `- ${failed.id}: ${failed.why}`).join('\n'));
     }
+}
+/**
+ * Notes the ended sessions on the thread without erasing anything: the comment of each ended session that has one
+ * (found by the hidden line naming it, trusted authors only) keeps what Devin said and gains a line; the sessions
+ * without one are appended as a list to the step's comment when it exists. Returns the sessions still to be listed
+ * in a new comment (there is no step comment yet), and the comments read. A comment that cannot be read or written
+ * is a warning: the sessions are ended all the same.
+ */
+async function noteOnSessionComments(github, issueNumber, ended, why, stepMarker, warn) {
+    let comments;
+    try {
+        comments = await github.listComments(issueNumber);
+    }
+    catch (error) {
+        warn(`Could not read the comments on #${issueNumber} (${error instanceof Error ? error.message : String(error)}); the ended sessions are listed in the job summary.`);
+        return { uncommented: [] };
+    }
+    const bodies = new Map();
+    const append = async (comment, text, what) => {
+        const body = bodies.get(comment.id) ?? comment.body;
+        if (body.includes(text))
+            return;
+        const next = `${body.replace(/\n+$/, '')}\n\n${text}\n`;
+        try {
+            await github.updateComment(comment.id, next);
+            bodies.set(comment.id, next);
+        }
+        catch (error) {
+            warn(`Could not note on ${what} that it was ended (${error instanceof Error ? error.message : String(error)}).`);
+        }
+    };
+    const uncommented = [];
+    for (const one of ended) {
+        const own = await findSessionComment(github, comments, one.sessionId);
+        if (own === undefined)
+            uncommented.push(one);
+        else
+            await append(own, `⏹️ ${why}, so the action ended this session.`, `the comment of session ${one.sessionId}`);
+    }
+    if (uncommented.length === 0)
+        return { uncommented, comments };
+    const step = await findMarked(github, comments, stepMarker);
+    if (step === undefined)
+        return { uncommented, comments };
+    const list = uncommented.map((one) => `- ${markdown_link(one.sessionId, one.url)}`).join('\n');
+    const what = uncommented.length === 1 ? 'its live Devin session' : `its ${uncommented.length} live Devin sessions`;
+    await append(step, `⏹️ ${why}, so the action ended ${what}:\n\n${list}`, "the step's comment");
+    return { uncommented: [], comments };
 }
 /** The GitHub client for the thread's comment. */
 function githubFor(ctx, trigger, settings) {

@@ -92,7 +92,7 @@ describe('the close job', () => {
     expect(runner.everything()).not.toContain(TEST_GITHUB_TOKEN)
   })
 
-  it('edits the comment the step already keeps on the thread, and creates none', async () => {
+  it('adds to the comment the step already keeps on the thread, erasing nothing, and creates none', async () => {
     const github = memoryGitHub()
     const marker = commentMarker({ workflow: 'Devin', job: 'devin', step: '__run' }, undefined)
     github.comments.push({ id: 7, body: `${marker}\n### Devin session\n\n⏳ Devin is working`, authorType: 'Bot', authorLogin: 'github-actions[bot]', url: '' })
@@ -104,8 +104,29 @@ describe('the close job', () => {
       .reply(200, v3SessionBody({ session_id: 'devin-a', status: 'exit' }))
     await closePullRequest({}, { github })
     expect(github.calls).toEqual(['list comments #2', 'update comment 7'])
-    expect(github.comments[0]?.body).toContain(`⏹️ Pull request #2 was closed, so the action ended its live Devin session:\n\n- [devin-a](${url('devin-a')})`)
-    expect(github.comments[0]?.body).not.toContain('Devin is working')
+    expect(github.comments[0]?.body).toBe(
+      `${marker}\n### Devin session\n\n⏳ Devin is working\n\n⏹️ Pull request #2 was closed, so the action ended its live Devin session:\n\n- [devin-a](${url('devin-a')})\n`
+    )
+  })
+
+  it("keeps what Devin said in an ended session's own comment, adding one line", async () => {
+    const github = memoryGitHub()
+    const other = commentMarker({ workflow: 'Review', job: 'review', step: 'devin' }, undefined)
+    const review = `${other}\n<!-- devin-session-action:session devin-a -->\n### Devin session\n\n✅ Devin finished\n\n> Looks good to me.\n`
+    github.comments.push({ id: 8, body: review, authorType: 'Bot', authorLogin: 'github-actions[bot]', url: '' })
+    // The same lines in a stranger's comment are not the action's.
+    github.comments.push({ id: 9, body: review, authorType: 'User', authorLogin: 'mallory', url: '' })
+    nock(DEVIN)
+      .get(SESSIONS)
+      .query(true)
+      .reply(200, listing(live('devin-a')))
+      .delete(`${SESSIONS}/devin-a`)
+      .reply(200, v3SessionBody({ session_id: 'devin-a', status: 'exit' }))
+    const { runner } = await closePullRequest({}, { github })
+    expect(runner.outputs).toEqual({ outcome: 'ended', 'ended-sessions': '1' })
+    expect(github.calls).toEqual(['list comments #2', 'update comment 8'])
+    expect(github.comments[0]?.body).toBe(`${review.trimEnd()}\n\n⏹️ Pull request #2 was closed, so the action ended this session.\n`)
+    expect(github.comments[1]?.body).toBe(review)
   })
 
   it('counts a session that stopped between the list and the end (400 already exited) as no error and not ended by the run', async () => {

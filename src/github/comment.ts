@@ -151,7 +151,8 @@ export function commentBody(report: Report, marker: string, runUrl: string): str
     if (facts.length > 0) lines.push('', facts.join(' · '))
   }
   // ---- end-on-close: the sessions ended, with why when a closed thread ended them ----
-  const ended = report.ended ?? []
+  const listed = report.closed?.inStepComment
+  const ended = (report.ended ?? []).filter((one) => listed === undefined || listed.includes(one.sessionId))
   if (ended.length > 0) {
     const thread = report.closed?.thread
     const what = ended.length === 1 ? 'its live Devin session' : `its ${ended.length} live Devin sessions`

@@ -7,7 +7,9 @@ import { endSession } from '../devin/end.js'
 import { DevinHttp } from '../devin/http.js'
 import type { Session } from '../devin/session.js'
 import { type Trigger, threadOf } from '../event/trigger.js'
-import type { GitHub } from '../github/client.js'
+import type { GitHub, ThreadComment } from '../github/client.js'
+import { commentMarker, findMarked, findSessionComment } from '../github/comment.js'
+import { link } from '../report/markdown.js'
 import { threadTag } from '../policy/tags.js'
 import { liveThreadSessions } from '../policy/thread.js'
 import type { JobContext } from './job.js'
@@ -132,8 +134,20 @@ export async function closeJob(ctx: JobContext, trigger: Trigger): Promise<void>
   )
   // The comment only once a session was ended: it edits the step's comment on the thread, or creates one. Written
   // once, after the loop, and again by main.ts only if the step then fails.
-  if (count > 0)
-    ctx.comment = threadComment(trigger, settings, githubFor(ctx, trigger, settings), report, redactor, (message) => runner.warning(redact(message)))
+  if (count > 0 && thread !== undefined && settings.github.comment !== 'false') {
+    const github = githubFor(ctx, trigger, settings)
+    const warn = (message: string) => runner.warning(redact(message))
+    // A session's own comment holds what Devin said (its review, its question): it keeps all of it and gains one
+    // line saying why the session ended. Only sessions without a comment of their own are listed in the step's.
+    const marker = commentMarker(trigger, settings.idempotencyKey)
+    const { uncommented, comments } = await noteOnSessionComments(github, thread.number, report.ended, `${ThreadName} was closed`, marker, warn)
+    if (uncommented.length > 0) {
+      if (report.closed !== undefined) report.closed.inStepComment = uncommented.map((one) => one.sessionId)
+      // The thread's comments were just read: the step's comment is looked for among them, not read again.
+      const known: GitHub = comments === undefined ? github : { ...github, listComments: async () => comments }
+      ctx.comment = threadComment(trigger, settings, known, report, redactor, warn)
+    }
+  }
   publish()
 
   if (notEnded.length > 0) {
@@ -144,6 +158,57 @@ export async function closeJob(ctx: JobContext, trigger: Trigger): Promise<void>
         notEnded.map((failed) => `- ${failed.id}: ${failed.why}`).join('\n')
     )
   }
+}
+
+/**
+ * Notes the ended sessions on the thread without erasing anything: the comment of each ended session that has one
+ * (found by the hidden line naming it, trusted authors only) keeps what Devin said and gains a line; the sessions
+ * without one are appended as a list to the step's comment when it exists. Returns the sessions still to be listed
+ * in a new comment (there is no step comment yet), and the comments read. A comment that cannot be read or written
+ * is a warning: the sessions are ended all the same.
+ */
+async function noteOnSessionComments(
+  github: GitHub,
+  issueNumber: number,
+  ended: { sessionId: string; url: string }[],
+  why: string,
+  stepMarker: string,
+  warn: (message: string) => void
+): Promise<{ uncommented: { sessionId: string; url: string }[]; comments?: ThreadComment[] }> {
+  let comments: ThreadComment[]
+  try {
+    comments = await github.listComments(issueNumber)
+  } catch (error) {
+    warn(
+      `Could not read the comments on #${issueNumber} (${error instanceof Error ? error.message : String(error)}); the ended sessions are listed in the job summary.`
+    )
+    return { uncommented: [] }
+  }
+  const bodies = new Map<number, string>()
+  const append = async (comment: ThreadComment, text: string, what: string): Promise<void> => {
+    const body = bodies.get(comment.id) ?? comment.body
+    if (body.includes(text)) return
+    const next = `${body.replace(/\n+$/, '')}\n\n${text}\n`
+    try {
+      await github.updateComment(comment.id, next)
+      bodies.set(comment.id, next)
+    } catch (error) {
+      warn(`Could not note on ${what} that it was ended (${error instanceof Error ? error.message : String(error)}).`)
+    }
+  }
+  const uncommented: { sessionId: string; url: string }[] = []
+  for (const one of ended) {
+    const own = await findSessionComment(github, comments, one.sessionId)
+    if (own === undefined) uncommented.push(one)
+    else await append(own, `⏹️ ${why}, so the action ended this session.`, `the comment of session ${one.sessionId}`)
+  }
+  if (uncommented.length === 0) return { uncommented, comments }
+  const step = await findMarked(github, comments, stepMarker)
+  if (step === undefined) return { uncommented, comments }
+  const list = uncommented.map((one) => `- ${link(one.sessionId, one.url)}`).join('\n')
+  const what = uncommented.length === 1 ? 'its live Devin session' : `its ${uncommented.length} live Devin sessions`
+  await append(step, `⏹️ ${why}, so the action ended ${what}:\n\n${list}`, "the step's comment")
+  return { uncommented: [], comments }
 }
 
 /** The GitHub client for the thread's comment. */

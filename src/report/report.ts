@@ -79,6 +79,8 @@ export interface ClosedThread {
   tag?: string
   /** Why the thread's sessions cannot be found (tracking-tags: false, no repository id). */
   unfindable?: string
+  /** The ended sessions the step's comment lists: those without a comment of their own (which gets a note instead). */
+  inStepComment?: string[]
 }
 // ---- end of end-on-close ----
 

@@ -116,7 +116,7 @@ describe('end-on-close through the bundle', { timeout: 30_000 }, () => {
     expect(github.comments.get(ISSUE)?.[0]?.body).toContain('⏹️ Issue #1 was closed, so the action ended its 2 live Devin sessions:')
   })
 
-  it.concurrent('edits the step comment it finds, and a session that stopped between the list and the DELETE is no error', async () => {
+  it.concurrent('adds to the step comment it finds, erasing nothing, and a session that stopped between the list and the DELETE is no error', async () => {
     const devin = await emulator()
     const github = await fakeGitHub({ Codertocat: 'write' }, { repository: REPO })
     const { live } = seedThread(devin, PR)
@@ -158,8 +158,14 @@ describe('end-on-close through the bundle', { timeout: 30_000 }, () => {
     expect(main.errors).toEqual([])
     const comments = github.comments.get(PR) ?? []
     expect(comments).toHaveLength(1)
-    expect(comments[0]?.body).toContain('⏹️ Pull request #2 was closed, so the action ended its 2 live Devin sessions:')
-    expect(comments[0]?.body).not.toContain(gone)
+    // The comment keeps what the opened run wrote (its session line, the outcome) and gains two notes: one for its
+    // own session, and the list of the sessions without a comment of their own.
+    const body = comments[0]?.body ?? ''
+    expect(body).toContain(`<!-- devin-session-action:session ${createdId} -->`)
+    expect(body).toContain('⏹️ Pull request #2 was closed, so the action ended this session.')
+    expect(body).toContain('⏹️ Pull request #2 was closed, so the action ended its live Devin session:')
+    expect(body).toContain(`[${live[0]}]`)
+    expect(body).not.toContain(gone)
     expect(github.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/comments'))).toHaveLength(1)
     expect(github.requests.filter((r) => r.method === 'PATCH')).not.toHaveLength(0)
   })

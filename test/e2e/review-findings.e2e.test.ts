@@ -88,4 +88,33 @@ describe('adversarial review findings, through the bundle', { timeout: 60_000 },
     expect(devin.requests.all().filter((request) => request.method === 'POST')).toEqual([])
     expect(main.outputs).toMatchObject({ outcome: 'skipped' })
   })
+
+  it.concurrent("merging a pull request keeps Devin's review in the thread's comment when end-on-close ends its finished session", async () => {
+    // A review run waited and Devin finished: the comment shows the outcome, Devin's latest message and the ACUs.
+    // The pull request is merged (a closed event); a finished session is live, so end-on-close ends it. The session's
+    // comment keeps Devin's review and gains one line saying why the session ended.
+    const devin = await emulator({ scenario: 'finished-at-once' })
+    const github = await fakeGitHub({ Codertocat: 'write' }, { repository: REPO })
+    github.pulls.set(2, { headSha: NEW_HEAD })
+    const env = { GITHUB_REPOSITORY: REPO, GITHUB_API_URL: github.url }
+    const opened = await runBundledAction({
+      event: 'pull_request',
+      payload: examplePayload('pull_request', 'opened'),
+      env,
+      inputs: inputs(devin, { wait: 'stopped', 'poll-interval': '5s' })
+    })
+    expect(opened.main.exitCode, opened.main.stdout).toBe(0)
+    expect(opened.main.outputs.outcome).toBe('finished')
+    const summary = opened.main.outputs.summary ?? ''
+    expect(summary).not.toBe('')
+    const before = github.comments.get(2)?.[0]?.body ?? ''
+    expect(before).toContain("**Devin's latest message:**")
+
+    const closed = await runBundledAction({ event: 'pull_request', payload: examplePayload('pull_request', 'closed'), env, inputs: inputs(devin) })
+    expect(closed.main.exitCode, closed.main.stdout).toBe(0)
+    expect(closed.main.outputs).toMatchObject({ outcome: 'ended', 'ended-sessions': '1' })
+    const after = github.comments.get(2)?.[0]?.body ?? ''
+    expect(after).toContain('Pull request #2 was closed, so the action ended this session.')
+    expect(after).toContain("**Devin's latest message:**")
+  })
 })
