@@ -14321,6 +14321,7 @@ async function withPullHead(trigger, github, info) {
 function cachedReads(github, calls) {
     const comments = new Map();
     const checkRuns = new Map();
+    const heads = new Map();
     let viewer;
     const read = (cache, key, load) => {
         let found = cache.get(key);
@@ -14356,10 +14357,7 @@ function cachedReads(github, calls) {
         createCheckRun: (headSha, name, checkRun) => write(() => github.createCheckRun(headSha, name, checkRun)),
         updateCheckRun: (checkRunId, checkRun) => write(() => github.updateCheckRun(checkRunId, checkRun)),
         react: (commentId, kind, content) => write(() => github.react(commentId, kind, content)),
-        pullHead: (pullNumber) => {
-            calls.reads++;
-            return github.pullHead(pullNumber);
-        },
+        pullHead: (pullNumber) => read(heads, pullNumber, () => github.pullHead(pullNumber)),
         failedJobs: (runId, attempt) => {
             calls.reads++;
             return github.failedJobs(runId, attempt);
@@ -14529,18 +14527,27 @@ async function reconcileSession(visit, session) {
         return [];
     }
     let comment;
-    let checkRun;
+    const checkRuns = [];
+    // The pull request's head now, for a session opened for a head: a run that told the session about new commits
+    // (on-new-commits: message) or a follow-up put its check run there, and a check run left on an older commit speaks
+    // for a commit nobody merges (stale). An issue, or a head GitHub cannot give, reads as unknown.
+    const current = number !== undefined && head !== undefined
+        ? await github.pullHead(number).then((sha) => sha.toLowerCase(), () => undefined)
+        : undefined;
     try {
         if (number !== undefined)
             comment = await findSessionComment(github, await github.listComments(number), session.id);
-        if (head !== undefined)
-            checkRun = (await github.listCheckRuns(head, settings.checks.name)).find((one) => one.externalId === session.id);
+        for (const sha of new Set([head, current].filter((one) => one !== undefined))) {
+            const found = (await github.listCheckRuns(sha, settings.checks.name)).find((one) => one.externalId === session.id);
+            if (found !== undefined)
+                checkRuns.push(found);
+        }
     }
     catch (error) {
         warn(`Could not read the comment or check run of session ${session.id} (${error instanceof Error ? error.message : String(error)}), so it was not brought up to date. Give the job "pull-requests: write", "issues: write" and "checks: write" permissions.`);
         return [];
     }
-    if (comment === undefined && checkRun === undefined) {
+    if (comment === undefined && checkRuns.length === 0) {
         runner.debug(redactor.text(`Session ${session.id}: no comment of the action and no check run to update.`));
         return [];
     }
@@ -14548,9 +14555,11 @@ async function reconcileSession(visit, session) {
     const report = { apiVersion: settings.apiVersion, session, outcome };
     const shown = redactReport(report, redactor);
     const commentChanged = comment !== undefined && stateOfComment(comment.body) !== stateMarker(shown);
-    const content = checkRunContent(shown);
-    const checkChanged = checkRun !== undefined &&
-        (checkRun.status !== content.status || (checkRun.conclusion ?? undefined) !== content.conclusion || checkRun.title !== content.title);
+    // Each check run as it should read: one on a commit the pull request has moved past is stale.
+    const staleFor = (run) => current !== undefined && run.headSha.toLowerCase() !== current ? { askedSha: run.headSha, headSha: current, stale: true } : undefined;
+    const differs = (run, content) => run.status !== content.status || (run.conclusion ?? undefined) !== content.conclusion || run.title !== content.title;
+    const changedRuns = checkRuns.filter((run) => differs(run, checkRunContent({ ...shown, stale: staleFor(run) })));
+    const checkChanged = changedRuns.length > 0;
     if (!commentChanged && !checkChanged)
         return [];
     // Devin's words only once the state moved, and only when it has stopped or waits: a working session's latest
@@ -14578,14 +14587,14 @@ async function reconcileSession(visit, session) {
             warn(`Could not update the comment of session ${session.id} on #${number} (${error instanceof Error ? error.message : String(error)}). Give the job "pull-requests: write" and "issues: write" permissions.`);
         }
     }
-    if (checkRun !== undefined && checkChanged) {
-        const written = checkRunContent(final);
+    for (const checkRun of changedRuns) {
+        const written = checkRunContent({ ...final, stale: staleFor(checkRun) });
         try {
             await github.updateCheckRun(checkRun.id, written);
             wrote.push(`check run ${written.status === 'completed' ? `completed ${written.conclusion ?? ''}` : written.status}`);
         }
         catch (error) {
-            warn(`Could not update the check run of session ${session.id} on ${head} (${error instanceof Error ? error.message : String(error)}). Give the job "checks: write" permission.`);
+            warn(`Could not update the check run of session ${session.id} on ${checkRun.headSha} (${error instanceof Error ? error.message : String(error)}). Give the job "checks: write" permission.`);
         }
     }
     if (final.question !== undefined && comment !== undefined && number !== undefined) {

@@ -107,7 +107,7 @@ afterEach(() => nock.cleanAll())
 
 describe('the reconcile job', () => {
   it('completes the check run and edits the comment of a session that finished, with one list and one GET; a second run writes nothing', async () => {
-    const github = memoryGitHub()
+    const github = memoryGitHub({ headSha: HEAD })
     github.comments.push(openRunComment('devin-a'))
     github.checkRuns.push(inProgressRun('devin-a'))
     const finished = session('devin-a', {
@@ -130,7 +130,13 @@ describe('the reconcile job', () => {
     expect(runner.failed).toBeUndefined()
     expect(runner.outputs).toEqual({ reconciled: '1' })
     // Never a create of any kind.
-    expect(github.calls).toEqual([`list comments #2`, `list check runs ${HEAD} Devin`, 'update comment 900', 'update check run 700 completed success'])
+    expect(github.calls).toEqual([
+      'pull head',
+      `list comments #2`,
+      `list check runs ${HEAD} Devin`,
+      'update comment 900',
+      'update check run 700 completed success'
+    ])
     const body = github.comments[0]?.body ?? ''
     // The step's marker stays first, so the step that created the comment still finds it.
     expect(body.split('\n').slice(0, 2)).toEqual([STEP_MARKER, '<!-- devin-session-action:session devin-a -->'])
@@ -143,10 +149,10 @@ describe('the reconcile job', () => {
     expect(github.checkRuns[0]?.summary).toContain('Done: fixed the parser and opened PR 9.')
     expect(runner.log).toContain(`info: Listed 1 sessions tagged ${REPO_TAG}; 1 are working, waiting, or changed in the last 24 hours.`)
     expect(runner.log).toContain(`info: Updated session devin-a (${url('devin-a')}): comment on #2, check run completed success.`)
-    expect(runner.log).toContain('info: Reconciled 1 of 1 sessions. Requests: Devin lists 1, Devin GETs 1, GitHub reads 2, GitHub writes 2.')
+    expect(runner.log).toContain('info: Reconciled 1 of 1 sessions. Requests: Devin lists 1, Devin GETs 1, GitHub reads 3, GitHub writes 2.')
     expect(runner.summary).toContain('## Devin sessions reconciled')
     expect(runner.summary).toContain(`- [devin-a](${url('devin-a')}): comment on #2, check run completed success`)
-    expect(runner.summary).toContain('Requests: Devin lists 1 · Devin GETs 1 · GitHub reads 2 · GitHub writes 2')
+    expect(runner.summary).toContain('Requests: Devin lists 1 · Devin GETs 1 · GitHub reads 3 · GitHub writes 2')
     expect(runner.summary).toContain('`reconciled`: 1.')
     expect(warnings(runner)).toEqual([])
 
@@ -156,12 +162,12 @@ describe('the reconcile job', () => {
     const second = await reconcile(github)
     expect(again.isDone()).toBe(true)
     expect(second.outputs).toEqual({ reconciled: '0' })
-    expect(github.calls).toEqual([`list comments #2`, `list check runs ${HEAD} Devin`])
-    expect(second.log).toContain('info: Reconciled 0 of 1 sessions. Requests: Devin lists 1, Devin GETs 0, GitHub reads 2, GitHub writes 0.')
+    expect(github.calls).toEqual(['pull head', `list comments #2`, `list check runs ${HEAD} Devin`])
+    expect(second.log).toContain('info: Reconciled 0 of 1 sessions. Requests: Devin lists 1, Devin GETs 0, GitHub reads 3, GitHub writes 0.')
   })
 
   it('leaves a session alone whose comment already shows its state, and whose check run is as it should be: no GET, no write', async () => {
-    const github = memoryGitHub()
+    const github = memoryGitHub({ headSha: HEAD })
     github.comments.push(openRunComment('devin-a'))
     github.checkRuns.push(inProgressRun('devin-a'))
     devinScope()
@@ -171,11 +177,11 @@ describe('the reconcile job', () => {
     const runner = await reconcile(github)
     expect(nock.isDone()).toBe(true)
     expect(runner.outputs).toEqual({ reconciled: '0' })
-    expect(github.calls).toEqual([`list comments #2`, `list check runs ${HEAD} Devin`])
+    expect(github.calls).toEqual(['pull head', `list comments #2`, `list check runs ${HEAD} Devin`])
   })
 
   it('edits a working session whose ACUs moved, without reading its messages, and keeps the check run in progress', async () => {
-    const github = memoryGitHub()
+    const github = memoryGitHub({ headSha: HEAD })
     github.comments.push(openRunComment('devin-a'))
     github.checkRuns.push(inProgressRun('devin-a'))
     devinScope()
@@ -185,12 +191,12 @@ describe('the reconcile job', () => {
     const runner = await reconcile(github)
     expect(nock.isDone()).toBe(true)
     expect(runner.outputs).toEqual({ reconciled: '1' })
-    expect(github.calls).toEqual([`list comments #2`, `list check runs ${HEAD} Devin`, 'update comment 900'])
+    expect(github.calls).toEqual(['pull head', `list comments #2`, `list check runs ${HEAD} Devin`, 'update comment 900'])
     expect(github.comments[0]?.body).toContain('ACUs consumed: 1.5')
   })
 
   it('shows the question of a blocked session, mentions the user whose run opened it once, and asks for input on the check run', async () => {
-    const github = memoryGitHub()
+    const github = memoryGitHub({ headSha: HEAD })
     github.comments.push(openRunComment('devin-a'))
     github.checkRuns.push(inProgressRun('devin-a'))
     const blocked = session('devin-a', { status_detail: 'waiting_for_user' })
@@ -208,6 +214,7 @@ describe('the reconcile job', () => {
     expect(nock.isDone()).toBe(true)
     expect(runner.outputs).toEqual({ reconciled: '1' })
     expect(github.calls).toEqual([
+      'pull head',
       'list comments #2',
       `list check runs ${HEAD} Devin`,
       'update comment 900',
@@ -226,7 +233,7 @@ describe('the reconcile job', () => {
   })
 
   it('never takes over a comment someone else wrote with the markers, and creates nothing where nothing is', async () => {
-    const github = memoryGitHub()
+    const github = memoryGitHub({ headSha: HEAD })
     github.comments.push(openRunComment('devin-a', { authorType: 'User' }))
     devinScope()
       .get(SESSIONS)
@@ -236,14 +243,14 @@ describe('the reconcile job', () => {
     expect(nock.isDone()).toBe(true)
     expect(runner.outputs).toEqual({ reconciled: '0' })
     // One read of the commit's check runs serves both sessions; neither thread has a comment of the action.
-    expect(github.calls).toEqual(['list comments #2', `list check runs ${HEAD} Devin`, 'list comments #5'])
+    expect(github.calls).toEqual(['pull head', 'list comments #2', `list check runs ${HEAD} Devin`, 'pull head', 'list comments #5'])
     expect(github.comments[0]?.body).toBe(openRunComment('devin-a', { authorType: 'User' }).body)
     // The fourth read asks who the token is (a comment by a user counts only when it is the token's own): once a run.
-    expect(runner.log).toContain('info: Reconciled 0 of 2 sessions. Requests: Devin lists 1, Devin GETs 0, GitHub reads 4, GitHub writes 0.')
+    expect(runner.log).toContain('info: Reconciled 0 of 2 sessions. Requests: Devin lists 1, Devin GETs 0, GitHub reads 6, GitHub writes 0.')
   })
 
   it('warns for a write GitHub refuses and goes on with the next session', async () => {
-    const github = memoryGitHub()
+    const github = memoryGitHub({ headSha: HEAD })
     github.comments.push(openRunComment('devin-a'))
     github.checkRuns.push(inProgressRun('devin-b'))
     github.updateComment = async () => {
@@ -271,7 +278,7 @@ describe('the reconcile job', () => {
   })
 
   it('fails the step when the sessions cannot be listed, and writes nothing', async () => {
-    const github = memoryGitHub()
+    const github = memoryGitHub({ headSha: HEAD })
     devinScope().get(SESSIONS).query(true).reply(403, { detail: 'Forbidden' })
     const runner = await reconcile(github)
     expect(runner.failed).toContain(`Could not list this repository's Devin sessions (tagged ${REPO_TAG}), so no comment or check run was brought up to date:`)
@@ -280,7 +287,7 @@ describe('the reconcile job', () => {
   })
 
   it('lists nothing in a dry run and says what would be listed', async () => {
-    const github = memoryGitHub()
+    const github = memoryGitHub({ headSha: HEAD })
     const runner = await reconcile(github, { 'dry-run': 'true' })
     expect(runner.failed).toBeUndefined()
     expect(runner.outputs).toEqual({ outcome: 'dry-run' })
@@ -292,7 +299,7 @@ describe('the reconcile job', () => {
   })
 
   it('is an input error with tracking-tags: false, before anything is sent', async () => {
-    const github = memoryGitHub()
+    const github = memoryGitHub({ headSha: HEAD })
     const runner = await reconcile(github, { 'tracking-tags': 'false' })
     expect(runner.failed).toContain("reconcile: needs the action's tags to find this repository's sessions, and tracking-tags is false.")
     expect(github.calls).toEqual([])
@@ -349,7 +356,7 @@ describe('which sessions a reconcile run looks at', () => {
 
 describe('the cap through the job', () => {
   it('visits only the 100 most recently changed of 101 sessions and logs the one left', async () => {
-    const github = memoryGitHub()
+    const github = memoryGitHub({ headSha: HEAD })
     const items = Array.from({ length: 101 }, (_, index) =>
       session(`devin-s${index}`, { status: 'exit', status_detail: null, updated_at: NOW - 10 - index, tags: [REPO_TAG, `gh-thread:${REPO_ID}#${index + 1}`] })
     )

@@ -16,6 +16,7 @@ export interface GitHubCalls {
 export function cachedReads(github: GitHub, calls: GitHubCalls): GitHub {
   const comments = new Map<number, Promise<ThreadComment[]>>()
   const checkRuns = new Map<string, Promise<CheckRun[]>>()
+  const heads = new Map<number, Promise<string>>()
   let viewer: Promise<string | undefined> | undefined
   const read = <K, V>(cache: Map<K, Promise<V>>, key: K, load: () => Promise<V>): Promise<V> => {
     let found = cache.get(key)
@@ -51,10 +52,7 @@ export function cachedReads(github: GitHub, calls: GitHubCalls): GitHub {
     createCheckRun: (headSha, name, checkRun) => write(() => github.createCheckRun(headSha, name, checkRun)),
     updateCheckRun: (checkRunId, checkRun) => write(() => github.updateCheckRun(checkRunId, checkRun)),
     react: (commentId, kind, content) => write(() => github.react(commentId, kind, content)),
-    pullHead: (pullNumber) => {
-      calls.reads++
-      return github.pullHead(pullNumber)
-    },
+    pullHead: (pullNumber) => read(heads, pullNumber, () => github.pullHead(pullNumber)),
     failedJobs: (runId, attempt) => {
       calls.reads++
       return github.failedJobs(runId, attempt)

@@ -137,17 +137,30 @@ async function reconcileSession(visit: Visit, session: Session): Promise<string[
   }
 
   let comment: ThreadComment | undefined
-  let checkRun: CheckRun | undefined
+  const checkRuns: CheckRun[] = []
+  // The pull request's head now, for a session opened for a head: a run that told the session about new commits
+  // (on-new-commits: message) or a follow-up put its check run there, and a check run left on an older commit speaks
+  // for a commit nobody merges (stale). An issue, or a head GitHub cannot give, reads as unknown.
+  const current =
+    number !== undefined && head !== undefined
+      ? await github.pullHead(number).then(
+          (sha) => sha.toLowerCase(),
+          () => undefined
+        )
+      : undefined
   try {
     if (number !== undefined) comment = await findSessionComment(github, await github.listComments(number), session.id)
-    if (head !== undefined) checkRun = (await github.listCheckRuns(head, settings.checks.name)).find((one) => one.externalId === session.id)
+    for (const sha of new Set([head, current].filter((one): one is string => one !== undefined))) {
+      const found = (await github.listCheckRuns(sha, settings.checks.name)).find((one) => one.externalId === session.id)
+      if (found !== undefined) checkRuns.push(found)
+    }
   } catch (error) {
     warn(
       `Could not read the comment or check run of session ${session.id} (${error instanceof Error ? error.message : String(error)}), so it was not brought up to date. Give the job "pull-requests: write", "issues: write" and "checks: write" permissions.`
     )
     return []
   }
-  if (comment === undefined && checkRun === undefined) {
+  if (comment === undefined && checkRuns.length === 0) {
     runner.debug(redactor.text(`Session ${session.id}: no comment of the action and no check run to update.`))
     return []
   }
@@ -156,10 +169,13 @@ async function reconcileSession(visit: Visit, session: Session): Promise<string[
   const report: Report = { apiVersion: settings.apiVersion, session, outcome }
   const shown = redactReport(report, redactor)
   const commentChanged = comment !== undefined && stateOfComment(comment.body) !== stateMarker(shown)
-  const content = checkRunContent(shown)
-  const checkChanged =
-    checkRun !== undefined &&
-    (checkRun.status !== content.status || (checkRun.conclusion ?? undefined) !== content.conclusion || checkRun.title !== content.title)
+  // Each check run as it should read: one on a commit the pull request has moved past is stale.
+  const staleFor = (run: CheckRun): Report['stale'] =>
+    current !== undefined && run.headSha.toLowerCase() !== current ? { askedSha: run.headSha, headSha: current, stale: true } : undefined
+  const differs = (run: CheckRun, content: ReturnType<typeof checkRunContent>): boolean =>
+    run.status !== content.status || (run.conclusion ?? undefined) !== content.conclusion || run.title !== content.title
+  const changedRuns = checkRuns.filter((run) => differs(run, checkRunContent({ ...shown, stale: staleFor(run) })))
+  const checkChanged = changedRuns.length > 0
   if (!commentChanged && !checkChanged) return []
 
   // Devin's words only once the state moved, and only when it has stopped or waits: a working session's latest
@@ -196,14 +212,14 @@ async function reconcileSession(visit: Visit, session: Session): Promise<string[
     }
   }
 
-  if (checkRun !== undefined && checkChanged) {
-    const written = checkRunContent(final)
+  for (const checkRun of changedRuns) {
+    const written = checkRunContent({ ...final, stale: staleFor(checkRun) })
     try {
       await github.updateCheckRun(checkRun.id, written)
       wrote.push(`check run ${written.status === 'completed' ? `completed ${written.conclusion ?? ''}` : written.status}`)
     } catch (error) {
       warn(
-        `Could not update the check run of session ${session.id} on ${head} (${error instanceof Error ? error.message : String(error)}). Give the job "checks: write" permission.`
+        `Could not update the check run of session ${session.id} on ${checkRun.headSha} (${error instanceof Error ? error.message : String(error)}). Give the job "checks: write" permission.`
       )
     }
   }

@@ -98,7 +98,9 @@ describe('reconcile through the bundle', { timeout: 60_000 }, () => {
     // One list by this repository's tag, one read of the finished session's messages; nothing created or sent.
     expect(sent(devin)).toEqual([`GET ${SESSIONS}`, `GET ${SESSIONS}/${id}/messages`])
     expect(devin.requests.all()[0]?.query).toMatchObject({ tags: [`gh-repo:${REPO_ID}`] })
+    // The pull request's head is read too: a check run a later run put on a newer head is brought up to date as well.
     expect(githubSent(github, before)).toEqual([
+      `GET /repos/${REPO}/pulls/${PR}`,
       `GET /repos/${REPO}/issues/${PR}/comments`,
       `GET /repos/${REPO}/commits/${HEAD}/check-runs`,
       `PATCH /repos/${REPO}/issues/comments/${github.comments.get(PR)?.[0]?.id}`,
@@ -117,9 +119,9 @@ describe('reconcile through the bundle', { timeout: 60_000 }, () => {
     expect(body).toContain('ACUs consumed: 2.5')
     expect(main.stdout).toContain(`Listed 1 sessions tagged gh-repo:${REPO_ID}; 1 are working, waiting, or changed in the last 24 hours.`)
     expect(main.stdout).toContain(`Updated session ${id} (https://app.devin.ai/sessions/${id}): comment on #2, check run completed success.`)
-    expect(main.stdout).toContain('Reconciled 1 of 1 sessions. Requests: Devin lists 1, Devin GETs 1, GitHub reads 2, GitHub writes 2.')
+    expect(main.stdout).toContain('Reconciled 1 of 1 sessions. Requests: Devin lists 1, Devin GETs 1, GitHub reads 3, GitHub writes 2.')
     expect(main.summary).toContain('## Devin sessions reconciled')
-    expect(main.summary).toContain('Requests: Devin lists 1 · Devin GETs 1 · GitHub reads 2 · GitHub writes 2')
+    expect(main.summary).toContain('Requests: Devin lists 1 · Devin GETs 1 · GitHub reads 3 · GitHub writes 2')
     expect(main.warnings).toEqual([])
     expectNoSecrets(main, [API_KEY, TEST_GITHUB_TOKEN])
 
@@ -133,7 +135,7 @@ describe('reconcile through the bundle', { timeout: 60_000 }, () => {
     expect(githubSent(github, second).filter((line) => !line.startsWith('GET '))).toEqual([])
     expect(again.main.outputs).toEqual({ reconciled: '0' })
     expect(github.comments.get(PR)?.[0]?.body).toBe(edited)
-    expect(again.main.stdout).toContain('Reconciled 0 of 1 sessions. Requests: Devin lists 1, Devin GETs 0, GitHub reads 2, GitHub writes 0.')
+    expect(again.main.stdout).toContain('Reconciled 0 of 1 sessions. Requests: Devin lists 1, Devin GETs 0, GitHub reads 3, GitHub writes 0.')
   })
 
   it.concurrent('shows the question of a blocked session in the comment and mentions the user once', async () => {

@@ -9,8 +9,9 @@ import { bundledSuite } from './harness.js'
 const API_KEY = 'cog_e2eAdversarialReviewKeyNeverShown0123'
 const ORG = 'org-e2e-adversarial'
 const REPO = 'Codertocat/Hello-World'
-/** Codertocat/Hello-World in @octokit/webhooks-examples: its id, and the head of pull request #2 after the synchronize push. */
+/** Codertocat/Hello-World in @octokit/webhooks-examples: its id, and the head before and after the synchronize push of pull request #2. */
 const REPO_ID = '186853002'
+const OLD_HEAD = 'f95f852bd8fca8fcc58a9a2d6c842781e32a215e'
 const NEW_HEAD = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821'
 const { emulator, fakeGitHub, runBundledAction } = bundledSuite({ orgId: ORG, scenario: 'forever-working' }, { timeoutMs: 30_000 })
 
@@ -116,5 +117,69 @@ describe('adversarial review findings, through the bundle', { timeout: 60_000 },
     const after = github.comments.get(2)?.[0]?.body ?? ''
     expect(after).toContain('Pull request #2 was closed, so the action ended this session.')
     expect(after).toContain("**Devin's latest message:**")
+  })
+
+  it.concurrent('reconcile completes the check run a synchronize run (on-new-commits: message) put on the new head', async () => {
+    // The README's recipe pair: pull_request (opened, synchronize) with check-run: true and wait: none, and a
+    // schedule with reconcile: true. The session was opened for the old head; a push messages it (the default
+    // on-new-commits), and the synchronize run puts the session's check run on the NEW head, the one the merge box
+    // shows. Reconcile must complete that one when the session stops, or a required check stays pending forever.
+    const devin = await emulator()
+    const github = await fakeGitHub({ Codertocat: 'write' }, { repository: REPO })
+    github.pulls.set(2, { headSha: NEW_HEAD })
+    const [session] = devin.store.seed([{ tags: [`gh-repo:${REPO_ID}`, `gh-thread:${REPO_ID}#2`, `gh-sha:${OLD_HEAD}`, `gh-user:${REPO_ID}/codertocat`] }])
+    const id = session?.session_id ?? ''
+    const push = await runBundledAction({
+      event: 'pull_request',
+      payload: examplePayload('pull_request', 'synchronize'),
+      env: { GITHUB_REPOSITORY: REPO, GITHUB_API_URL: github.url },
+      inputs: inputs(devin, { 'check-run': 'true', wait: 'none' })
+    })
+    expect(push.main.exitCode, push.main.stdout).toBe(0)
+    expect(push.main.outputs).toMatchObject({ 'session-id': id, 'is-new-session': 'false' })
+    const onNewHead = github.checkRuns.filter((run) => run.head_sha === NEW_HEAD)
+    expect(onNewHead).toHaveLength(1)
+    expect(onNewHead[0]).toMatchObject({ status: 'in_progress', external_id: id })
+
+    devin.store.apply(id, { status: 'running', status_detail: 'finished', message: 'Reviewed the new commits too.' })
+    const { main } = await runBundledAction({
+      event: 'schedule',
+      payload: { schedule: '*/10 * * * *' },
+      env: { GITHUB_REPOSITORY: REPO, GITHUB_REPOSITORY_ID: REPO_ID, GITHUB_API_URL: github.url, GITHUB_RUN_ID: '5150' },
+      inputs: inputs(devin, { reconcile: 'true' })
+    })
+    expect(main.exitCode, main.stdout).toBe(0)
+    expect(github.checkRuns.find((run) => run.head_sha === NEW_HEAD)).toMatchObject({ status: 'completed', conclusion: 'success' })
+  })
+
+  it.concurrent('reconcile keeps the neutral conclusion of a check run completed stale (the pull request moved on)', async () => {
+    // A run waited, Devin finished, but the pull request's head had moved past the commit it asked about: the
+    // contract's mapping makes the check run neutral. Nothing changes afterwards; a reconcile run must not turn it
+    // into success (a review of a commit nobody merges), nor spend a messages read and a write on it.
+    const devin = await emulator({ scenario: 'finished-at-once' })
+    const github = await fakeGitHub({ Codertocat: 'write' }, { repository: REPO })
+    github.pulls.set(2, { headSha: OLD_HEAD })
+    const opened = await runBundledAction({
+      event: 'pull_request',
+      payload: examplePayload('pull_request', 'opened'),
+      env: { GITHUB_REPOSITORY: REPO, GITHUB_API_URL: github.url },
+      inputs: inputs(devin, { 'check-run': 'true', wait: 'stopped', 'poll-interval': '5s' })
+    })
+    expect(opened.main.exitCode, opened.main.stdout).toBe(0)
+    expect(opened.main.outputs).toMatchObject({ outcome: 'finished', stale: 'true' })
+    expect(github.checkRuns).toHaveLength(1)
+    expect(github.checkRuns[0]).toMatchObject({ status: 'completed', conclusion: 'neutral' })
+
+    const writes = github.requests.filter((request) => request.method !== 'GET').length
+    const { main } = await runBundledAction({
+      event: 'schedule',
+      payload: { schedule: '*/10 * * * *' },
+      env: { GITHUB_REPOSITORY: REPO, GITHUB_REPOSITORY_ID: REPO_ID, GITHUB_API_URL: github.url, GITHUB_RUN_ID: '5150' },
+      inputs: inputs(devin, { reconcile: 'true' })
+    })
+    expect(main.exitCode, main.stdout).toBe(0)
+    expect(github.checkRuns[0]).toMatchObject({ status: 'completed', conclusion: 'neutral' })
+    expect(github.requests.filter((request) => request.method !== 'GET').length).toBe(writes)
+    expect(main.outputs).toEqual({ reconciled: '0' })
   })
 })
