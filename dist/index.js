@@ -14571,7 +14571,10 @@ async function reconcileSession(visit, session) {
             report.question = words.question;
         }
         catch (error) {
-            warn(`Could not read Devin's messages in session ${session.id}, so its comment and check run show no summary: ${error instanceof Error ? error.message : String(error)}`);
+            // Nothing is written: the comment's state line would say the change was shown, and the next run would never
+            // read the messages again (Devin's question would be lost). The next run tries again.
+            warn(`Could not read Devin's messages in session ${session.id}, so its comment and check run were left as they are for the next run: ${error instanceof Error ? error.message : String(error)}`);
+            return [];
         }
     }
     const final = redactReport(report, redactor);

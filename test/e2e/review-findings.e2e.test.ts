@@ -182,4 +182,35 @@ describe('adversarial review findings, through the bundle', { timeout: 60_000 },
     expect(github.requests.filter((request) => request.method !== 'GET').length).toBe(writes)
     expect(main.outputs).toEqual({ reconciled: '0' })
   })
+
+  it.concurrent("a reconcile run that could not read Devin's messages does not lose the question for the runs after it", async () => {
+    // The session waits for the user. The first reconcile run cannot read the session's messages (one refusal): it
+    // warns and writes nothing, so the next run still sees the change, reads the messages, shows the question and
+    // mentions the user.
+    const devin = await emulator()
+    const github = await fakeGitHub({ Codertocat: 'write' }, { repository: REPO })
+    github.pulls.set(2, { headSha: NEW_HEAD })
+    const env = { GITHUB_REPOSITORY: REPO, GITHUB_API_URL: github.url }
+    const opened = await runBundledAction({
+      event: 'pull_request',
+      payload: examplePayload('pull_request', 'opened'),
+      env,
+      inputs: inputs(devin, { wait: 'none' })
+    })
+    expect(opened.main.exitCode, opened.main.stdout).toBe(0)
+    const id = opened.main.outputs['session-id'] ?? ''
+    devin.store.apply(id, { status: 'running', status_detail: 'waiting_for_user', message: 'Should the review cover the docs too?' })
+    devin.faults.add({ method: 'GET', path: new RegExp(`/sessions/${id}/messages$`), kind: 'status', status: 403 })
+    const reconcileEnv = { ...env, GITHUB_REPOSITORY_ID: REPO_ID, GITHUB_RUN_ID: '5150' }
+    const schedule = { schedule: '*/10 * * * *' }
+    const first = await runBundledAction({ event: 'schedule', payload: schedule, env: reconcileEnv, inputs: inputs(devin, { reconcile: 'true' }) })
+    expect(first.main.exitCode, first.main.stdout).toBe(0)
+    expect(first.main.warnings.join('\n')).toContain("Could not read Devin's messages")
+
+    const second = await runBundledAction({ event: 'schedule', payload: schedule, env: reconcileEnv, inputs: inputs(devin, { reconcile: 'true' }) })
+    expect(second.main.exitCode, second.main.stdout).toBe(0)
+    const comments = github.comments.get(2) ?? []
+    expect(comments[0]?.body).toContain('**Devin is asking:**')
+    expect(comments.some((comment) => comment.body.includes('Devin is waiting for your answer'))).toBe(true)
+  })
 })
