@@ -10906,6 +10906,7 @@ async function connect(http, connection, deadline, discover = true) {
 }
 
 ;// CONCATENATED MODULE: ./src/devin/end.ts
+
 /** Statuses a session does not leave: no message brings it back, so it costs nothing more. */
 const ENDED = new Set(['exit', 'error']);
 /**
@@ -10937,8 +10938,10 @@ async function endSession(api, sessionId, deadline) {
     }
     if (failure === undefined)
         return { session: after };
-    if (ENDED.has(after.status))
-        return { session: after, failedButEnded: failure instanceof Error ? failure.message : String(failure) };
+    if (ENDED.has(after.status)) {
+        const refusedAtOnce = failure instanceof DevinApiError && failure.attempts === 1 && failure.status !== undefined && failure.status >= 400 && failure.status < 500;
+        return { session: after, failedButEnded: failure instanceof Error ? failure.message : String(failure), alreadyStopped: refusedAtOnce };
+    }
     throw failure;
 }
 
@@ -12018,7 +12021,7 @@ async function closeJob(ctx, trigger) {
     for (const session of live) {
         try {
             const result = await endSession(api, session.id, deadline);
-            if (result.failedButEnded !== undefined) {
+            if (result.failedButEnded !== undefined && result.alreadyStopped === true) {
                 // It stopped between the list and the end (Devin: "already exited"): not an error, and not ended by this run.
                 runner.info(redact(`Session ${session.id} had already stopped: ${result.failedButEnded}`));
                 continue;
@@ -13364,6 +13367,11 @@ async function prepareCiFix(plan, deps) {
             const log = await readLog(job, deps);
             if (log === undefined)
                 continue;
+            // Nothing to read in it (the runner lost it, or the job printed nothing): no empty attachment.
+            if (log.keptBytes === 0) {
+                deps.info(`The log of job "${job.name}" is empty: nothing of it is attached.`);
+                continue;
+            }
             try {
                 const url = await api.uploadAttachment({ name: log.fileName, bytes: log.bytes, contentType: 'text/plain; charset=utf-8' }, deadline);
                 urls.push(url);

@@ -233,6 +233,15 @@ describe('fixing failed CI', () => {
     expect(runner.outputs['session-id']).toBe('devin-new-1')
   })
 
+  it('attaches no empty log: a job that printed nothing is named in the log, and the others are uploaded', async () => {
+    const state = devin()
+    const { runner } = await failedRun({}, { logs: { ...LOGS, 12: '' } })
+    expect(runner.failed).toBeUndefined()
+    expect(state.sent.filter((request) => request.startsWith('POST upload'))).toHaveLength(1)
+    expect(state.creates[0]?.attachment_urls).toHaveLength(1)
+    expect(runner.log).toContain('info: The log of job "lint" is empty: nothing of it is attached.')
+  })
+
   it('ci-logs: false lists the failed jobs for the prompt and sends no log', async () => {
     const state = devin()
     const { runner, github } = await failedRun({ 'ci-logs': 'false' })

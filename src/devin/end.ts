@@ -1,4 +1,5 @@
 import type { DevinApi } from './api.js'
+import { DevinApiError } from './errors.js'
 import type { Session } from './session.js'
 
 /** Statuses a session does not leave: no message brings it back, so it costs nothing more. */
@@ -9,6 +10,11 @@ export interface EndResult {
   session?: Session
   /** When the end request failed but the session has ended all the same: that failure, to be told, not reported as one. */
   failedButEnded?: string
+  /**
+   * The session had stopped before this request: Devin refused the first attempt itself (400 "already exited").
+   * After a retry the refusal may answer this very request's first attempt, whose answer was lost: that one ended it.
+   */
+  alreadyStopped?: boolean
 }
 
 /**
@@ -35,6 +41,10 @@ export async function endSession(api: DevinApi, sessionId: string, deadline: num
     return {}
   }
   if (failure === undefined) return { session: after }
-  if (ENDED.has(after.status)) return { session: after, failedButEnded: failure instanceof Error ? failure.message : String(failure) }
+  if (ENDED.has(after.status)) {
+    const refusedAtOnce =
+      failure instanceof DevinApiError && failure.attempts === 1 && failure.status !== undefined && failure.status >= 400 && failure.status < 500
+    return { session: after, failedButEnded: failure instanceof Error ? failure.message : String(failure), alreadyStopped: refusedAtOnce }
+  }
   throw failure
 }

@@ -85,6 +85,11 @@ export async function prepareCiFix(plan: CreatePlan, deps: CiFixDeps): Promise<C
     for (const job of logsToRead(jobs, deps)) {
       const log = await readLog(job, deps)
       if (log === undefined) continue
+      // Nothing to read in it (the runner lost it, or the job printed nothing): no empty attachment.
+      if (log.keptBytes === 0) {
+        deps.info(`The log of job "${job.name}" is empty: nothing of it is attached.`)
+        continue
+      }
       try {
         const url = await api.uploadAttachment({ name: log.fileName, bytes: log.bytes, contentType: 'text/plain; charset=utf-8' }, deadline)
         urls.push(url)

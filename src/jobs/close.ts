@@ -113,7 +113,7 @@ export async function closeJob(ctx: JobContext, trigger: Trigger): Promise<void>
   for (const session of live) {
     try {
       const result = await endSession(api, session.id, deadline)
-      if (result.failedButEnded !== undefined) {
+      if (result.failedButEnded !== undefined && result.alreadyStopped === true) {
         // It stopped between the list and the end (Devin: "already exited"): not an error, and not ended by this run.
         runner.info(redact(`Session ${session.id} had already stopped: ${result.failedButEnded}`))
         continue

@@ -41,7 +41,17 @@ describe('endSession', () => {
       () => Promise.reject(OUTAGE),
       async () => ({ ...SESSION, status: 'exit' })
     )
-    expect(await endSession(api, 'devin-1', 0)).toEqual({ session: { ...SESSION, status: 'exit' }, failedButEnded: OUTAGE.message })
+    // A 503 after 8 attempts may have ended it itself: not "already stopped".
+    expect(await endSession(api, 'devin-1', 0)).toEqual({ session: { ...SESSION, status: 'exit' }, failedButEnded: OUTAGE.message, alreadyStopped: false })
+  })
+
+  it('tells a session that had stopped before (refused at once) from one this request ended (refused on a retry)', async () => {
+    const exited = async () => ({ ...SESSION, status: 'exit' })
+    const atOnce = new DevinApiError('Devin session already exited', { status: 400, reached: 'no', attempts: 1 })
+    expect((await endSession(devin(() => Promise.reject(atOnce), exited).api, 'devin-1', 0)).alreadyStopped).toBe(true)
+    // The first attempt's answer was lost, the retry heard "already exited": the first attempt ended it.
+    const onRetry = new DevinApiError('Devin session already exited', { status: 400, reached: 'no', attempts: 2 })
+    expect((await endSession(devin(() => Promise.reject(onRetry), exited).api, 'devin-1', 0)).alreadyStopped).toBe(false)
   })
 
   it('keeps the failure when the session still runs, or cannot be read either', async () => {

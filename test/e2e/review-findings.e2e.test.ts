@@ -213,4 +213,25 @@ describe('adversarial review findings, through the bundle', { timeout: 60_000 },
     expect(comments[0]?.body).toContain('**Devin is asking:**')
     expect(comments.some((comment) => comment.body.includes('Devin is waiting for your answer'))).toBe(true)
   })
+
+  it.concurrent('a close whose DELETE ended the session but lost the answer counts the session as ended by this run', async () => {
+    // The DELETE reaches Devin and ends the session; the connection drops before the answer. The request helper
+    // retries the DELETE (retry: safe), Devin answers 400 "already exited", and the re-read shows it exited. This
+    // run ended it: ended-sessions must say 1 and the thread's comment must list it, not "had already stopped".
+    const devin = await emulator()
+    const github = await fakeGitHub({ Codertocat: 'write' }, { repository: REPO })
+    const [session] = devin.store.seed([{ tags: [`gh-repo:${REPO_ID}`, `gh-thread:${REPO_ID}#2`] }])
+    const id = session?.session_id ?? ''
+    devin.faults.add({ method: 'DELETE', path: new RegExp(`/sessions/${id}$`), kind: 'drop-after' })
+    const { main } = await runBundledAction({
+      event: 'pull_request',
+      payload: examplePayload('pull_request', 'closed'),
+      env: { GITHUB_REPOSITORY: REPO, GITHUB_API_URL: github.url },
+      inputs: inputs(devin)
+    })
+    expect(main.exitCode, main.stdout).toBe(0)
+    expect(devin.store.get(id).status).toBe('exit')
+    expect(main.outputs).toMatchObject({ outcome: 'ended', 'ended-sessions': '1' })
+    expect(github.comments.get(2)?.[0]?.body ?? '').toContain(id)
+  })
 })
