@@ -13877,6 +13877,7 @@ function reviewFailureFor(outcome, review, wait, details = {}) {
 
 
 
+
 /**
  * How long the one read of the session's messages may take, retries included: as long as ending a session may
  * take, so an API that fails after the wait holds the step no longer than that.
@@ -13930,8 +13931,10 @@ function devinWords(messages, outcome, notifyOnBlocked, redact) {
     const latest = latestDevinMessage(messages);
     if (latest === undefined)
         return {};
-    // Redacted before it is capped: a secret cut in half would no longer be recognised.
-    const text = capSummary(redact(latest.text));
+    // Redacted before it is capped: a secret cut in half would no longer be recognised. Besides the run's own secrets,
+    // credentials recognised by their shape (a token Devin read in the repository and quoted, or a session secret a
+    // reconcile job was not given): Devin's words go to a comment anyone who can read the thread sees.
+    const text = capSummary(redactCredentials(redact(latest.text)));
     return { summary: text, ...(outcome === 'blocked' && notifyOnBlocked ? { question: { id: messageKey(latest), text } } : {}) };
 }
 /** The user who caused the run, as they may be mentioned: the triggering comment's author, else the event's sender. */

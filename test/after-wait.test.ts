@@ -9,6 +9,7 @@ import type { GitHub, ThreadComment } from '../src/github/client.js'
 import { commentMarker } from '../src/github/comment.js'
 import type { JobContext } from '../src/jobs/job.js'
 import { threadComment } from '../src/jobs/thread-comment.js'
+import { devinWords } from '../src/jobs/after-wait.js'
 import { waitAndJudge } from '../src/jobs/wait.js'
 import { reportOutputs } from '../src/report/outputs.js'
 import { createRedactor, redactReport } from '../src/report/redact.js'
@@ -389,5 +390,20 @@ describe('the end of a wait', () => {
     expect(runner.outputs.summary).toBe('Done.')
     expect(github.calls.filter((call) => call.startsWith('head'))).toEqual([])
     expect(runner.outputs.stale).toBeUndefined()
+  })
+})
+
+describe("Devin's words", () => {
+  it("lose credentials recognised by their shape as well as the run's own secrets, before they reach a comment", () => {
+    const messages: SessionMessage[] = [
+      {
+        id: 'e1',
+        from: 'devin',
+        text: `Done. I used ${TEST_API_KEY} and found ghp_${'a1'.repeat(18)} in .env; the database is postgres://app:s3cretPassw0rd@db:5432/app.`
+      }
+    ]
+    const words = devinWords(messages, 'finished', true, createRedactor([TEST_API_KEY]).text)
+    expect(words.summary).toBe('Done. I used *** and found *** in .env; the database is postgres://app:***@db:5432/app.')
+    expect(words.question).toBeUndefined()
   })
 })

@@ -1,3 +1,4 @@
+import { redactCredentials } from '../report/credential-patterns.js'
 import { CLEANUP_DEADLINE_MS } from '../action/constants.js'
 import type { Settings } from '../action/inputs.js'
 import type { DevinApi } from '../devin/api.js'
@@ -78,8 +79,10 @@ export function devinWords(
 ): { summary?: string; question?: { id: string; text: string } } {
   const latest = latestDevinMessage(messages)
   if (latest === undefined) return {}
-  // Redacted before it is capped: a secret cut in half would no longer be recognised.
-  const text = capSummary(redact(latest.text))
+  // Redacted before it is capped: a secret cut in half would no longer be recognised. Besides the run's own secrets,
+  // credentials recognised by their shape (a token Devin read in the repository and quoted, or a session secret a
+  // reconcile job was not given): Devin's words go to a comment anyone who can read the thread sees.
+  const text = capSummary(redactCredentials(redact(latest.text)))
   return { summary: text, ...(outcome === 'blocked' && notifyOnBlocked ? { question: { id: messageKey(latest), text } } : {}) }
 }
 
