@@ -568,22 +568,28 @@ const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 ;// CONCATENATED MODULE: ./src/github/download.ts
 /** How long a log download may stay silent before it is given up: a stalled download must not hold the job. */
 const IDLE_TIMEOUT_MS = 60_000;
+/** The longest a log download may take in all: one that trickles a byte at a time must not hold the job either. */
+const TOTAL_TIMEOUT_MS = 5 * 60_000;
 /**
  * Downloads a URL (a job log's signed link) as a stream of bytes, with no credential: the link's signature is
- * one. Through node:http(s) rather than fetch: a fetch body hands over a new ArrayBuffer per chunk that the
- * garbage collector frees late, and reading a 200 MB log that way held well over 100 MB at once; a socket
- * stream read chunk by chunk, with backpressure, keeps the run's memory near its resting size. Non-2xx
- * answers reject with their status.
+ * one. The body is a socket stream read chunk by chunk with backpressure, so the reader holds only what it keeps;
+ * the download stops with an error (which the stream's reader gets) after `idleMs` without data or `totalMs` in
+ * all. Non-2xx answers resolve with their status for the caller to report.
  */
-async function download(url) {
+async function download(url, limits = {}) {
     if (url.protocol !== 'https:' && url.protocol !== 'http:')
         throw new Error(`unsupported protocol ${url.protocol}`);
+    const idleMs = limits.idleMs ?? IDLE_TIMEOUT_MS;
+    const totalMs = limits.totalMs ?? TOTAL_TIMEOUT_MS;
     const { get } = url.protocol === 'https:' ? await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 4708, 23)) : await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 7067, 23));
     return new Promise((resolve, reject) => {
         const request = get(url, { headers: { accept: '*/*', 'user-agent': 'devin-session-action' } }, (response) => {
             resolve({ status: response.statusCode ?? 0, body: response });
         });
-        request.setTimeout(IDLE_TIMEOUT_MS, () => request.destroy(new Error(`no data for ${IDLE_TIMEOUT_MS / 1000} s`)));
+        const total = setTimeout(() => request.destroy(new Error(`the download took longer than ${totalMs / 1000} s`)), totalMs);
+        total.unref();
+        request.on('close', () => clearTimeout(total));
+        request.setTimeout(idleMs, () => request.destroy(new Error(`no data for ${idleMs / 1000} s`)));
         request.on('error', reject);
     });
 }
@@ -13467,7 +13473,10 @@ async function readLog(job, deps) {
         return { fileName: logFileName(job), bytes: new TextEncoder().encode(log.text), keptBytes: log.keptBytes, originalBytes: log.originalBytes };
     }
     catch (error) {
-        deps.warning(`Could not fetch the log of job "${job.name}" (${ci_fix_messageOf(error)}); the session opens without it. Reading job logs needs the permission actions: read.`);
+        const why = ci_fix_messageOf(error);
+        // The permission is named when GitHub refused (403/404); a download that timed out or broke needs a re-run, not it.
+        const refused = /\b(?:403|404)\b/.test(why) && !why.includes('actions: read');
+        deps.warning(`Could not fetch the log of job "${job.name}" (${why}); the session opens without it.${refused ? ' Reading job logs needs the permission actions: read.' : ''}`);
         return undefined;
     }
 }

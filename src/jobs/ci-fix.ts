@@ -198,8 +198,11 @@ async function readLog(
     const log = await trimCiLog(await deps.github.jobLog(job.id), { maxBytes: deps.settings.ci.logBytes, redact: deps.redact })
     return { fileName: logFileName(job), bytes: new TextEncoder().encode(log.text), keptBytes: log.keptBytes, originalBytes: log.originalBytes }
   } catch (error) {
+    const why = messageOf(error)
+    // The permission is named when GitHub refused (403/404); a download that timed out or broke needs a re-run, not it.
+    const refused = /\b(?:403|404)\b/.test(why) && !why.includes('actions: read')
     deps.warning(
-      `Could not fetch the log of job "${job.name}" (${messageOf(error)}); the session opens without it. Reading job logs needs the permission actions: read.`
+      `Could not fetch the log of job "${job.name}" (${why}); the session opens without it.${refused ? ' Reading job logs needs the permission actions: read.' : ''}`
     )
     return undefined
   }
