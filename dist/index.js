@@ -13696,14 +13696,112 @@ function describeChanges(previous, next) {
     return lines;
 }
 
+;// CONCATENATED MODULE: ./src/devin/poll.ts
+
+
+
+/**
+ * The one polling loop of the action, for a session (wait.ts) and for a Devin Review (review-wait.ts): they differ
+ * in what is read and when it is over, never in how often Devin is asked or how an outage is told.
+ */
+/** The interval grows up to 4× while nothing changes, and never past poll-interval's own bound (2 minutes). */
+const MAX_GROWTH = 4;
+/**
+ * A poll failure that a later poll may not have: a network failure, a 429, a 5xx, or a success
+ * answer that could not be read (a proxy's HTML page, JSON cut off, a body without a status).
+ */
+function isTransient(error) {
+    if (!(error instanceof DevinApiError))
+        return false;
+    const { status } = error;
+    return status === undefined || status === 429 || status >= 500 || (status >= 200 && status < 300);
+}
+/** "Devin's API answered HTTP 503 to every poll for the last 30m (25 polls)…", from a run of failed polls. */
+function describeFailedRun(run, now, noun) {
+    const [only] = run.statuses;
+    const answered = run.statuses.size === 1 && only !== undefined && (only < 200 || only >= 300)
+        ? `Devin's API answered HTTP ${only}`
+        : `Devin's API could not be read (${[...run.statuses].map((status) => (status === undefined ? 'no answer' : status < 300 ? `unreadable HTTP ${status} answers` : `HTTP ${status}`)).join(', ')})`;
+    const span = run.polls === 1 ? 'to the last poll' : `to every poll for the last ${formatDuration(now - run.since)} (${run.polls} polls)`;
+    return `${answered} ${span}, so the ${noun}'s state at the deadline is unknown. The last error: ${run.last}`;
+}
+/**
+ * Polls until the item's wait is over or the timeout passes. The interval starts at poll-interval, doubles while
+ * nothing changes (up to 4×, at most two minutes) and falls back to the start on any change, so a long quiet wait
+ * costs few requests and a change is seen within one current interval. Each poll is one request: a transient
+ * failure (network, 429, 5xx, an unreadable answer) is retried by the next poll, the first after poll-interval (or
+ * Retry-After) and later ones at a growing interval, as for a quiet wait, so an outage costs no more requests than
+ * a quiet wait. Any other failure (a 404: the item is gone) ends the wait.
+ */
+async function pollUntil(start, polled, options, deps) {
+    const { clock } = deps;
+    const began = clock.now();
+    const deadline = began + options.timeoutMs;
+    const base = options.pollIntervalMs;
+    const longest = Math.max(base, Math.min(base * MAX_GROWTH, MAX_POLL_INTERVAL_MS));
+    let interval = base;
+    let item = start;
+    let last = polled.startIsSeen === true ? polled.fingerprint(start) : undefined;
+    let failed;
+    // When the item was last read: an outage is counted from there, the last moment its state was known.
+    let lastRead = began;
+    for (;;) {
+        const pause = Math.min(Math.max(interval, failed?.retryAfterMs ?? 0), deadline - clock.now());
+        if (pause <= 0)
+            break;
+        await clock.sleep(pause);
+        let next;
+        try {
+            next = await polled.read(deadline);
+        }
+        catch (error) {
+            if (!isTransient(error))
+                throw error;
+            failed ??= { since: lastRead, polls: 0, statuses: new Set(), last: '', retryAfterMs: 0 };
+            failed.polls++;
+            failed.statuses.add(error.status);
+            failed.last = error.message;
+            failed.retryAfterMs = error.retryAfterMs ?? 0;
+            if (failed.polls === 1) {
+                deps.warning(`Could not read the ${polled.noun} this time; still waiting. (${error.message})`);
+                interval = base;
+            }
+            else {
+                // Only the first failure of a run is an annotation; the rest are log lines, and come less often.
+                deps.info(`Still could not read the ${polled.noun} (${failed.polls} polls in a row): ${error.message}`);
+                interval = Math.min(interval * 2, longest);
+            }
+            continue;
+        }
+        if (failed !== undefined)
+            deps.info(`Read the ${polled.noun} again after ${failed.polls} failed ${failed.polls === 1 ? 'poll' : 'polls'}.`);
+        failed = undefined;
+        lastRead = clock.now();
+        const print = polled.fingerprint(next);
+        if (print !== last) {
+            for (const line of polled.describeChange(last === undefined ? undefined : item, next))
+                deps.info(line);
+            interval = base;
+            last = print;
+        }
+        else {
+            interval = Math.min(interval * 2, longest);
+        }
+        item = next;
+        deps.onPoll(item);
+        if (polled.isOver(item))
+            return { item, over: true, waitedMs: clock.now() - began };
+    }
+    const pollFailure = failed === undefined ? undefined : describeFailedRun(failed, clock.now(), polled.noun);
+    return { item, over: false, waitedMs: clock.now() - began, pollFailure };
+}
+
 ;// CONCATENATED MODULE: ./src/devin/wait.ts
 
 
 
 
 
-/** The interval grows up to 4× while nothing changes, and never past poll-interval's own bound (2 minutes). */
-const MAX_GROWTH = 4;
 /** Outcomes at which a session has stopped working. */
 const STOPPED = new Set(['finished', 'blocked', 'error', 'suspended', 'exited']);
 /** Whether a wait with this goal is over for the session. */
@@ -13721,99 +13819,40 @@ function fingerprint(session) {
     return JSON.stringify([session.status, session.statusDetail, session.pullRequests, session.structuredOutput ?? null]);
 }
 /**
- * A poll failure that a later poll may not have: a network failure, a 429, a 5xx, or a success
- * answer that could not be read (a proxy's HTML page, JSON cut off, a body without a status).
- */
-function isTransient(error) {
-    if (!(error instanceof DevinApiError))
-        return false;
-    const { status } = error;
-    return status === undefined || status === 429 || status >= 500 || (status >= 200 && status < 300);
-}
-/** "Devin's API answered HTTP 503 to every poll for the last 30m (25 polls)…", from a run of failed polls. */
-function describeFailedRun(run, now) {
-    const [only] = run.statuses;
-    const answered = run.statuses.size === 1 && only !== undefined && (only < 200 || only >= 300)
-        ? `Devin's API answered HTTP ${only}`
-        : `Devin's API could not be read (${[...run.statuses].map((status) => (status === undefined ? 'no answer' : status < 300 ? `unreadable HTTP ${status} answers` : `HTTP ${status}`)).join(', ')})`;
-    const span = run.polls === 1 ? 'to the last poll' : `to every poll for the last ${formatDuration(now - run.since)} (${run.polls} polls)`;
-    return `${answered} ${span}, so the session's state at the deadline is unknown. The last error: ${run.last}`;
-}
-/**
- * Polls the session until the goal is reached or the timeout passes. The interval starts at
- * poll-interval, doubles while nothing changes (up to 4×, at most two minutes) and falls back to the
- * start on any change, so a long quiet session costs few requests and a change is seen within one
- * current interval. Each poll is one request: a transient failure (network, 429, 5xx, an unreadable
- * answer) is retried by the next poll, the first after poll-interval (or Retry-After) and later ones
- * at a growing interval, as for a quiet session, so an outage costs no more requests than a quiet
- * wait. A 404 ends the wait: the session is gone, and no later poll brings it back.
+ * Polls the session (pollUntil: one request a poll, the interval growing while nothing changes, transient failures
+ * retried by the next poll) until the goal is reached or the timeout passes. A 404 ends the wait: the session is
+ * gone, and no later poll brings it back.
  */
 async function waitForSession(api, start, options, deps) {
-    const { clock } = deps;
-    const began = clock.now();
-    const deadline = began + options.timeoutMs;
-    const base = options.pollIntervalMs;
-    const longest = Math.max(base, Math.min(base * MAX_GROWTH, MAX_POLL_INTERVAL_MS));
-    let interval = base;
-    let session = start;
-    let last;
-    let failed;
-    // When the session was last read: an outage is counted from there, the last moment its state was known.
-    let lastRead = began;
-    for (;;) {
-        const pause = Math.min(Math.max(interval, failed?.retryAfterMs ?? 0), deadline - clock.now());
-        if (pause <= 0)
-            break;
-        await clock.sleep(pause);
-        let next;
-        try {
-            next = await api.get(session.id, deadline, { attempts: 1 });
-        }
-        catch (error) {
-            if (error instanceof DevinApiError && error.status === 404) {
-                throw new Error(`Devin's session ${session.id} is gone: Devin answered 404 Not Found when the action read it ${formatDuration(clock.now() - began)} into the wait, so it was deleted or this API key can no longer see it. It was last seen as "${session.status}"${session.statusDetail !== undefined ? ` ("${session.statusDetail}")` : ''}: ${session.url}`, { cause: error });
+    const began = deps.clock.now();
+    let seen = start;
+    const result = await pollUntil(start, {
+        noun: 'session',
+        async read(deadline) {
+            try {
+                return await api.get(start.id, deadline, { attempts: 1 });
             }
-            if (!isTransient(error))
+            catch (error) {
+                if (error instanceof DevinApiError && error.status === 404) {
+                    throw new Error(`Devin's session ${start.id} is gone: Devin answered 404 Not Found when the action read it ${formatDuration(deps.clock.now() - began)} into the wait, so it was deleted or this API key can no longer see it. It was last seen as "${seen.status}"${seen.statusDetail !== undefined ? ` ("${seen.statusDetail}")` : ''}: ${seen.url}`, { cause: error });
+                }
                 throw error;
-            failed ??= { since: lastRead, polls: 0, statuses: new Set(), last: '', retryAfterMs: 0 };
-            failed.polls++;
-            failed.statuses.add(error.status);
-            failed.last = error.message;
-            failed.retryAfterMs = error.retryAfterMs ?? 0;
-            if (failed.polls === 1) {
-                deps.warning(`Could not read the session this time; still waiting. (${error.message})`);
-                interval = base;
             }
-            else {
-                // Only the first failure of a run is an annotation; the rest are log lines, and come less often.
-                deps.info(`Still could not read the session (${failed.polls} polls in a row): ${error.message}`);
-                interval = Math.min(interval * 2, longest);
-            }
-            continue;
+        },
+        fingerprint,
+        describeChange: describeChanges,
+        isOver: (session) => waitIsOver(session, options.until)
+    }, options, {
+        ...deps,
+        onPoll(session) {
+            seen = session;
+            deps.onPoll(session);
         }
-        if (failed !== undefined)
-            deps.info(`Read the session again after ${failed.polls} failed ${failed.polls === 1 ? 'poll' : 'polls'}.`);
-        failed = undefined;
-        lastRead = clock.now();
-        const print = fingerprint(next);
-        if (print !== last) {
-            for (const line of describeChanges(last === undefined ? undefined : session, next))
-                deps.info(line);
-            interval = base;
-            last = print;
-        }
-        else {
-            interval = Math.min(interval * 2, longest);
-        }
-        session = next;
-        deps.onPoll(session);
-        if (waitIsOver(session, options.until)) {
-            const outcome = classifySession(session);
-            return { session, outcome: STOPPED.has(outcome) ? outcome : 'running', waitedMs: clock.now() - began };
-        }
-    }
-    const pollFailure = failed === undefined ? undefined : describeFailedRun(failed, clock.now());
-    return { session, outcome: 'timeout', waitedMs: clock.now() - began, pollFailure };
+    });
+    if (!result.over)
+        return { session: result.item, outcome: 'timeout', waitedMs: result.waitedMs, pollFailure: result.pollFailure };
+    const outcome = classifySession(result.item);
+    return { session: result.item, outcome: STOPPED.has(outcome) ? outcome : 'running', waitedMs: result.waitedMs };
 }
 
 ;// CONCATENATED MODULE: ./src/policy/verdict.ts
@@ -14818,90 +14857,53 @@ async function openReview(reviews, prUrl, headSha, deadline, deps) {
 
 
 
-
 /** The statuses the documentation lists; any other is tolerated (the review is still working) and said once. */
 const KNOWN_STATUSES = new Set(['pending', 'running', ...FINAL_REVIEW_STATUSES]);
-/** The interval grows up to 4× while nothing changes, as a session's wait does, and never past two minutes. */
-const review_wait_MAX_GROWTH = 4;
-/** A failure a later poll may not have: no answer, a 429, a 5xx, or a success answer that could not be read. */
-function review_wait_isTransient(error) {
-    if (!(error instanceof DevinApiError))
-        return false;
-    const { status } = error;
-    return status === undefined || status === 429 || status >= 500 || (status >= 200 && status < 300);
-}
 /**
- * Polls the review of one commit (`GET …/pr-reviews?pr_url=&commit_sha=`, one request a poll) until its status is
- * final (completed, errored, cancelled, skipped) or the timeout passes. The interval starts at poll-interval,
- * doubles while the status stays the same (up to 4×, at most two minutes) and falls back to the start when it
- * changes. A transient failure is retried by the next poll, not by extra requests. A 404 ends the wait: the review
- * Devin showed is gone. A status the documentation does not list is logged once and waited through.
+ * Polls the review of one commit (`GET …/pr-reviews?pr_url=&commit_sha=`; pollUntil: one request a poll, the
+ * interval growing while the status stays the same, transient failures retried by the next poll) until its status
+ * is final (completed, errored, cancelled, skipped) or the timeout passes. A 404 ends the wait: the review Devin
+ * showed is gone. A status the documentation does not list is logged once and waited through.
  */
 async function waitForReview(reviews, start, commitSha, options, deps) {
-    const { clock } = deps;
-    const began = clock.now();
     if (FINAL_REVIEW_STATUSES.has(start.status))
         return { review: start, outcome: reviewOutcome(start.status), waitedMs: 0 };
-    const deadline = began + options.timeoutMs;
-    const base = options.pollIntervalMs;
-    const longest = Math.max(base, Math.min(base * review_wait_MAX_GROWTH, MAX_POLL_INTERVAL_MS));
+    const began = deps.clock.now();
     const unknown = new Set();
-    const noteUnknown = (status) => {
+    const unknownNote = (status) => {
         if (KNOWN_STATUSES.has(status) || unknown.has(status))
-            return;
+            return [];
         unknown.add(status);
-        deps.info(`Devin Review reports the status "${status}", which the action does not know; it waits on until the status is final.`);
+        return [`Devin Review reports the status "${status}", which the action does not know; it waits on until the status is final.`];
     };
-    noteUnknown(start.status);
-    let review = start;
-    let interval = base;
-    let failed;
-    for (;;) {
-        const pause = Math.min(Math.max(interval, failed?.retryAfterMs ?? 0), deadline - clock.now());
-        if (pause <= 0)
-            break;
-        await clock.sleep(pause);
-        let next;
-        try {
-            next = await reviews.find(review.prUrl, commitSha, deadline, { attempts: 1 });
+    for (const line of unknownNote(start.status))
+        deps.info(line);
+    let seen = start;
+    const result = await pollUntil(start, {
+        noun: 'review',
+        async read(deadline) {
+            const next = await reviews.find(start.prUrl, commitSha, deadline, { attempts: 1 });
+            if (next !== undefined)
+                return next;
+            throw new Error(`The Devin Review of ${commitSha} is gone: Devin answered 404 Not Found when the action read it ${formatDuration(deps.clock.now() - began)} into the wait. It was last seen as "${seen.status}": ${start.prUrl}`);
+        },
+        fingerprint: (review) => review.status,
+        describeChange: (previous, next) => [`Devin Review: ${previous?.status ?? start.status} → ${next.status}`, ...unknownNote(next.status)],
+        isOver: (review) => FINAL_REVIEW_STATUSES.has(review.status),
+        startIsSeen: true
+    }, options, {
+        ...deps,
+        onPoll(review) {
+            seen = review;
+            deps.onPoll(review);
         }
-        catch (error) {
-            if (!review_wait_isTransient(error))
-                throw error;
-            failed ??= { polls: 0, last: '', retryAfterMs: 0 };
-            failed.polls++;
-            failed.last = error.message;
-            failed.retryAfterMs = error.retryAfterMs ?? 0;
-            if (failed.polls === 1)
-                deps.warning(`Could not read the review this time; still waiting. (${error.message})`);
-            else
-                deps.info(`Still could not read the review (${failed.polls} polls in a row): ${error.message}`);
-            interval = failed.polls === 1 ? base : Math.min(interval * 2, longest);
-            continue;
-        }
-        if (next === undefined) {
-            throw new Error(`The Devin Review of ${commitSha} is gone: Devin answered 404 Not Found when the action read it ${formatDuration(clock.now() - began)} into the wait. It was last seen as "${review.status}": ${review.prUrl}`);
-        }
-        if (failed !== undefined)
-            deps.info(`Read the review again after ${failed.polls} failed ${failed.polls === 1 ? 'poll' : 'polls'}.`);
-        failed = undefined;
-        if (next.status !== review.status) {
-            deps.info(`Devin Review: ${review.status} → ${next.status}`);
-            noteUnknown(next.status);
-            interval = base;
-        }
-        else {
-            interval = Math.min(interval * 2, longest);
-        }
-        review = next;
-        deps.onPoll(review);
-        if (FINAL_REVIEW_STATUSES.has(review.status))
-            return { review, outcome: reviewOutcome(review.status), waitedMs: clock.now() - began };
-    }
-    const pollFailure = failed === undefined
-        ? undefined
-        : `Devin's API could not be read for the last ${failed.polls} ${failed.polls === 1 ? 'poll' : 'polls'}, so the review's status at the deadline is unknown. The last error: ${failed.last}`;
-    return { review, outcome: 'timeout', waitedMs: clock.now() - began, pollFailure };
+    });
+    return {
+        review: result.item,
+        outcome: result.over ? reviewOutcome(result.item.status) : 'timeout',
+        waitedMs: result.waitedMs,
+        pollFailure: result.pollFailure
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/jobs/review.ts
