@@ -8468,8 +8468,11 @@ function redactReport(report, redactor) {
         // Devin's words may quote anything it saw, a secret among them.
         summary: report.summary === undefined ? undefined : redactor.text(report.summary),
         question: report.question === undefined ? undefined : { ...report.question, text: redactor.text(report.question.text) },
-        // end-on-close: ids and links of the ended sessions are Devin's answers.
+        // end-on-close: ids and links of the ended sessions are Devin's answers, and so are the ids the step's comment
+        // lists (redacted alike, so the two still match) and those a restart ended.
         ended: redactor.deep(report.ended),
+        closed: report.closed === undefined ? undefined : { ...report.closed, inStepComment: redactor.deep(report.closed.inStepComment) },
+        thread: report.thread?.kind === 'restart' ? { ...report.thread, ended: redactor.deep(report.thread.ended) } : report.thread,
         // reconcile: the sessions' ids and links are Devin's answers too.
         reconcile: redactor.deep(report.reconcile),
         // devin review: the status and the repository path are Devin's answers.
@@ -12051,7 +12054,9 @@ async function closeJob(ctx, trigger) {
         // A session's own comment holds what Devin said (its review, its question): it keeps all of it and gains one
         // line saying why the session ended. Only sessions without a comment of their own are listed in the step's.
         const marker = commentMarker(trigger, settings.idempotencyKey);
-        const { uncommented, comments } = await noteOnSessionComments(github, thread.number, report.ended, `${ThreadName} was closed`, marker, warn);
+        // Session ids and links are Devin's answers: the note written into a comment is built from their redacted forms.
+        const shown = report.ended.map((one) => ({ sessionId: redact(one.sessionId), url: redact(one.url) }));
+        const { uncommented, comments } = await noteOnSessionComments(github, thread.number, shown, `${ThreadName} was closed`, marker, warn);
         if (uncommented.length > 0) {
             if (report.closed !== undefined)
                 report.closed.inStepComment = uncommented.map((one) => one.sessionId);
@@ -12867,6 +12872,8 @@ function checkRunHead(trigger) {
  * Writes are queued, so they happen in order and never block the run; the step waits for them at its end.
  * A token without `checks: write` (a fork's pull request) is one warning naming it, and nothing more is sent.
  */
+/** Check-run writes that may fail and pass on a later try (not a 403) given up after this many in a row. */
+const MAX_WRITE_FAILURES = 3;
 function sessionCheckRun(trigger, settings, github, report, redactor, log) {
     if (!settings.checks.enabled || settings.dryRun)
         return undefined;
@@ -12881,6 +12888,7 @@ function sessionCheckRun(trigger, settings, github, report, redactor, log) {
     const where = `the check run "${name}" on ${head.sha}`;
     let queue = Promise.resolve();
     let disabled = false;
+    let failures = 0;
     /** The check run on GitHub: the session it stands for, and its id once found or created. */
     let current = {};
     /** What was last queued: its status, conclusion, title and session, and all of it with the summary. */
@@ -12903,13 +12911,27 @@ function sessionCheckRun(trigger, settings, github, report, redactor, log) {
                 current.id = (await github.createCheckRun(head.sha, name, write)).id;
             else
                 await github.updateCheckRun(current.id, write);
+            failures = 0;
         }
         catch (error) {
-            disabled = true;
             const message = error instanceof Error ? error.message : String(error);
-            log.warning(githubStatus(error) === 403
-                ? `Could not write ${where}: GitHub refused it (${message}). Give the job the "checks: write" permission; a pull request from a fork gets a read-only token, which cannot have it. The run goes on without a check run.`
-                : `Could not write ${where} (${message}). The run goes on without a check run.`);
+            if (githubStatus(error) === 403) {
+                disabled = true;
+                log.warning(`Could not write ${where}: GitHub refused it (${message}). Give the job the "checks: write" permission; a pull request from a fork gets a read-only token, which cannot have it. The run goes on without a check run.`);
+                return;
+            }
+            // Anything else may pass (a 5xx, an answer lost after GitHub acted): the next write looks the check run up
+            // again by the session (a create whose answer was lost is found, not made twice) and writes what is due then,
+            // the final conclusion included. A few failures in a row end the trying.
+            failures++;
+            current = {};
+            queuedShape = undefined;
+            queuedWhole = undefined;
+            if (failures >= MAX_WRITE_FAILURES)
+                disabled = true;
+            log.warning(failures >= MAX_WRITE_FAILURES
+                ? `Could not write ${where} (${message}), ${failures} times in a row. The run goes on without updating it.`
+                : `Could not write ${where} (${message}). It is written again with the next change, and at the end of the run.`);
         }
     };
     const enqueue = (content, session) => {
@@ -12933,7 +12955,9 @@ function sessionCheckRun(trigger, settings, github, report, redactor, log) {
                 enqueue(content, session);
         },
         async finish() {
-            if (!disabled) {
+            await queue;
+            // The last word, tried again (a bounded number of times) when a write fails in a way a later try may not.
+            while (!disabled) {
                 const shown = redactReport(report, redactor);
                 const content = checkRunContent(shown);
                 const session = standsFor(shown);
@@ -12943,10 +12967,11 @@ function sessionCheckRun(trigger, settings, github, report, redactor, log) {
                 // its check run, which a newer `skipped` one of the same name would hide (and let the pull request merge).
                 const continuing = report.thread?.kind === 'follow-up' || report.thread?.kind === 'new-commits';
                 const wanted = session !== undefined || (content.conclusion === 'skipped' && !continuing);
-                if (wanted && whole !== queuedWhole)
-                    enqueue(content, session);
+                if (!wanted || whole === queuedWhole)
+                    break;
+                enqueue(content, session);
+                await queue;
             }
-            await queue;
         }
     };
 }
@@ -12973,6 +12998,7 @@ function shapeOf(content, session) {
 ;// CONCATENATED MODULE: ./src/jobs/budget.ts
 
 
+
 /**
  * Pages read at most for one budget's list: 25 pages of 200 sessions on v3 and v3beta1 (5,000 sessions), of
  * 100 on v1. A longer list cannot be summed in one run, and a part of it would be a wrong answer, so it fails
@@ -12989,7 +13015,9 @@ function budgetScope(trigger) {
     return {
         repoId: trigger.repoId,
         thread: thread === undefined ? undefined : { number: thread.number, kind: thread.kind },
-        user: trigger.actor
+        // The user the session's gh-user tag names (on a workflow_run, who started the failed run), so the budget counts
+        // what it tags.
+        user: scopeOf(trigger).user ?? trigger.actor
     };
 }
 /**
@@ -14589,11 +14617,12 @@ async function reconcileSession(visit, session) {
     const checkRuns = [];
     // The pull request's head now, for a session opened for a head: a run that told the session about new commits
     // (on-new-commits: message) or a follow-up put its check run there, and a check run left on an older commit speaks
-    // for a commit nobody merges (stale). An issue, or a head GitHub cannot give, reads as unknown.
-    const current = number !== undefined && head !== undefined
-        ? await github.pullHead(number).then((sha) => sha.toLowerCase(), () => undefined)
-        : undefined;
+    // for a commit nobody merges (stale). A head GitHub cannot give now is not guessed at: the session is left for the
+    // next run, rather than its check runs rewritten as if the pull request had not moved.
+    let current;
     try {
+        if (number !== undefined && head !== undefined)
+            current = (await github.pullHead(number)).toLowerCase();
         if (number !== undefined)
             comment = await findSessionComment(github, await github.listComments(number), session.id);
         for (const sha of new Set([head, current].filter((one) => one !== undefined))) {
@@ -14603,7 +14632,7 @@ async function reconcileSession(visit, session) {
         }
     }
     catch (error) {
-        warn(`Could not read the comment or check run of session ${session.id} (${error instanceof Error ? error.message : String(error)}), so it was not brought up to date. Give the job "pull-requests: write", "issues: write" and "checks: write" permissions.`);
+        warn(`Could not read the pull request, comment or check run of session ${session.id} (${error instanceof Error ? error.message : String(error)}), so it was not brought up to date. Give the job "pull-requests: write", "issues: write" and "checks: write" permissions.`);
         return [];
     }
     if (comment === undefined && checkRuns.length === 0) {
@@ -15013,14 +15042,14 @@ async function reviewJob(ctx, trigger) {
     const reviewed = opened.review.commitSha ?? headSha;
     if (reviewed !== headSha) {
         // Devin Review always takes the pull request's latest commit: it moved on since the event.
-        runner.info(`Devin Review took the pull request's latest commit ${reviewed}; the event was about ${headSha}.`);
+        runner.info(redact(`Devin Review took the pull request's latest commit ${reviewed}; the event was about ${headSha}.`));
     }
     report.review.current = opened.review;
     report.isNew = opened.isNew;
     report.outcome = reviewOutcome(opened.review.status);
     publish();
     if (settings.wait.mode === 'none') {
-        runner.info(`Not waiting (wait: none): the review is ${opened.review.status}.`);
+        runner.info(redact(`Not waiting (wait: none): the review is ${opened.review.status}.`));
         return;
     }
     runner.info(`Waiting up to ${formatDuration(settings.wait.timeoutMs)} for the review's status to be final.`);
@@ -15042,7 +15071,7 @@ async function reviewJob(ctx, trigger) {
     const failure = reviewFailureFor(result.outcome, result.review, settings.wait, { pollFailure: result.pollFailure });
     if (result.outcome === 'timeout' && failure === undefined) {
         const why = settings.wait.onTimeout === 'leave' ? 'on-timeout: leave' : '"timeout" is not in fail-on';
-        runner.warning(`The wait timed out after ${formatDuration(settings.wait.timeoutMs)}; the step succeeds because ${why}. The review goes on in Devin (last "${result.review.status}").${result.pollFailure !== undefined ? ` ${result.pollFailure}` : ''}`);
+        runner.warning(redact(`The wait timed out after ${formatDuration(settings.wait.timeoutMs)}; the step succeeds because ${why}. The review goes on in Devin (last "${result.review.status}").${result.pollFailure !== undefined ? ` ${result.pollFailure}` : ''}`));
     }
     if (failure !== undefined)
         throw new Error(failure);

@@ -161,3 +161,15 @@ describe('a failed workflow run, adversarially (review r2)', () => {
     expect(prompt).not.toContain('https://github.com/octo-org/octo-repo/pull/2')
   })
 })
+
+describe('a failed workflow run and the per-user budget', () => {
+  it('counts the user who started the failed run, the one its gh-user tag names, not the sender of the completed event', async () => {
+    const { budgetScope } = await import('../src/jobs/budget.js')
+    const trigger = failedRun('failure', (run, payload) => {
+      run.triggering_actor = { login: 'Re-Runner', type: 'User' }
+      payload.sender = { login: 'someone-else', type: 'User' }
+    })
+    expect(budgetScope(trigger).user).toBe('Re-Runner')
+    expect(scopeTags(scopeOf(trigger))).toContain(`gh-user:${trigger.repoId}/re-runner`)
+  })
+})

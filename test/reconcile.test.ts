@@ -106,6 +106,25 @@ beforeAll(() => nock.disableNetConnect())
 afterEach(() => nock.cleanAll())
 
 describe('the reconcile job', () => {
+  it("leaves a session for the next run when the pull request's head cannot be read, rather than rewrite its check run as not stale", async () => {
+    const github = memoryGitHub({ headSha: HEAD })
+    github.pullHead = async () => {
+      github.calls.push('pull head failed')
+      throw Object.assign(new Error('Bad Gateway'), { status: 502 })
+    }
+    github.comments.push(openRunComment('devin-a'))
+    github.checkRuns.push(inProgressRun('devin-a'))
+    devinScope()
+      .get(SESSIONS)
+      .query({ tags: REPO_TAG, first: '100' })
+      .reply(200, listing(session('devin-a', { status_detail: 'finished' })))
+    const runner = await reconcile(github)
+    expect(runner.failed).toBeUndefined()
+    expect(runner.outputs).toEqual({ reconciled: '0' })
+    expect(github.calls).toEqual(['pull head failed'])
+    expect(warnings(runner).join('\n')).toContain('Could not read the pull request, comment or check run of session devin-a (Bad Gateway)')
+  })
+
   it('completes the check run and edits the comment of a session that finished, with one list and one GET; a second run writes nothing', async () => {
     const github = memoryGitHub({ headSha: HEAD })
     github.comments.push(openRunComment('devin-a'))

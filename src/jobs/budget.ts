@@ -3,6 +3,7 @@ import type { DevinApi } from '../devin/api.js'
 import type { OpenRequest } from '../devin/open.js'
 import type { Session } from '../devin/session.js'
 import { type Trigger, threadOf } from '../event/trigger.js'
+import { scopeOf } from '../policy/tags.js'
 import { type BudgetScope, type BudgetVerdict, type ScopeList, budgetLists, describeFigure, formatAcus, hasLimits, judgeBudgets } from '../policy/budget.js'
 
 /**
@@ -23,7 +24,9 @@ export function budgetScope(trigger: Trigger): BudgetScope {
   return {
     repoId: trigger.repoId,
     thread: thread === undefined ? undefined : { number: thread.number, kind: thread.kind },
-    user: trigger.actor
+    // The user the session's gh-user tag names (on a workflow_run, who started the failed run), so the budget counts
+    // what it tags.
+    user: scopeOf(trigger).user ?? trigger.actor
   }
 }
 

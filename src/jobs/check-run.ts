@@ -39,6 +39,9 @@ export function checkRunHead(trigger: Trigger): CheckRunHead {
  * Writes are queued, so they happen in order and never block the run; the step waits for them at its end.
  * A token without `checks: write` (a fork's pull request) is one warning naming it, and nothing more is sent.
  */
+/** Check-run writes that may fail and pass on a later try (not a 403) given up after this many in a row. */
+const MAX_WRITE_FAILURES = 3
+
 export function sessionCheckRun(
   trigger: Trigger,
   settings: Settings,
@@ -60,6 +63,7 @@ export function sessionCheckRun(
 
   let queue = Promise.resolve()
   let disabled = false
+  let failures = 0
   /** The check run on GitHub: the session it stands for, and its id once found or created. */
   let current: { sessionId?: string; id?: number } = {}
   /** What was last queued: its status, conclusion, title and session, and all of it with the summary. */
@@ -80,13 +84,28 @@ export function sessionCheckRun(
       }
       if (current.id === undefined) current.id = (await github.createCheckRun(head.sha, name, write)).id
       else await github.updateCheckRun(current.id, write)
+      failures = 0
     } catch (error) {
-      disabled = true
       const message = error instanceof Error ? error.message : String(error)
+      if (githubStatus(error) === 403) {
+        disabled = true
+        log.warning(
+          `Could not write ${where}: GitHub refused it (${message}). Give the job the "checks: write" permission; a pull request from a fork gets a read-only token, which cannot have it. The run goes on without a check run.`
+        )
+        return
+      }
+      // Anything else may pass (a 5xx, an answer lost after GitHub acted): the next write looks the check run up
+      // again by the session (a create whose answer was lost is found, not made twice) and writes what is due then,
+      // the final conclusion included. A few failures in a row end the trying.
+      failures++
+      current = {}
+      queuedShape = undefined
+      queuedWhole = undefined
+      if (failures >= MAX_WRITE_FAILURES) disabled = true
       log.warning(
-        githubStatus(error) === 403
-          ? `Could not write ${where}: GitHub refused it (${message}). Give the job the "checks: write" permission; a pull request from a fork gets a read-only token, which cannot have it. The run goes on without a check run.`
-          : `Could not write ${where} (${message}). The run goes on without a check run.`
+        failures >= MAX_WRITE_FAILURES
+          ? `Could not write ${where} (${message}), ${failures} times in a row. The run goes on without updating it.`
+          : `Could not write ${where} (${message}). It is written again with the next change, and at the end of the run.`
       )
     }
   }
@@ -109,7 +128,9 @@ export function sessionCheckRun(
       if (shapeOf(content, session) !== queuedShape) enqueue(content, session)
     },
     async finish(): Promise<void> {
-      if (!disabled) {
+      await queue
+      // The last word, tried again (a bounded number of times) when a write fails in a way a later try may not.
+      while (!disabled) {
         const shown = redactReport(report, redactor)
         const content = checkRunContent(shown)
         const session = standsFor(shown)
@@ -119,9 +140,10 @@ export function sessionCheckRun(
         // its check run, which a newer `skipped` one of the same name would hide (and let the pull request merge).
         const continuing = report.thread?.kind === 'follow-up' || report.thread?.kind === 'new-commits'
         const wanted = session !== undefined || (content.conclusion === 'skipped' && !continuing)
-        if (wanted && whole !== queuedWhole) enqueue(content, session)
+        if (!wanted || whole === queuedWhole) break
+        enqueue(content, session)
+        await queue
       }
-      await queue
     }
   }
 }

@@ -140,7 +140,9 @@ export async function closeJob(ctx: JobContext, trigger: Trigger): Promise<void>
     // A session's own comment holds what Devin said (its review, its question): it keeps all of it and gains one
     // line saying why the session ended. Only sessions without a comment of their own are listed in the step's.
     const marker = commentMarker(trigger, settings.idempotencyKey)
-    const { uncommented, comments } = await noteOnSessionComments(github, thread.number, report.ended, `${ThreadName} was closed`, marker, warn)
+    // Session ids and links are Devin's answers: the note written into a comment is built from their redacted forms.
+    const shown = report.ended.map((one) => ({ sessionId: redact(one.sessionId), url: redact(one.url) }))
+    const { uncommented, comments } = await noteOnSessionComments(github, thread.number, shown, `${ThreadName} was closed`, marker, warn)
     if (uncommented.length > 0) {
       if (report.closed !== undefined) report.closed.inStepComment = uncommented.map((one) => one.sessionId)
       // The thread's comments were just read: the step's comment is looked for among them, not read again.

@@ -140,15 +140,11 @@ async function reconcileSession(visit: Visit, session: Session): Promise<string[
   const checkRuns: CheckRun[] = []
   // The pull request's head now, for a session opened for a head: a run that told the session about new commits
   // (on-new-commits: message) or a follow-up put its check run there, and a check run left on an older commit speaks
-  // for a commit nobody merges (stale). An issue, or a head GitHub cannot give, reads as unknown.
-  const current =
-    number !== undefined && head !== undefined
-      ? await github.pullHead(number).then(
-          (sha) => sha.toLowerCase(),
-          () => undefined
-        )
-      : undefined
+  // for a commit nobody merges (stale). A head GitHub cannot give now is not guessed at: the session is left for the
+  // next run, rather than its check runs rewritten as if the pull request had not moved.
+  let current: string | undefined
   try {
+    if (number !== undefined && head !== undefined) current = (await github.pullHead(number)).toLowerCase()
     if (number !== undefined) comment = await findSessionComment(github, await github.listComments(number), session.id)
     for (const sha of new Set([head, current].filter((one): one is string => one !== undefined))) {
       const found = (await github.listCheckRuns(sha, settings.checks.name)).find((one) => one.externalId === session.id)
@@ -156,7 +152,7 @@ async function reconcileSession(visit: Visit, session: Session): Promise<string[
     }
   } catch (error) {
     warn(
-      `Could not read the comment or check run of session ${session.id} (${error instanceof Error ? error.message : String(error)}), so it was not brought up to date. Give the job "pull-requests: write", "issues: write" and "checks: write" permissions.`
+      `Could not read the pull request, comment or check run of session ${session.id} (${error instanceof Error ? error.message : String(error)}), so it was not brought up to date. Give the job "pull-requests: write", "issues: write" and "checks: write" permissions.`
     )
     return []
   }

@@ -125,7 +125,7 @@ export async function reviewJob(ctx: JobContext, trigger: Trigger): Promise<void
   const reviewed = opened.review.commitSha ?? headSha
   if (reviewed !== headSha) {
     // Devin Review always takes the pull request's latest commit: it moved on since the event.
-    runner.info(`Devin Review took the pull request's latest commit ${reviewed}; the event was about ${headSha}.`)
+    runner.info(redact(`Devin Review took the pull request's latest commit ${reviewed}; the event was about ${headSha}.`))
   }
   report.review.current = opened.review
   report.isNew = opened.isNew
@@ -133,7 +133,7 @@ export async function reviewJob(ctx: JobContext, trigger: Trigger): Promise<void
   publish()
 
   if (settings.wait.mode === 'none') {
-    runner.info(`Not waiting (wait: none): the review is ${opened.review.status}.`)
+    runner.info(redact(`Not waiting (wait: none): the review is ${opened.review.status}.`))
     return
   }
   runner.info(`Waiting up to ${formatDuration(settings.wait.timeoutMs)} for the review's status to be final.`)
@@ -161,7 +161,9 @@ export async function reviewJob(ctx: JobContext, trigger: Trigger): Promise<void
   if (result.outcome === 'timeout' && failure === undefined) {
     const why = settings.wait.onTimeout === 'leave' ? 'on-timeout: leave' : '"timeout" is not in fail-on'
     runner.warning(
-      `The wait timed out after ${formatDuration(settings.wait.timeoutMs)}; the step succeeds because ${why}. The review goes on in Devin (last "${result.review.status}").${result.pollFailure !== undefined ? ` ${result.pollFailure}` : ''}`
+      redact(
+        `The wait timed out after ${formatDuration(settings.wait.timeoutMs)}; the step succeeds because ${why}. The review goes on in Devin (last "${result.review.status}").${result.pollFailure !== undefined ? ` ${result.pollFailure}` : ''}`
+      )
     )
   }
   if (failure !== undefined) throw new Error(failure)

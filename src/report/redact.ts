@@ -125,8 +125,11 @@ export function redactReport(report: Report, redactor: Redactor): Report {
     // Devin's words may quote anything it saw, a secret among them.
     summary: report.summary === undefined ? undefined : redactor.text(report.summary),
     question: report.question === undefined ? undefined : { ...report.question, text: redactor.text(report.question.text) },
-    // end-on-close: ids and links of the ended sessions are Devin's answers.
+    // end-on-close: ids and links of the ended sessions are Devin's answers, and so are the ids the step's comment
+    // lists (redacted alike, so the two still match) and those a restart ended.
     ended: redactor.deep(report.ended),
+    closed: report.closed === undefined ? undefined : { ...report.closed, inStepComment: redactor.deep(report.closed.inStepComment) },
+    thread: report.thread?.kind === 'restart' ? { ...report.thread, ended: redactor.deep(report.thread.ended) } : report.thread,
     // reconcile: the sessions' ids and links are Devin's answers too.
     reconcile: redactor.deep(report.reconcile),
     // devin review: the status and the repository path are Devin's answers.

@@ -78,6 +78,8 @@ describe('reconcile through the bundle', { timeout: 60_000 }, () => {
   it.concurrent('completes the check run and edits the comment of a session that finished; a second run writes nothing', async () => {
     const devin = await emulator()
     const github = await fakeGitHub({ Codertocat: 'write' }, { repository: REPO })
+    // The pull request has not moved since the session was opened for its head.
+    github.pulls.set(PR, { headSha: HEAD })
     const id = await openWithoutWaiting(devin, github)
     devin.store.apply(id, {
       status: 'running',
@@ -141,6 +143,8 @@ describe('reconcile through the bundle', { timeout: 60_000 }, () => {
   it.concurrent('shows the question of a blocked session in the comment and mentions the user once', async () => {
     const devin = await emulator()
     const github = await fakeGitHub({ Codertocat: 'write' }, { repository: REPO })
+    // The pull request has not moved since the session was opened for its head.
+    github.pulls.set(PR, { headSha: HEAD })
     const id = await openWithoutWaiting(devin, github)
     devin.store.apply(id, { status: 'running', status_detail: 'waiting_for_user', message: 'Should the review cover the docs too?' })
 
