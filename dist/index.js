@@ -11286,6 +11286,7 @@ function threadNoteMarkdown(note) {
 
 
 
+
 const MARKER_PREFIX = '<!-- devin-session-action:';
 /**
  * The hidden marker of the one comment a workflow job's step keeps on a thread. It is derived from
@@ -11489,6 +11490,8 @@ function reviewCommentBody(report, marker, runUrl) {
  * keeps the comment's own step marker, so the step that created it still finds it. A comment that cannot be
  * written is a warning, once; the run goes on.
  */
+/** Comment writes that may fail and pass on a later try given up after this many in a row. */
+const MAX_WRITE_FAILURES = 3;
 class LivingComment {
     github;
     issueNumber;
@@ -11498,7 +11501,10 @@ class LivingComment {
     address;
     found = false;
     disabled = false;
+    failures = 0;
     lastBody = '';
+    /** The body a write could not put on GitHub yet (a failure a later try may not have), for `retry`. */
+    pending;
     /** The first line of a comment found by its session, which replaces this step's marker in what is written. */
     keptMarker;
     constructor(github, issueNumber, marker, warn) {
@@ -11537,12 +11543,29 @@ class LivingComment {
             else
                 await this.github.updateComment(this.id, text);
             this.lastBody = text;
+            this.failures = 0;
+            this.pending = undefined;
         }
         catch (error) {
-            this.disabled = true;
             const message = error instanceof Error ? error.message : String(error);
-            this.warn(`Could not write the comment on #${this.issueNumber} (${message}). Give the job "pull-requests: write" and "issues: write" permissions, or set comment: false.`);
+            const status = githubStatus(error);
+            // A refusal (no permission, the thread locked or gone) stays; anything else may pass: the comment is looked for
+            // again by its marker before the next write (a create whose answer was lost is found, not posted twice).
+            if ((status !== undefined && status >= 400 && status < 500) || ++this.failures >= MAX_WRITE_FAILURES) {
+                this.disabled = true;
+                this.pending = undefined;
+                this.warn(`Could not write the comment on #${this.issueNumber} (${message}). Give the job "pull-requests: write" and "issues: write" permissions, or set comment: false.`);
+                return;
+            }
+            this.found = false;
+            this.pending = { body, sessionId };
+            this.warn(`Could not write the comment on #${this.issueNumber} (${message}). It is written again with the next change, and at the end of the run.`);
         }
+    }
+    /** Writes again what a failed write could not (bounded: a few failures in a row end the trying). */
+    async retry() {
+        while (this.pending !== undefined && !this.disabled)
+            await this.write(this.pending.body, this.pending.sessionId);
     }
 }
 /** The action's own comment that names the session on its second line (sessionIdOfComment). */
@@ -11909,7 +11932,12 @@ function threadComment(trigger, settings, github, report, redactor, warn) {
             const sessionId = report.session?.id;
             queue = queue.then(() => living.write(body, sessionId));
         },
-        settled: () => queue,
+        async settled() {
+            await queue;
+            // The last word: what a failed write could not put on the thread is tried again before the step ends.
+            queue = queue.then(() => living.retry());
+            await queue;
+        },
         async mentionForQuestion({ sessionId, sessionUrl, questionId, login }) {
             if (mentioned)
                 return 'not-posted';
@@ -12873,7 +12901,7 @@ function checkRunHead(trigger) {
  * A token without `checks: write` (a fork's pull request) is one warning naming it, and nothing more is sent.
  */
 /** Check-run writes that may fail and pass on a later try (not a 403) given up after this many in a row. */
-const MAX_WRITE_FAILURES = 3;
+const check_run_MAX_WRITE_FAILURES = 3;
 function sessionCheckRun(trigger, settings, github, report, redactor, log) {
     if (!settings.checks.enabled || settings.dryRun)
         return undefined;
@@ -12927,9 +12955,9 @@ function sessionCheckRun(trigger, settings, github, report, redactor, log) {
             current = {};
             queuedShape = undefined;
             queuedWhole = undefined;
-            if (failures >= MAX_WRITE_FAILURES)
+            if (failures >= check_run_MAX_WRITE_FAILURES)
                 disabled = true;
-            log.warning(failures >= MAX_WRITE_FAILURES
+            log.warning(failures >= check_run_MAX_WRITE_FAILURES
                 ? `Could not write ${where} (${message}), ${failures} times in a row. The run goes on without updating it.`
                 : `Could not write ${where} (${message}). It is written again with the next change, and at the end of the run.`);
         }

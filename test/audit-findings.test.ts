@@ -138,3 +138,56 @@ describe('check runs on an unlucky network', () => {
     expect(github.checkRuns.map((one) => one.status)).toEqual(['completed'])
   })
 })
+
+describe('the living comment on an unlucky network', () => {
+  const polled = [
+    { status: 'running', status_detail: 'working' },
+    { status: 'running', status_detail: 'finished' }
+  ]
+  const devinFinishing = () => {
+    let answered = 0
+    nock(DEVIN)
+      .post(SESSIONS)
+      .reply(200, v3SessionBody({ session_id: 'devin-abc' }))
+      .get(`${SESSIONS}/devin-abc`)
+      .times(polled.length)
+      .reply(() => [200, v3SessionBody({ session_id: 'devin-abc', ...polled[Math.min(answered++, polled.length - 1)] })])
+      .get(`${SESSIONS}/devin-abc/messages`)
+      .query(true)
+      .reply(200, { items: [{ event_id: 'e1', source: 'devin', message: 'done', created_at: 1 }], has_next_page: false })
+  }
+
+  it('finds a comment whose create answer was lost by its marker, and writes the outcome into it: one comment', async () => {
+    devinFinishing()
+    const github = memoryGitHub({ headSha: PAYLOAD_HEAD })
+    const create = github.createComment.bind(github)
+    let lost = 1
+    github.createComment = async (issue, body) => {
+      const created = await create(issue, body)
+      if (lost-- > 0) throw Object.assign(new Error('socket hang up'), { status: 500 })
+      return created
+    }
+    const runner = await runWith('pull_request', examplePayload('pull_request', 'opened'), { wait: 'stopped', 'poll-interval': '5s' }, github)
+    expect(runner.outputs.outcome).toBe('finished')
+    expect(github.comments).toHaveLength(1)
+    expect(github.comments[0]?.body).toContain('✅ Devin finished')
+  })
+
+  it('writes the last word again when its write fails once with a 5xx', async () => {
+    devinFinishing()
+    const github = memoryGitHub({ headSha: PAYLOAD_HEAD })
+    const update = github.updateComment.bind(github)
+    github.updateComment = async (id, body) => {
+      if (body.includes('✅ Devin finished') && !github.calls.includes('update failed')) {
+        github.calls.push('update failed')
+        throw Object.assign(new Error('Bad Gateway'), { status: 502 })
+      }
+      return update(id, body)
+    }
+    const runner = await runWith('pull_request', examplePayload('pull_request', 'opened'), { wait: 'stopped', 'poll-interval': '5s' }, github)
+    expect(runner.outputs.outcome).toBe('finished')
+    expect(github.calls).toContain('update failed')
+    expect(github.comments).toHaveLength(1)
+    expect(github.comments[0]?.body).toContain('✅ Devin finished')
+  })
+})

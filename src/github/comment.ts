@@ -5,7 +5,7 @@ import { quoteDevin } from '../report/devin-words.js'
 import { escapeText, link } from '../report/markdown.js'
 import type { Report } from '../report/report.js'
 import { threadNoteMarkdown } from '../report/thread-note.js'
-import type { GitHub, ThreadComment } from './client.js'
+import { type GitHub, type ThreadComment, githubStatus } from './client.js'
 
 const MARKER_PREFIX = '<!-- devin-session-action:'
 
@@ -215,12 +215,18 @@ function reviewCommentBody(report: Report, marker: string, runUrl: string): stri
  * keeps the comment's own step marker, so the step that created it still finds it. A comment that cannot be
  * written is a warning, once; the run goes on.
  */
+/** Comment writes that may fail and pass on a later try given up after this many in a row. */
+const MAX_WRITE_FAILURES = 3
+
 export class LivingComment {
   private id: number | undefined
   private address: string | undefined
   private found = false
   private disabled = false
+  private failures = 0
   private lastBody = ''
+  /** The body a write could not put on GitHub yet (a failure a later try may not have), for `retry`. */
+  private pending: { body: string; sessionId?: string } | undefined
   /** The first line of a comment found by its session, which replaces this step's marker in what is written. */
   private keptMarker: string | undefined
 
@@ -257,13 +263,30 @@ export class LivingComment {
         this.address = created.url
       } else await this.github.updateComment(this.id, text)
       this.lastBody = text
+      this.failures = 0
+      this.pending = undefined
     } catch (error) {
-      this.disabled = true
       const message = error instanceof Error ? error.message : String(error)
-      this.warn(
-        `Could not write the comment on #${this.issueNumber} (${message}). Give the job "pull-requests: write" and "issues: write" permissions, or set comment: false.`
-      )
+      const status = githubStatus(error)
+      // A refusal (no permission, the thread locked or gone) stays; anything else may pass: the comment is looked for
+      // again by its marker before the next write (a create whose answer was lost is found, not posted twice).
+      if ((status !== undefined && status >= 400 && status < 500) || ++this.failures >= MAX_WRITE_FAILURES) {
+        this.disabled = true
+        this.pending = undefined
+        this.warn(
+          `Could not write the comment on #${this.issueNumber} (${message}). Give the job "pull-requests: write" and "issues: write" permissions, or set comment: false.`
+        )
+        return
+      }
+      this.found = false
+      this.pending = { body, sessionId }
+      this.warn(`Could not write the comment on #${this.issueNumber} (${message}). It is written again with the next change, and at the end of the run.`)
     }
+  }
+
+  /** Writes again what a failed write could not (bounded: a few failures in a row end the trying). */
+  async retry(): Promise<void> {
+    while (this.pending !== undefined && !this.disabled) await this.write(this.pending.body, this.pending.sessionId)
   }
 }
 

@@ -46,7 +46,12 @@ export function threadComment(
       const sessionId = report.session?.id
       queue = queue.then(() => living.write(body, sessionId))
     },
-    settled: () => queue,
+    async settled(): Promise<void> {
+      await queue
+      // The last word: what a failed write could not put on the thread is tried again before the step ends.
+      queue = queue.then(() => living.retry())
+      await queue
+    },
     async mentionForQuestion({ sessionId, sessionUrl, questionId, login }): Promise<MentionResult> {
       if (mentioned) return 'not-posted'
       mentioned = true
